@@ -1,0 +1,72 @@
+"""The Python API: `Assistant`, the one object every interface (CLI, app, evaluation) uses.
+
+    from assistant import Assistant
+    a = Assistant.load()                  # settings from assistant.toml and ASSISTANT_* variables
+    hits = a.search("ex-forces lad with PTSD who drinks", k=3)
+    a.examples()                          # every parsed example
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+from assistant.config import Settings, load_settings
+from assistant.index import OpenIndex
+from assistant.retrieve import Retriever, clean_query, condense
+from assistant.types import Example, Hit, Section
+
+
+class Assistant:
+    """Search (and, later, answer) over a built index. Cheap to create; heavy parts load on first use."""
+
+    def __init__(self, settings: Settings, index: OpenIndex | None = None):
+        self.settings = settings
+        self.index = index or OpenIndex(settings)
+        self.retriever = Retriever(self.index, settings)
+
+    @classmethod
+    def load(cls, settings: Settings | None = None, **overrides: Any) -> "Assistant":
+        """Open the index named by the settings in effect; raises if it is missing or stale."""
+        settings = settings or load_settings()
+        return cls(settings.with_overrides(**overrides))
+
+    def warm_up(self) -> "Assistant":
+        """Load the query model, Chroma and the keyword index now rather than on the first query."""
+        self.retriever.warm_up()
+        return self
+
+    def search(self, query: str, k: int = 5, filters: Mapping[str, object] | None = None,
+               history: Sequence[Mapping[str, str]] | None = None) -> list[Hit]:
+        """The `k` most relevant examples and sections, best first, each unit once.
+
+        With `history` (a list of {"role", "content"} turns) a follow-up question is made
+        standalone first.
+        """
+        if history:
+            clean_query(query, self.settings.max_query_chars)  # judge the question as the user typed it
+            # keep the end (the follow-up itself) if the carried-forward topic makes it too long
+            query = condense(query, history)[-self.settings.max_query_chars:]
+        return self.retriever.search(query, k=k, filters=filters)
+
+    def examples(self) -> list[Example]:
+        """Every example in the index, in document order."""
+        return sorted(self.index.examples(), key=lambda e: (e.document_id, e.order))
+
+    def sections(self) -> list[Section]:
+        """Every section (non-example part) in the index, in document order."""
+        return sorted(self.index.sections(), key=lambda s: (s.document_id, s.order))
+
+    def example(self, example_id: str) -> Example | None:
+        unit = self.index.units.get(example_id)
+        return unit if isinstance(unit, Example) else None
+
+    @property
+    def glossary(self):
+        return self.index.glossary
+
+    def about(self) -> dict[str, Any]:
+        """What is indexed and how: from the manifest."""
+        manifest = self.index.manifest
+        return {"build_id": manifest["build_id"], "created": manifest["created"],
+                "counts": manifest["counts"], "documents": manifest.get("documents", []),
+                "embedding": manifest["embedding"], "chroma": manifest["chroma"]}

@@ -1,0 +1,308 @@
+"""Evaluation: a gold set, retrieval metrics, and the systems compared side by side.
+
+Gold data is ID-based (`evals/gold.jsonl`, one JSON object a line). Metrics are plain
+functions checked on hand-computed toy cases. Systems:
+
+- ``ours``: the assistant's hybrid retrieval (expansion, facets, filters, follow-ups);
+- ``naive``: the LangChain tutorial pipeline (RecursiveCharacterTextSplitter 1000/200, the
+  same embedding model, Chroma similarity search), judged by which unit each chunk overlaps;
+- ``bm25``: keyword search alone over our units (no expansion, no facets);
+- ``dense``: Chroma similarity alone over our units (no expansion, no facets).
+
+Relevance: a hit counts when it is a gold id or an acceptable alternate. recall@5 counts gold
+ids only. nDCG@10 gives gold ids gain 1 and alternates gain 0.5.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+from assistant.errors import BadInputError
+
+KINDS = ("example", "section", "fact", "filter", "followup", "out_of_scope")
+RETRIEVAL_METRICS = ("hit@1", "hit@3", "hit@5", "recall@5", "mrr@10", "ndcg@10")
+SYSTEMS = ("ours", "naive", "bm25", "dense")
+
+
+@dataclass(frozen=True)
+class GoldCase:
+    id: str
+    question: str
+    kind: str
+    gold: tuple[str, ...]
+    alternates: tuple[str, ...] = ()
+    facts: tuple[str, ...] = ()
+    history: tuple[dict, ...] = ()
+    filters: dict = field(default_factory=dict)
+    persona: str = "practitioner"
+
+    @property
+    def in_scope(self) -> bool:
+        return self.kind != "out_of_scope"
+
+    @property
+    def relevant(self) -> frozenset[str]:
+        return frozenset(self.gold) | frozenset(self.alternates)
+
+
+def load_gold(path: Path, known_ids: Iterable[str] | None = None) -> list[GoldCase]:
+    """Read and check a gold file; any malformed line raises BadInputError naming the line."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInputError(f"cannot read gold file {path} ({exc})") from None
+    known = set(known_ids) if known_ids is not None else None
+    cases: list[GoldCase] = []
+    seen: set[str] = set()
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        where = f"{path.name}, line {number}"
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise BadInputError(f"{where}: not valid JSON ({exc.msg})") from None
+        cases.append(_check_case(row, where, known, seen))
+    if not cases:
+        raise BadInputError(f"{path} holds no gold cases")
+    return cases
+
+
+def _check_case(row: Any, where: str, known: set[str] | None, seen: set[str]) -> GoldCase:
+    if not isinstance(row, dict):
+        raise BadInputError(f"{where}: each line must be a JSON object")
+    allowed = {"id", "question", "kind", "gold", "alternates", "facts", "history", "filters", "persona"}
+    extra = set(row) - allowed
+    if extra:
+        raise BadInputError(f"{where}: unknown field(s) {', '.join(sorted(extra))}")
+    for name in ("id", "question", "kind"):
+        if not isinstance(row.get(name), str) or not row[name].strip():
+            raise BadInputError(f"{where}: '{name}' must be a non-empty string")
+    if row["id"] in seen:
+        raise BadInputError(f"{where}: id '{row['id']}' is used twice")
+    seen.add(row["id"])
+    if row["kind"] not in KINDS:
+        raise BadInputError(f"{where}: kind must be one of {', '.join(KINDS)}, got '{row['kind']}'")
+    for name in ("gold", "alternates", "facts"):
+        value = row.get(name, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise BadInputError(f"{where}: '{name}' must be a list of strings")
+    if row["kind"] == "out_of_scope":
+        if row.get("gold"):
+            raise BadInputError(f"{where}: an out_of_scope case must have no gold ids")
+    elif not row.get("gold"):
+        raise BadInputError(f"{where}: '{row['kind']}' case needs at least one gold id")
+    if known is not None:
+        unknown = [g for g in [*row.get("gold", []), *row.get("alternates", [])] if g not in known]
+        if unknown:
+            raise BadInputError(f"{where}: unknown id(s) {', '.join(unknown)}; see `assistant examples`")
+    history = row.get("history", [])
+    if not isinstance(history, list) or not all(
+        isinstance(t, dict) and t.get("role") in ("user", "assistant") and isinstance(t.get("content"), str)
+        for t in history
+    ):
+        raise BadInputError(f"{where}: 'history' must be a list of {{\"role\": \"user\"|\"assistant\", \"content\": str}}")
+    if row["kind"] == "followup" and not history:
+        raise BadInputError(f"{where}: a followup case needs its history")
+    filters = row.get("filters", {})
+    if not isinstance(filters, dict):
+        raise BadInputError(f"{where}: 'filters' must be an object such as {{\"theme\": \"Court work\"}}")
+    return GoldCase(
+        id=row["id"], question=row["question"], kind=row["kind"], gold=tuple(row.get("gold", [])),
+        alternates=tuple(row.get("alternates", [])), facts=tuple(row.get("facts", [])),
+        history=tuple(history), filters=filters, persona=row.get("persona", "practitioner"),
+    )
+
+
+# --- metrics (plain functions over ranked id lists) ----------------------------------------
+
+
+def hit_at_k(ranked: Sequence[str], relevant: Iterable[str], k: int) -> float:
+    """1.0 if any relevant id is in the top k, else 0.0."""
+    wanted = set(relevant)
+    return 1.0 if any(r in wanted for r in ranked[:k]) else 0.0
+
+
+def recall_at_k(ranked: Sequence[str], gold: Iterable[str], k: int) -> float:
+    """The share of gold ids found in the top k."""
+    wanted = set(gold)
+    if not wanted:
+        return 0.0
+    return len(wanted & set(ranked[:k])) / len(wanted)
+
+
+def reciprocal_rank(ranked: Sequence[str], relevant: Iterable[str], k: int = 10) -> float:
+    """1/rank of the first relevant id within the top k, else 0."""
+    wanted = set(relevant)
+    for position, item in enumerate(ranked[:k], start=1):
+        if item in wanted:
+            return 1.0 / position
+    return 0.0
+
+
+def ndcg_at_k(ranked: Sequence[str], gains: dict[str, float], k: int = 10) -> float:
+    """Normalised discounted cumulative gain with graded gains (log2 discount)."""
+    dcg = sum(gains.get(item, 0.0) / math.log2(i + 2) for i, item in enumerate(ranked[:k]))
+    ideal = sorted(gains.values(), reverse=True)[:k]
+    idcg = sum(g / math.log2(i + 2) for i, g in enumerate(ideal))
+    return dcg / idcg if idcg else 0.0
+
+
+def retrieval_scores(ranked: Sequence[str], case: GoldCase) -> dict[str, float]:
+    gains = {a: 0.5 for a in case.alternates} | {g: 1.0 for g in case.gold}
+    return {
+        "hit@1": hit_at_k(ranked, case.relevant, 1),
+        "hit@3": hit_at_k(ranked, case.relevant, 3),
+        "hit@5": hit_at_k(ranked, case.relevant, 5),
+        "recall@5": recall_at_k(ranked, case.gold, 5),
+        "mrr@10": reciprocal_rank(ranked, case.relevant, 10),
+        "ndcg@10": ndcg_at_k(ranked, gains, 10),
+    }
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0–100) with linear interpolation."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q / 100
+    low = math.floor(position)
+    high = math.ceil(position)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+# --- systems ------------------------------------------------------------------------------
+
+Ranker = Callable[[GoldCase], list[str]]
+
+
+def our_ranker(assistant) -> Ranker:
+    def rank(case: GoldCase) -> list[str]:
+        hits = assistant.search(case.question, k=10, filters=case.filters or None, history=list(case.history) or None)
+        return [h.id for h in hits]
+    return rank
+
+
+def ablation_ranker(assistant, dense: bool, keyword: bool) -> Ranker:
+    def rank(case: GoldCase) -> list[str]:
+        hits = assistant.retriever.search(case.question, k=10, filters=case.filters or None,
+                                          dense=dense, keyword=keyword, expand=False, use_facets=False)
+        return [h.id for h in hits]
+    return rank
+
+
+class NaiveBaseline:
+    """The LangChain tutorial pipeline, built in memory from the same corpus files."""
+
+    def __init__(self, assistant, chunk_size: int = 1000, overlap: int = 200):
+        self.assistant = assistant
+        self.chunk_size = chunk_size
+        self.overlap = overlap
+        self._store = None
+        self._chunk_units: dict[str, list[str]] = {}
+
+    def warm_up(self) -> None:
+        if self._store is not None:
+            return
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+        from langchain_chroma import Chroma
+        from langchain_core.documents import Document as LCDocument
+        from langchain_huggingface import HuggingFaceEmbeddings
+        from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+        from assistant import embed
+        from assistant.parse import document_paths
+
+        embed._offline()
+        corpus_dir = self.assistant.settings.resolved("corpus_dir")
+        docs = [LCDocument(page_content=p.read_text(encoding="utf-8"), metadata={"source": p.name})
+                for p in document_paths(corpus_dir)]
+        splitter = RecursiveCharacterTextSplitter(chunk_size=self.chunk_size, chunk_overlap=self.overlap)
+        chunks = splitter.split_documents(docs)
+        embeddings = HuggingFaceEmbeddings(model_name=str(embed.model_path()), model_kwargs={"device": "cpu"})
+        client = chromadb.EphemeralClient(settings=ChromaSettings(anonymized_telemetry=False))
+        ids = [f"naive-{i}" for i in range(len(chunks))]
+        self._store = Chroma(collection_name="naive-baseline", embedding_function=embeddings, client=client)
+        self._store.add_documents(chunks, ids=ids)
+        units = list(self.assistant.index.units.values())
+        for chunk_id, chunk in zip(ids, chunks):
+            self._chunk_units[chunk.page_content] = _overlapping_units(chunk.page_content, units)
+
+    def rank(self, case: GoldCase) -> list[str]:
+        self.warm_up()
+        ranked: list[str] = []
+        for doc in self._store.similarity_search(case.question, k=20):
+            for unit_id in self._chunk_units.get(doc.page_content, [])[:1]:
+                if unit_id not in ranked:
+                    ranked.append(unit_id)
+        return ranked[:10]
+
+
+def _normalise_line(text: str) -> str:
+    import re
+
+    text = re.sub(r"\[\d+\]", "", text)
+    return re.sub(r"\s+", " ", text.lstrip("•*-– ").strip())
+
+
+def _overlapping_units(chunk_text: str, units) -> list[str]:
+    """Unit ids ordered by how many of the chunk's characters they contain."""
+    weight: dict[str, int] = {}
+    normalised = {u.id: _normalise_line(u.text.replace("\n", " ")) for u in units}
+    for raw in chunk_text.splitlines():
+        line = _normalise_line(raw)
+        if len(line) < 15:
+            continue
+        marker = line.split(":", 1)[1].strip() if line.lower().startswith("example of effectiveness:") else None
+        for unit in units:
+            if (marker and unit.title == marker) or line in normalised[unit.id]:
+                weight[unit.id] = weight.get(unit.id, 0) + len(line)
+    return sorted(weight, key=lambda u: -weight[u])
+
+
+# --- running ------------------------------------------------------------------------------
+
+
+def evaluate_retrieval(assistant, cases: Sequence[GoldCase], systems: Sequence[str] = SYSTEMS,
+                       progress: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
+    """Every system on the same in-scope questions: mean metrics, per-question rows, latency."""
+    unknown = [s for s in systems if s not in SYSTEMS]
+    if unknown:
+        raise BadInputError(f"unknown system(s) {', '.join(unknown)}; choose from {', '.join(SYSTEMS)}")
+    questions = [c for c in cases if c.in_scope]
+    rankers: dict[str, Ranker] = {}
+    for name in systems:
+        if name == "ours":
+            rankers[name] = our_ranker(assistant)
+        elif name == "bm25":
+            rankers[name] = ablation_ranker(assistant, dense=False, keyword=True)
+        elif name == "dense":
+            rankers[name] = ablation_ranker(assistant, dense=True, keyword=False)
+        else:
+            baseline = NaiveBaseline(assistant)
+            baseline.warm_up()
+            rankers[name] = baseline.rank
+    assistant.warm_up()
+    results: dict[str, Any] = {"n_questions": len(questions), "systems": {}, "per_question": {}, "latency_ms": {}}
+    for name, ranker in rankers.items():
+        rows, latencies = [], []
+        for i, case in enumerate(questions):
+            started = time.perf_counter()
+            ranked = ranker(case)
+            latencies.append((time.perf_counter() - started) * 1000)
+            rows.append({"id": case.id, "question": case.question, "kind": case.kind,
+                         "gold": list(case.gold), "ranked": ranked[:5], **retrieval_scores(ranked, case)})
+            if progress:
+                progress(name, i + 1, len(questions))
+        results["systems"][name] = {m: round(statistics.fmean(r[m] for r in rows), 4) for m in RETRIEVAL_METRICS}
+        results["per_question"][name] = rows
+        results["latency_ms"][name] = {"p50": round(percentile(latencies, 50), 2),
+                                       "p95": round(percentile(latencies, 95), 2)}
+    return results

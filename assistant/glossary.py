@@ -1,0 +1,162 @@
+"""The glossary: acronyms the corpus defines itself, plus a curated file of probation acronyms
+and the everyday words practitioners use for the same things.
+
+Each entry records where it came from. An acronym with several meanings keeps them all.
+Query expansion uses the glossary to add the corpus's own words to a practitioner's
+("he's on a tag" → "home detention curfew", "electronic monitoring").
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Iterable
+
+from assistant.errors import CorpusError
+from assistant.types import Document
+
+GLOSSARY_FILE = "glossary.csv"
+_STOPWORDS = {"of", "the", "and", "for", "in", "on", "to", "a", "an", "with", "at", "by"}
+
+
+@dataclass(frozen=True)
+class Entry:
+    term: str
+    meaning: str
+    kind: str  # "acronym" | "everyday"
+    source: str  # "curated (corpus/glossary.csv)" or "defined in <document id>"
+    expands_to: tuple[str, ...] = ()
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        data["expands_to"] = list(self.expands_to)
+        return data
+
+
+def read_curated(path: Path) -> list[Entry]:
+    """The curated glossary CSV: term, kind, meaning, expands_to (';'-separated)."""
+    if not path.exists():
+        return []
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise CorpusError(f"cannot read glossary {path} ({exc}); fix or remove it") from None
+    entries = []
+    for line_no, row in enumerate(rows, start=2):
+        term, kind, meaning = ((row.get(k) or "").strip() for k in ("term", "kind", "meaning"))
+        if not term or not meaning or kind not in ("acronym", "everyday"):
+            raise CorpusError(
+                f"{path}, line {line_no}: each row needs a term, a meaning and kind 'acronym' or 'everyday'"
+            )
+        expands = tuple(x.strip() for x in (row.get("expands_to") or "").split(";") if x.strip())
+        entries.append(Entry(term, meaning, kind, f"curated ({path.name})", expands or (meaning,)))
+    return entries
+
+
+_DEFINITION = re.compile(r"\(([A-Z][A-Za-z0-9&]{1,9})\)")
+
+
+def _initials_match(words: list[str], acronym: str) -> int | None:
+    """How many trailing words spell `acronym` (Schwartz–Hearst style), or None."""
+    letters = acronym.rstrip("s") if len(acronym) > 2 and acronym[-1] == "s" else acronym
+    letters = letters.lower()
+    # split hyphenated words so "pre-sentence report" spells P-S-R
+    parts: list[tuple[int, str]] = []
+    for index, word in enumerate(words):
+        for piece in re.split(r"[-–]", word):
+            if piece:
+                parts.append((index, piece.lower()))
+    target = len(letters) - 1
+    pos = len(parts) - 1
+    while target >= 0 and pos >= 0:
+        index, piece = parts[pos]
+        if piece[0] == letters[target]:
+            target -= 1
+        elif piece not in _STOPWORDS and not (target >= 0 and letters[target] in piece[1:]):
+            return None
+        pos -= 1
+    if target >= 0:
+        return None
+    first_word = parts[pos + 1][0]
+    return len(words) - first_word
+
+
+def extract_definitions(documents: Iterable[Document]) -> list[Entry]:
+    """Acronyms a document defines itself, as in "pre-sentence report (PSR)"."""
+    found: dict[tuple[str, str], Entry] = {}
+    for doc in documents:
+        texts = [u.text for u in [*doc.examples, *doc.sections]]
+        for text in texts:
+            for match in _DEFINITION.finditer(text):
+                acronym = match.group(1)
+                if sum(c.isupper() for c in acronym) < 2:
+                    continue
+                before = re.findall(r"[A-Za-z’'&-]+", text[max(0, match.start() - 120):match.start()])
+                window = before[-(len(acronym) + 4):]
+                count = _initials_match(window, acronym)
+                if not count:
+                    continue
+                meaning = " ".join(window[-count:])
+                term = acronym[:-1] if acronym.endswith("s") and acronym[:-1].isupper() else acronym
+                key = (term, meaning.lower())
+                if key not in found:
+                    found[key] = Entry(key[0], meaning, "acronym", f"defined in {doc.id}", (meaning,))
+    return sorted(found.values(), key=lambda e: e.term.lower())
+
+
+class Glossary:
+    """All entries, with lookup and query expansion."""
+
+    def __init__(self, entries: Iterable[Entry]):
+        self.entries = list(entries)
+        self._by_term: dict[str, list[Entry]] = {}
+        for entry in self.entries:
+            self._by_term.setdefault(entry.term.lower(), []).append(entry)
+        # longest terms first so "alcohol tag" wins over "tag"
+        terms = sorted(self._by_term, key=len, reverse=True)
+        self._pattern = re.compile(
+            "|".join(rf"(?<![\w-]){re.escape(t)}(?![\w-])" for t in terms), re.I
+        ) if terms else None
+
+    @classmethod
+    def build(cls, corpus_dir: Path, documents: Iterable[Document]) -> "Glossary":
+        curated = read_curated(corpus_dir / GLOSSARY_FILE)
+        return cls([*curated, *extract_definitions(documents)])
+
+    def lookup(self, term: str) -> list[Entry]:
+        """Entries whose term or meaning contains `term` (case-insensitive), exact terms first."""
+        needle = term.strip().lower()
+        exact = self._by_term.get(needle, [])
+        partial = [e for e in self.entries if e not in exact and (needle in e.term.lower() or needle in e.meaning.lower())]
+        return exact + partial
+
+    def expand(self, query: str) -> list[tuple[str, tuple[str, ...]]]:
+        """(term as found in the query, words to add) for every glossary term in the query.
+
+        Acronyms must be written in capitals ("AP", not "ap"), so ordinary words never count.
+        """
+        if self._pattern is None:
+            return []
+        found: list[tuple[str, tuple[str, ...]]] = []
+        seen: set[str] = set()
+        for match in self._pattern.finditer(query):
+            text = match.group(0)
+            entries = [e for e in self._by_term[text.lower()]
+                       if e.kind == "everyday" or text.upper() == text or text == e.term]
+            additions: list[str] = []
+            for entry in entries:
+                additions.extend(x for x in entry.expands_to if x.lower() not in query.lower())
+            if entries and text.lower() not in seen:
+                seen.add(text.lower())
+                found.append((text, tuple(dict.fromkeys(additions))))
+        return found
+
+    def to_json(self) -> list[dict]:
+        return [e.to_json() for e in self.entries]
+
+    @classmethod
+    def from_json(cls, data: list[dict]) -> "Glossary":
+        return cls(Entry(d["term"], d["meaning"], d["kind"], d["source"], tuple(d["expands_to"])) for d in data)

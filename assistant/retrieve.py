@@ -1,0 +1,310 @@
+"""Hybrid retrieval: dense (Chroma) + keyword (bm25s), fused and aggregated to units.
+
+1. The question is expanded from the glossary ("tag" → "home detention curfew", …).
+2. Facets it states (age, gender, sentence, need) are read.
+3. Every chunk is scored by cosine similarity (Chroma) and BM25; each unit takes the best
+   score of its chunks at each granularity, so an example appears once however many of
+   its chunks match.
+4. Scores are normalised per query and fused; stated facets add or subtract a little.
+5. Explicit filters (theme, document, sentence, need, standard, kind) keep or drop units.
+
+Every hit says why it matched: the expansions used, the facets it shares, and the words
+it shares with the question.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from assistant import facets as facet_vocab
+from assistant.config import Settings
+from assistant.errors import BadInputError
+from assistant.facets import QueryFacets, read_facets
+from assistant.index import OpenIndex, keyword_tokens
+from assistant.types import Example, Hit, Unit
+
+FILTER_KEYS = ("theme", "document", "sentence", "need", "standard", "kind")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_query(query: object, max_chars: int) -> str:
+    """The question as it will be searched, or a BadInputError saying what to fix."""
+    if not isinstance(query, str):
+        raise BadInputError("the question must be text")
+    if _CONTROL.search(query):
+        raise BadInputError("the question contains control characters; retype it as plain text")
+    text = unicodedata.normalize("NFC", query).strip()
+    if not text:
+        raise BadInputError("the question is empty; type a question, e.g. \"client with ADHD keeps missing appointments\"")
+    if len(text) > max_chars:
+        raise BadInputError(
+            f"the question is {len(text):,} characters long; keep it under {max_chars:,} (describe the case in a few sentences)"
+        )
+    return text
+
+
+_FOLLOW_UP_START = re.compile(r"^(?:and|but|so|then|also|what if|what about|how about|and if|or|ok|okay)\b", re.I)
+_BACK_REFERENCE = re.compile(r"\b(?:he|she|they|him|her|his|hers|them|their|it|this|that|these|those|the same)\b", re.I)
+
+
+def condense(question: str, history: Sequence[Mapping[str, str]] | None) -> str:
+    """A standalone query for a follow-up, by the deterministic method.
+
+    A short question that opens like a follow-up ("and if he won't engage?") or leans on
+    the conversation ("what did they do about his concentration?") carries the previous
+    user question forward, so its topic and facets are searched too. Any other question
+    stands alone.
+    """
+    previous = [turn.get("content", "") for turn in (history or []) if turn.get("role") == "user"]
+    previous = [p for p in previous if p and p.strip()]
+    if not previous:
+        return question
+    words = question.split()
+    if len(words) <= 8 or (len(words) <= 14 and (_FOLLOW_UP_START.search(question) or _BACK_REFERENCE.search(question))):
+        return f"{previous[-1].strip()} {question}"
+    return question
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question made ready for retrieval."""
+
+    text: str
+    expansions: tuple[tuple[str, tuple[str, ...]], ...]
+    facets: QueryFacets
+
+    @property
+    def expanded_text(self) -> str:
+        extra = [word for _, words in self.expansions for word in words]
+        return self.text if not extra else f"{self.text} ({'; '.join(extra)})"
+
+
+_STANDARD_NUMBER = re.compile(r"\b([12]\.[1-4])(?:\.[1-3])?\b")
+
+
+def _standard_numbers(text: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """"standard 2.1" → its name, since the keyword tokenizer drops one-character tokens."""
+    names = {label.split(" ", 1)[0]: label.split(" ", 1)[1] for label in facet_vocab.STANDARD_NAMES}
+    found = []
+    for number in dict.fromkeys(_STANDARD_NUMBER.findall(text)):
+        if number in names:
+            found.append((number, (f"standard {names[number]}",)))
+    return tuple(found)
+
+
+class Retriever:
+    """Hybrid search over an `OpenIndex`."""
+
+    def __init__(self, index: OpenIndex, settings: Settings):
+        self.index = index
+        self.settings = settings
+        self._unit_of_chunk = [index.chunk_unit[c] for c in index.chunk_ids]
+        self._unit_ids = list(index.units)
+        self._unit_pos = {u: i for i, u in enumerate(self._unit_ids)}
+        self._chunk_unit_pos = np.array([self._unit_pos[u] for u in self._unit_of_chunk])
+        self._filter_values = _filter_values(index.units.values())
+        self._unit_words: dict[str, set[str]] | None = None
+
+    def warm_up(self) -> None:
+        self.index.warm_up()
+
+    # -- public --------------------------------------------------------------------------
+
+    def prepare(self, question: str) -> Query:
+        text = clean_query(question, self.settings.max_query_chars)
+        expansions = tuple(self.index.glossary.expand(text)) + _standard_numbers(text)
+        extra = " ".join(w for _, words in expansions for w in words)
+        return Query(text, expansions, read_facets(text, extra))
+
+    def search(self, question: str, k: int = 5, filters: Mapping[str, object] | None = None,
+               dense: bool = True, keyword: bool = True, expand: bool = True, use_facets: bool = True) -> list[Hit]:
+        """The `k` best units for `question`; the flags switch parts off for ablations."""
+        if not isinstance(k, int) or k < 1:
+            raise BadInputError(f"k must be a whole number of at least 1, got {k!r}")
+        wanted = self.check_filters(filters)
+        query = self.prepare(question)
+        if not expand:
+            query = Query(query.text, (), read_facets(query.text))
+        search_text = query.expanded_text
+
+        n_units = len(self._unit_ids)
+        dense_scores = np.zeros(n_units, np.float32)
+        keyword_scores = np.zeros(n_units, np.float32)
+        if dense:
+            dense_scores = self._dense(search_text)
+        if keyword:
+            keyword_scores = self._keyword(search_text)
+        fused = self._fuse(dense_scores, keyword_scores, dense, keyword)
+
+        matches: dict[str, list[str]] = {}
+        if use_facets and self.settings.facet_weight and not query.facets.is_empty():
+            for pos, unit_id in enumerate(self._unit_ids):
+                bonus, why = facet_score(self.index.units[unit_id], query.facets)
+                fused[pos] += self.settings.facet_weight * bonus
+                matches[unit_id] = why
+
+        order = np.argsort(-fused, kind="stable")
+        hits: list[Hit] = []
+        query_words = set(keyword_tokens([query.text])[0])
+        for pos in order:
+            unit = self.index.units[self._unit_ids[pos]]
+            if wanted and not _passes(unit, wanted):
+                continue
+            why = [f"expanded: {term} → {', '.join(words)}" for term, words in query.expansions if words]
+            why += [f"facet: {w}" for w in matches.get(unit.id, [])]
+            shared = sorted(query_words & self._words_of(unit.id))
+            if shared:
+                why.append("words: " + ", ".join(shared[:8]))
+            if dense:
+                why.append(f"meaning similarity {float(dense_scores[pos]):.2f}")
+            hits.append(Hit(len(hits) + 1, unit, float(fused[pos]), tuple(why)))
+            if len(hits) == k:
+                break
+        return hits
+
+    def _words_of(self, unit_id: str) -> set[str]:
+        if self._unit_words is None:
+            units = [self.index.units[u] for u in self._unit_ids]
+            tokens = keyword_tokens([u.title + " " + u.text for u in units])
+            self._unit_words = {u.id: set(t) for u, t in zip(units, tokens)}
+        return self._unit_words[unit_id]
+
+    def check_filters(self, filters: Mapping[str, object] | None) -> dict[str, set[str]]:
+        """Filters as {key: allowed values}; unknown keys or values raise BadInputError."""
+        if not filters:
+            return {}
+        wanted: dict[str, set[str]] = {}
+        for key, value in filters.items():
+            if key not in FILTER_KEYS:
+                raise BadInputError(f"unknown filter '{key}'; use one of: {', '.join(FILTER_KEYS)}")
+            values = [value] if isinstance(value, str) else list(value or [])
+            known = self._filter_values[key]
+            chosen = set()
+            for v in values:
+                match = next((k for k in known if k.lower() == str(v).strip().lower()), None)
+                if match is None:
+                    raise BadInputError(f"unknown {key} '{v}'; known values: {', '.join(sorted(known))}")
+                chosen.add(match)
+            if chosen:
+                wanted[key] = chosen
+        return wanted
+
+    def filter_values(self) -> dict[str, list[str]]:
+        """Every value each filter can take, for menus and error messages."""
+        return {k: sorted(v) for k, v in self._filter_values.items()}
+
+    # -- scoring -------------------------------------------------------------------------
+
+    def _dense(self, text: str) -> np.ndarray:
+        vector = self.index.embedder.embed([text])[0]
+        result = self.index.collection.query(query_embeddings=[vector.tolist()],
+                                             n_results=len(self.index.chunk_ids),
+                                             include=["distances", "metadatas"])
+        scores = np.full(len(self._unit_ids), -1.0, np.float32)
+        for meta, distance in zip(result["metadatas"][0], result["distances"][0]):
+            pos = self._unit_pos.get(meta["unit_id"])
+            if pos is not None:
+                scores[pos] = max(scores[pos], 1.0 - float(distance))
+        return scores
+
+    def _keyword(self, text: str) -> np.ndarray:
+        tokens = keyword_tokens([text])[0]
+        vocab = self.index.keyword_index.vocab_dict
+        tokens = [t for t in tokens if t in vocab]
+        scores = np.zeros(len(self._unit_ids), np.float32)
+        if not tokens:
+            return scores
+        chunk_scores = self.index.keyword_index.get_scores(tokens)
+        np.maximum.at(scores, self._chunk_unit_pos, chunk_scores.astype(np.float32))
+        return scores
+
+    def _fuse(self, dense_scores: np.ndarray, keyword_scores: np.ndarray, dense: bool, keyword: bool) -> np.ndarray:
+        fused = np.zeros_like(dense_scores)
+        if dense:
+            fused += self.settings.dense_weight * _normalise(dense_scores)
+        if keyword:
+            fused += self.settings.keyword_weight * _normalise(keyword_scores)
+        return fused
+
+
+def _normalise(scores: np.ndarray) -> np.ndarray:
+    """Scale to 0..1 against this query's best and the median, so weights mean the same per query."""
+    top = float(scores.max())
+    floor = float(np.median(scores))
+    if top <= floor:
+        return np.zeros_like(scores)
+    return np.clip((scores - floor) / (top - floor), 0.0, None)
+
+
+def facet_score(unit: Unit, wanted: QueryFacets) -> tuple[float, list[str]]:
+    """How far a unit matches the facets a question states: (bonus, reasons)."""
+    if not isinstance(unit, Example):
+        # the question describes a person: examples beat sections, gently
+        return (-0.05 if (wanted.age or wanted.gender) else 0.0), []
+    bonus, why = 0.0, []
+    person = unit.person
+    if person and person.age is not None:
+        if wanted.age is not None:
+            gap = abs(person.age - wanted.age)
+            if gap == 0:
+                bonus += 0.25
+                why.append(f"age {person.age}")
+            elif gap <= 2:
+                bonus += 0.08
+                why.append(f"age {person.age} (asked {wanted.age})")
+            elif gap > 5:
+                bonus -= 0.05
+        elif wanted.age_range:
+            low, high = wanted.age_range
+            if low <= person.age <= high:
+                bonus += 0.08
+                why.append(f"age {person.age}")
+    if wanted.gender:
+        if person and person.gender == wanted.gender:
+            bonus += 0.04
+            why.append(person.gender)
+        elif person and person.gender:
+            bonus -= 0.12
+        elif not person:
+            bonus -= 0.04
+    shared_sentence = wanted.sentence & set(unit.sentence)
+    shared_needs = wanted.needs & set(unit.needs)
+    bonus += 0.06 * len(shared_sentence) + 0.04 * len(shared_needs)
+    why.extend(sorted(shared_sentence) + sorted(shared_needs))
+    return bonus, why
+
+
+def _filter_values(units) -> dict[str, set[str]]:
+    values: dict[str, set[str]] = {k: set() for k in FILTER_KEYS}
+    values["sentence"] = set(facet_vocab.SENTENCE_TERMS)
+    values["need"] = set(facet_vocab.NEED_TERMS)
+    values["standard"] = set(facet_vocab.STANDARD_NAMES)
+    values["kind"] = {"case", "organisational", "section"}
+    for unit in units:
+        values["theme"].add(unit.section)
+        values["document"].add(unit.document_id)
+        values["document"].add(unit.document)
+    return values
+
+
+def _passes(unit: Unit, wanted: dict[str, set[str]]) -> bool:
+    example = unit if isinstance(unit, Example) else None
+    for key, allowed in wanted.items():
+        if key == "theme" and unit.section not in allowed:
+            return False
+        if key == "document" and not ({unit.document_id, unit.document} & allowed):
+            return False
+        if key == "kind" and (example.kind if example else "section") not in allowed:
+            return False
+        if key in ("sentence", "need", "standard"):
+            if example is None:
+                return False
+            field_values = {"sentence": example.sentence, "need": example.needs, "standard": example.standards}[key]
+            if not allowed & set(field_values):
+                return False
+    return True

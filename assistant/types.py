@@ -1,0 +1,184 @@
+"""The small dataclasses at the centre of the assistant.
+
+Parsing produces `Document`s holding `Example`s and `Section`s; retrieval returns `Hit`s.
+Frameworks (Chroma, LangChain, Gradio) never leak past the module that talks to them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+
+@dataclass(frozen=True)
+class Person:
+    """The person on probation an example is about (names are pseudonyms)."""
+
+    name: str | None
+    age: int | None
+    gender: str | None  # "male" | "female" | None
+
+    def summary(self) -> str:
+        """One short line, e.g. "Gary, 22, male"."""
+        parts = [self.name or "Unnamed person"]
+        if self.age is not None:
+            parts.append(str(self.age))
+        if self.gender:
+            parts.append(self.gender)
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class Group:
+    """A sub-headed group of practice points inside an example."""
+
+    heading: str
+    points: tuple[str, ...]
+
+    def text(self) -> str:
+        lines = [self.heading] if self.heading else []
+        lines.extend(f"• {p}" for p in self.points)
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Example:
+    """One "Example of effectiveness" (or an older guide's case block)."""
+
+    id: str
+    kind: Literal["case", "organisational"]
+    title: str
+    document: str  # document title
+    document_id: str
+    section: str  # the theme: the heading the example sits under
+    person: Person | None
+    sentence: tuple[str, ...]
+    needs: tuple[str, ...]
+    standards: tuple[str, ...]
+    intro: str
+    groups: tuple[Group, ...]
+    outcome: str | None
+    text: str
+    url: str
+    order: int = 0
+
+    def person_summary(self) -> str:
+        """A one-line person summary, e.g. "Paul, 31, male · community order, RAR"."""
+        if self.person is None:
+            return ""
+        summary = self.person.summary()
+        if self.sentence:
+            summary += " · " + ", ".join(self.sentence[:4])
+        return summary
+
+    def to_json(self) -> dict[str, Any]:
+        """The stable `assistant examples --json` shape."""
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "title": self.title,
+            "document": self.document,
+            "section": self.section,
+            "person": asdict(self.person) if self.person else None,
+            "sentence": list(self.sentence),
+            "needs": list(self.needs),
+            "standards": list(self.standards),
+            "outcome": self.outcome,
+            "text": self.text,
+            "url": self.url,
+        }
+
+
+@dataclass(frozen=True)
+class Section:
+    """A headed part of a document that is not an example (summary, methodology, a standard…)."""
+
+    id: str
+    title: str
+    document: str
+    document_id: str
+    path: tuple[str, ...]  # headings above it, outermost first
+    text: str
+    url: str
+    order: int = 0
+
+    @property
+    def section(self) -> str:
+        """The theme shown beside the section: its parent heading, or itself."""
+        return self.path[-1] if self.path else self.title
+
+
+Unit = Example | Section
+
+
+@dataclass
+class Document:
+    """A parsed source document."""
+
+    id: str
+    title: str
+    path: str
+    meta: dict[str, Any]
+    examples: list[Example] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked search result: an example or a section, never the same unit twice."""
+
+    rank: int
+    unit: Unit
+    score: float
+    matched: tuple[str, ...]
+
+    @property
+    def id(self) -> str:
+        return self.unit.id
+
+    @property
+    def kind(self) -> Literal["example", "section"]:
+        return "example" if isinstance(self.unit, Example) else "section"
+
+    def to_json(self) -> dict[str, Any]:
+        """The stable `assistant search --json` result shape."""
+        unit = self.unit
+        return {
+            "rank": self.rank,
+            "id": unit.id,
+            "kind": self.kind,
+            "title": unit.title,
+            "document": unit.document,
+            "section": unit.section,
+            "score": round(self.score, 4),
+            "text": unit.text,
+            "url": unit.url,
+            "matched": list(self.matched),
+        }
+
+
+def unit_from_json(data: dict[str, Any]) -> Unit:
+    """Rebuild an Example or Section from the index's units file."""
+    if data["unit"] == "example":
+        person = Person(**data["person"]) if data["person"] else None
+        groups = tuple(Group(g["heading"], tuple(g["points"])) for g in data["groups"])
+        return Example(
+            id=data["id"], kind=data["kind"], title=data["title"], document=data["document"],
+            document_id=data["document_id"], section=data["section"], person=person,
+            sentence=tuple(data["sentence"]), needs=tuple(data["needs"]),
+            standards=tuple(data["standards"]), intro=data["intro"], groups=groups,
+            outcome=data["outcome"], text=data["text"], url=data["url"], order=data["order"],
+        )
+    return Section(
+        id=data["id"], title=data["title"], document=data["document"],
+        document_id=data["document_id"], path=tuple(data["path"]), text=data["text"],
+        url=data["url"], order=data["order"],
+    )
+
+
+def unit_to_json(unit: Unit) -> dict[str, Any]:
+    """Serialise an Example or Section for the index's units file (no pickles)."""
+    data = asdict(unit)
+    data["unit"] = "example" if isinstance(unit, Example) else "section"
+    return data
