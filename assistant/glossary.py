@@ -88,7 +88,7 @@ def extract_definitions(documents: Iterable[Document]) -> list[Entry]:
     """Acronyms a document defines itself, as in "pre-sentence report (PSR)"."""
     found: dict[tuple[str, str], Entry] = {}
     for doc in documents:
-        texts = [u.text for u in [*doc.examples, *doc.sections]]
+        texts = [t for u in [*doc.examples, *doc.sections] for t in (u.title, u.text)]
         for text in texts:
             for match in _DEFINITION.finditer(text):
                 acronym = match.group(1)
@@ -117,9 +117,23 @@ class Glossary:
             self._by_term.setdefault(entry.term.lower(), []).append(entry)
         # longest terms first so "alcohol tag" wins over "tag"
         terms = sorted(self._by_term, key=len, reverse=True)
+        # everyday words also match their plural and verb forms ("drinks", "tagged")
         self._pattern = re.compile(
-            "|".join(rf"(?<![\w-]){re.escape(t)}(?![\w-])" for t in terms), re.I
+            "|".join(rf"(?<![\w-]){re.escape(t)}{'' if self._is_acronym(t) else '(?:s|es|ed|ing)?'}(?![\w-])"
+                     for t in terms), re.I
         ) if terms else None
+
+    def _is_acronym(self, term: str) -> bool:
+        return all(e.kind == "acronym" for e in self._by_term[term])
+
+    def _entries_for(self, found: str) -> list[Entry]:
+        key = found.lower()
+        if key in self._by_term:
+            return self._by_term[key]
+        for suffix in ("ing", "es", "ed", "s"):
+            if key.endswith(suffix) and key[: -len(suffix)] in self._by_term:
+                return self._by_term[key[: -len(suffix)]]
+        return []
 
     @classmethod
     def build(cls, corpus_dir: Path, documents: Iterable[Document]) -> "Glossary":
@@ -144,7 +158,7 @@ class Glossary:
         seen: set[str] = set()
         for match in self._pattern.finditer(query):
             text = match.group(0)
-            entries = [e for e in self._by_term[text.lower()]
+            entries = [e for e in self._entries_for(text)
                        if e.kind == "everyday" or text.upper() == text or text == e.term]
             additions: list[str] = []
             for entry in entries:

@@ -1,0 +1,144 @@
+"""The `assistant` command in a new process: stable JSON, and one-line messages for bad input."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from conftest import cli_env, run_cli
+
+SEARCH_KEYS = {"rank", "id", "kind", "title", "document", "section", "score", "text", "url", "matched"}
+EXAMPLE_KEYS = {"id", "kind", "title", "document", "section", "person", "sentence", "needs", "standards",
+                "outcome", "text", "url"}
+
+
+def test_search_json(settings):
+    result = run_cli("search", "ex-forces lad with PTSD", "-k", "3", "--json", env=cli_env(settings))
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["query"] == "ex-forces lad with PTSD"
+    assert [r["rank"] for r in data["results"]] == [1, 2, 3]
+    assert all(set(r) == SEARCH_KEYS for r in data["results"])
+    top = data["results"][0]
+    assert top["id"] == "ne-2025:multi-agency-information-sharing-and-joint-working"
+    assert top["kind"] == "example" and "veteran diagnosed with PTSD" in top["text"]
+    assert isinstance(top["score"], float) and top["matched"]
+
+
+def test_search_with_filters_and_text_output(settings):
+    result = run_cli("search", "risk management", "--theme", "Public protection", env=cli_env(settings))
+    assert result.returncode == 0, result.stderr
+    assert "1. Effective risk management and disclosure" in result.stdout or "1. Risk management despite" in result.stdout
+    assert "why:" in result.stdout
+
+
+def test_examples_json(settings):
+    result = run_cli("examples", "--json", env=cli_env(settings))
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert len(data) == 21
+    assert all(set(e) == EXAMPLE_KEYS for e in data)
+    june = next(e for e in data if e["person"] and e["person"]["name"] == "June")
+    assert june["person"] == {"name": "June", "age": 24, "gender": "female"}
+    assert june["section"] == "Court work" and june["kind"] == "case"
+    assert june["outcome"].startswith("Custody was considered")
+    assert sum(1 for e in data if e["kind"] == "organisational") == 3
+
+
+def test_glossary_and_config(settings):
+    result = run_cli("glossary", "AP", env=cli_env(settings))
+    assert result.returncode == 0
+    assert "approved premises" in result.stdout and "accredited programme" in result.stdout
+    result = run_cli("config", env={**cli_env(settings), "ASSISTANT_TOP_K": "4"})
+    assert result.returncode == 0
+    assert "top_k" in result.stdout and "environment ASSISTANT_TOP_K" in result.stdout
+    assert "(default)" in result.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["search", ""], "question is empty"),
+    (["search", "   "], "question is empty"),
+    (["search", "x" * 20_000], "keep it under 2,000"),
+    (["search", "help\x07me"], "control characters"),
+    (["search", "risk", "--need", "unicorns"], "unknown need 'unicorns'"),
+])
+def test_bad_search_input(settings, args, message):
+    manifest = (settings.resolved("index_dir") / "manifest.json").read_bytes()
+    result = run_cli(*args, env=cli_env(settings))
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and message in lines[0]
+    assert "Traceback" not in result.stderr
+    assert (settings.resolved("index_dir") / "manifest.json").read_bytes() == manifest
+
+
+@pytest.fixture
+def private(settings, tmp_path):
+    shutil.copytree(settings.resolved("corpus_dir"), tmp_path / "corpus")
+    shutil.copytree(settings.resolved("index_dir"), tmp_path / "index")
+    return {"ASSISTANT_CORPUS_DIR": str(tmp_path / "corpus"), "ASSISTANT_INDEX_DIR": str(tmp_path / "index")}, tmp_path
+
+
+def _one_line_error(result, message):
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert lines and lines[-1].startswith("Error: ") and message in lines[-1], result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_corpus_folder(private):
+    env, tmp = private
+    manifest = (tmp / "index" / "manifest.json").read_bytes()
+    result = run_cli("index", env={**env, "ASSISTANT_CORPUS_DIR": str(tmp / "missing")})
+    _one_line_error(result, "does not exist")
+    assert (tmp / "index" / "manifest.json").read_bytes() == manifest
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("empty.txt", b"", "empty.txt is empty; add its text or remove it"),
+    ("garbled.txt", b"\xff\xfe\x81\x00", "garbled.txt is not UTF-8 text"),
+])
+def test_empty_or_unreadable_document(private, name, content, message):
+    env, tmp = private
+    manifest = (tmp / "index" / "manifest.json").read_bytes()
+    (tmp / "corpus" / "documents" / name).write_bytes(content)
+    _one_line_error(run_cli("index", env=env), message)
+    assert (tmp / "index" / "manifest.json").read_bytes() == manifest
+    # the previous index still answers (it is stale now, so the next index run replaces it)
+    assert json.loads((tmp / "index" / "manifest.json").read_text())["counts"]["examples"] == 21
+
+
+def test_corrupt_manifest(private):
+    env, tmp = private
+    (tmp / "index" / "manifest.json").write_text("{ this is not json")
+    _one_line_error(run_cli("search", "risk", env=env), "manifest")
+    assert "assistant index --rebuild" in run_cli("search", "risk", env=env).stderr
+
+
+def test_missing_index_says_what_to_run(private):
+    env, tmp = private
+    shutil.rmtree(tmp / "index")
+    _one_line_error(run_cli("search", "risk", env=env), "run `assistant index`")
+
+
+def test_index_up_to_date_is_quick_and_says_so(settings):
+    result = run_cli("index", env=cli_env(settings))
+    assert result.returncode == 0, result.stderr
+    assert "up to date" in result.stdout
+
+
+def test_cheap_imports():
+    code = ("import sys, assistant, assistant.cli, assistant.api, assistant.retrieve\n"
+            "from click.testing import CliRunner\n"
+            "r = CliRunner().invoke(assistant.cli.main, ['--help'])\n"
+            "assert r.exit_code == 0 and 'search' in r.output\n"
+            "heavy = [m for m in ('torch', 'chromadb', 'gradio', 'sentence_transformers', 'onnxruntime') if m in sys.modules]\n"
+            "print(heavy)")
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

@@ -1,0 +1,227 @@
+"""The seed spotlight parses into its real structure; other formats are never dropped."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.errors import CorpusError
+from assistant.facets import tag_needs, tag_sentence
+from assistant.parse import load_corpus, parse_document
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT / "corpus" / "documents" / "effective-practice-spotlight-north-east-2025.txt"
+
+# (title, section, person (name, age, gender) or None, start of the outcome or None), in order
+EXPECTED = [
+    ("Back-to-Basics strategy", "Organisational arrangements and activity", None, None),
+    ("Effective practice strategy", "Organisational arrangements and activity", None, None),
+    ("Engaging people on probation", "Organisational arrangements and activity", None, None),
+    ("Use of maturity screening tool at pre-sentence report (PSR) stage", "Court work", ("June", 24, "female"),
+     "Custody was considered, but the court was informed by the PSR"),
+    ("Public protection through effective (PSR)", "Court work", ("Gary", 22, "male"),
+     "The PSR was key in shaping the court’s understanding of Gary’s risks"),
+    ("Addressing substance misuse and reoffending through integrated support", "The ASPIRE model of case supervision",
+     ("John", 48, "male"), "The coordinated, responsive approach ensured that John’s resettlement needs"),
+    ("Collaborative assessment and planning promoting engagement", "The ASPIRE model of case supervision",
+     ("Sam", 22, "male"), "The PP built a strong working relationship with Sam"),
+    ("Professional curiosity in assessment and planning", "Professional curiosity", ("Vicky", 25, "female"),
+     "The PP demonstrated strong professional curiosity, taking a holistic approach"),
+    ("Professional curiosity and cultural responsivity in practice", "Professional curiosity", ("Kai", 33, "male"),
+     "The PP took a responsive, culturally informed, and tailored approach"),
+    ("Professional curiosity, proactive engagement, and tailored support", "Professional curiosity",
+     ("Gordon", 53, "male"), "Gordon reported abstinence and engaged well with alcohol services"),
+    ("Coordinated communication to support transition to the community", "Resettlement", ("Oscar", 27, "male"),
+     "Despite an unplanned release and initial non-compliance"),
+    ("Pre-release communication and planning to support engagement post-release", "Resettlement",
+     ("Karl", 29, "male"), "This committed approach encouraged positive engagement with the AP"),
+    ("Effective risk management and disclosure", "Public protection", ("Riley", 39, "male"),
+     "The PP’s proactive and transparent approach to safeguarding"),
+    ("Risk management despite non-engagement", "Public protection", ("Daniel", 33, "male"),
+     "This case highlighted how persistent, coordinated multi-agency working"),
+    ("Managing risk through multi-agency support", "Multi-agency working", ("Julie", 23, "female"),
+     "A coordinated, multi-agency approach enabled timely information sharing"),
+    ("Multi-agency information sharing and joint working", "Multi-agency working", ("Tom", 39, "male"),
+     "Key risks were comprehensively assessed with partner agency input"),
+    ("Strengths-based and responsive case management", "Engagement and responsivity", ("Paul", 31, "male"),
+     "Responsivity and flexibility were demonstrated while maintaining clear boundaries"),
+    ("Tailored maturity intervention for a young adult, promoting engagement and insight",
+     "Accredited programmes and toolkits", ("Stephen", 19, "male"),
+     "Engagement increased over time, with tailored and responsive approaches"),
+    ("Effective practice to achieve programme delivery", "Accredited programmes and toolkits", ("Gary", 24, "male"),
+     "Gary was restarted on a new group, achieving successful and timely completion"),
+    ("Effective victim work in a high-risk DA case", "Statutory victim work", (None, 28, "male"), None),
+    ("Effective, safe, and tailored delivery of UPW for a pregnant woman", "Unpaid work", ("Emily", 28, "female"),
+     "Emily completed her UPW hours promptly"),
+]
+
+
+@pytest.fixture(scope="module")
+def seed():
+    return parse_document(SEED)
+
+
+def test_seed_has_21_examples_3_organisational_and_18_cases(seed):
+    kinds = [e.kind for e in seed.examples]
+    assert len(seed.examples) == 21
+    assert kinds.count("organisational") == 3
+    assert kinds.count("case") == 18
+    named = [e for e in seed.examples if e.person and e.person.name]
+    assert len(named) == 17
+    assert sorted(e.person.age for e in named if e.person.name == "Gary") == [22, 24]
+    assert seed.warnings == []
+
+
+@pytest.mark.parametrize("index", range(len(EXPECTED)))
+def test_every_example_matches_the_seed(seed, index):
+    title, section, person, outcome = EXPECTED[index]
+    example = seed.examples[index]
+    assert example.title == title
+    assert example.section == section
+    if person is None:
+        assert example.person is None and example.kind == "organisational"
+    else:
+        assert (example.person.name, example.person.age, example.person.gender) == person
+        assert example.kind == "case"
+    # verbatim apart from runs of whitespace, which the parser collapses
+    seed_lines = {" ".join(line.split()) for line in SEED.read_text(encoding="utf-8").splitlines()}
+    if outcome is None:
+        assert example.outcome is None
+    else:
+        assert example.outcome.startswith(outcome)
+        # the whole outcome, verbatim, is the seed's "Outcome:" line
+        assert any(line.startswith("Outcome:") and line[len("Outcome:"):].strip() == example.outcome
+                   for line in seed_lines)
+    assert example.id.startswith("ne-2025:") and example.url.startswith("https://hmiprobation")
+
+
+def test_example_ids_are_unique_and_stable(seed):
+    ids = [e.id for e in seed.examples]
+    assert len(set(ids)) == len(ids)
+    assert ids == [e.id for e in parse_document(SEED).examples]
+    assert "ne-2025:public-protection-through-effective-psr" in ids
+
+
+def test_practice_point_groups_and_text(seed):
+    june = seed.examples[3]
+    assert [g.heading for g in june.groups] == ["Consideration of maturity and vulnerability"]
+    assert len(june.groups[0].points) == 4
+    paul = next(e for e in seed.examples if e.person and e.person.name == "Paul")
+    assert [g.heading for g in paul.groups] == [
+        "Engagement in assessment", "Responsive practice", "Multi-source information gathering",
+        "Needs-led planning", "Maintaining boundaries", "Risk management and oversight"]
+    assert "Regular text reminders were used to support disclosed memory difficulties and ADHD" in paul.text
+    stephen = next(e for e in seed.examples if e.person and e.person.name == "Stephen")
+    assert [g.heading for g in stephen.groups] == ["Effective intervention approach", "Ongoing review"]
+    strategy = seed.examples[1]
+    assert "Training and impact" in [g.heading for g in strategy.groups]
+
+
+def test_sentence_needs_and_standards_tags(seed):
+    by_name = {e.person.name: e for e in seed.examples if e.person and e.person.name and e.person.name != "Gary"}
+    assert {"community order", "unpaid work"} <= set(by_name["Emily"].sentence)
+    assert "pregnancy" in by_name["Emily"].needs
+    assert {"MAPPA", "approved premises", "Thinking Skills Programme", "licence"} <= set(by_name["Kai"].sentence)
+    assert "culture and faith" in by_name["Kai"].needs
+    assert "veterans" in by_name["Tom"].needs and "ATR" in by_name["Tom"].sentence
+    assert "home detention curfew" in by_name["Vicky"].sentence
+    assert {"suspended sentence order", "AAMR", "RAR", "accredited programme"} <= set(by_name["Sam"].sentence)
+    assert "ADHD and neurodiversity" in by_name["Sam"].needs
+    assert "2.4 Reviewing" in by_name["John"].standards
+    assert seed.examples[0].standards and all(s.startswith("1.") for s in seed.examples[0].standards)
+
+
+def test_negated_mentions_do_not_tag():
+    assert tag_needs("She had no antecedent history, and there were no DA or safeguarding concerns.") == ()
+    assert tag_needs("a history of DA in his relationships") == ("domestic abuse",)
+    assert tag_sentence("He received an SSO with RAR days.") == ("suspended sentence order", "RAR")
+
+
+def test_non_example_sections_become_section_units(seed):
+    titles = [s.title for s in seed.sections]
+    for expected in ("Effective practice methodology", "North East effective practice summary", "Our standards",
+                     "The ASPIRE model of case supervision", "Professional curiosity",
+                     "References and acknowledgement"):
+        assert expected in titles
+    licence_boilerplate = [s for s in seed.sections if "Information Policy Team" in s.text]
+    assert licence_boilerplate == []
+
+
+def test_whole_corpus_includes_the_standards_document():
+    docs = load_corpus(ROOT / "corpus")
+    standards = next(d for d in docs if d.id == "standards")
+    assert not standards.examples
+    assert any(s.title == "Standard 2.1 Assessment" for s in standards.sections)
+
+
+def test_markdown_without_examples_is_kept_with_a_warning(tmp_path):
+    doc = tmp_path / "notes.md"
+    doc.write_text("# Team notes\n\n## Home visits\n\nPlan each visit with your SPO.\n\n"
+                   "## Induction\n\n- Explain the licence conditions\n- Agree contact times\n", encoding="utf-8")
+    parsed = parse_document(doc)
+    assert parsed.examples == []
+    assert [s.title for s in parsed.sections] == ["Home visits", "Induction"]
+    assert "• Explain the licence conditions" in parsed.sections[1].text
+    assert len(parsed.warnings) == 1 and "no case examples recognised" in parsed.warnings[0]
+
+
+def test_older_case_summary_blocks_become_examples(tmp_path):
+    doc = tmp_path / "em-guide.md"
+    doc.write_text(
+        "# Electronic monitoring guide\n\n## Curfews\n\nIntroductory text about curfews.\n\n"
+        "### Case summary: curfew breaches\n\nDan, a 30-year-old man, was tagged on HDC.\n\n"
+        "#### Inspector's comments\n\n- The PP checked the monitoring data weekly.\n\n"
+        "#### Take-away learning\n\n- Read the curfew data before each appointment.\n\n"
+        "## Another topic\n\nMore text.\n", encoding="utf-8")
+    parsed = parse_document(doc)
+    assert len(parsed.examples) == 1
+    example = parsed.examples[0]
+    assert example.title == "curfew breaches" and example.section == "Curfews"
+    assert example.person.name == "Dan" and example.person.age == 30
+    assert [g.heading for g in example.groups] == ["Inspector's comments", "Take-away learning"]
+    assert "home detention curfew" in example.sentence
+    assert [s.title for s in parsed.sections] == ["Curfews", "Another topic"]
+
+
+def test_html_saved_from_the_site(tmp_path):
+    doc = tmp_path / "spotlight.html"
+    doc.write_text(
+        "<html><head><title>x</title><script>var a=1;</script></head><body><nav>Menu</nav><main>"
+        "<h1>Effective Practice Spotlight: Somewhere</h1>"
+        "<h2>Court work <a href='#top'>(Back to top)</a></h2>"
+        "<p><strong>Example of effectiveness: A careful report</strong></p>"
+        "<p>Ann, a 31-year-old woman, received a community order with RAR days.</p>"
+        "<p>Assessment:</p><ul><li>The PSR used several sources.</li><li>Her voice was captured.</li></ul>"
+        "<p>Outcome: The court followed the proposal.</p></main></body></html>", encoding="utf-8")
+    parsed = parse_document(doc)
+    assert [e.title for e in parsed.examples] == ["A careful report"]
+    example = parsed.examples[0]
+    assert example.section == "Court work"
+    assert example.outcome == "The court followed the proposal."
+    assert example.groups[0].points == ("The PSR used several sources.", "Her voice was captured.")
+    assert "var a" not in example.text and "Menu" not in example.text
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "is empty"),
+    (b"   \n\n  ", "is empty"),
+    (b"\xff\xfe\x00bad bytes\x81", "not UTF-8"),
+])
+def test_bad_documents_get_a_clear_message(tmp_path, content, message):
+    doc = tmp_path / "bad.txt"
+    doc.write_bytes(content)
+    with pytest.raises(CorpusError, match=message):
+        parse_document(doc)
+
+
+def test_missing_corpus_folder(tmp_path):
+    with pytest.raises(CorpusError, match="does not exist"):
+        load_corpus(tmp_path / "nowhere")
+
+
+def test_unsupported_type(tmp_path):
+    doc = tmp_path / "slides.pptx"
+    doc.write_bytes(b"PK")
+    with pytest.raises(CorpusError, match="unsupported file type"):
+        parse_document(doc)
