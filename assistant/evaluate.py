@@ -306,3 +306,26 @@ def evaluate_retrieval(assistant, cases: Sequence[GoldCase], systems: Sequence[s
         results["latency_ms"][name] = {"p50": round(percentile(latencies, 50), 2),
                                        "p95": round(percentile(latencies, 95), 2)}
     return results
+
+
+# --- the gate -----------------------------------------------------------------------------
+
+
+def load_thresholds(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise BadInputError(f"cannot read thresholds {path} ({exc})") from None
+
+
+def check_gate(measured: dict[str, dict[str, float]], thresholds: dict[str, dict[str, float]]) -> list[str]:
+    """Every metric below its threshold, as "system metric: measured < threshold" lines."""
+    failures = []
+    for system, minimums in thresholds.items():
+        for metric, minimum in minimums.items():
+            value = measured.get(system, {}).get(metric)
+            if value is None:
+                failures.append(f"{system} {metric}: not measured (threshold {minimum})")
+            elif value < minimum:
+                failures.append(f"{system} {metric}: {value:.3f} < {minimum}")
+    return failures

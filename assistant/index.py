@@ -35,7 +35,8 @@ from assistant.types import Example, Section, Unit, unit_from_json, unit_to_json
 
 INDEX_FORMAT = 1
 MANIFEST = "manifest.json"
-SECTION_PART_CHARS = 900  # long sections are also indexed in parts of about this size
+SECTION_PART_CHARS = 900  # sections are also indexed by paragraph, joined up to this size…
+SECTION_PART_MIN_CHARS = 120  # …when a paragraph or bullet is shorter than this
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -83,16 +84,18 @@ def make_chunks(units: list[Unit]) -> list[Chunk]:
                 add(unit, "group", group.text())
         else:
             add(unit, "section", unit.text)
-            if len(unit.text) > SECTION_PART_CHARS * 1.5:
-                for part in _split_parts(unit.text):
+            parts = _split_parts(unit.text)
+            if len(parts) > 1:
+                for part in parts:
                     add(unit, "part", part)
     return chunks
 
 
 def _split_parts(text: str) -> list[str]:
+    """Paragraphs and bullets of a section, short neighbours joined up to SECTION_PART_CHARS."""
     parts, current = [], ""
     for paragraph in text.split("\n"):
-        if current and len(current) + len(paragraph) > SECTION_PART_CHARS:
+        if current and (len(current) >= SECTION_PART_MIN_CHARS or len(current) + len(paragraph) > SECTION_PART_CHARS):
             parts.append(current)
             current = ""
         current = f"{current}\n{paragraph}".strip()
@@ -155,7 +158,7 @@ def _chroma_location(settings: Settings) -> dict[str, Any]:
 
 def index_settings(settings: Settings) -> dict[str, Any]:
     """The settings an index depends on: a change to any of these needs a rebuild."""
-    return {"section_part_chars": SECTION_PART_CHARS, "granularities": ["example", "summary", "group", "section", "part"],
+    return {"section_part_chars": SECTION_PART_CHARS, "section_part_min_chars": SECTION_PART_MIN_CHARS, "granularities": ["example", "summary", "group", "section", "part"],
             "max_tokens": embed.MAX_TOKENS, "keyword": "bm25s lucene k1=1.5 b=0.75, english stopwords, Snowball stemmer"}
 
 

@@ -84,6 +84,8 @@ class Query:
         return self.text if not extra else f"{self.text} ({'; '.join(extra)})"
 
 
+_COUNT_QUESTION = re.compile(r"\b(?:how many|how much|what (?:number|percentage|proportion))\b", re.I)
+_NUMBER = re.compile(r"\b\d{2,}\b")
 _STANDARD_NUMBER = re.compile(r"\b([12]\.[1-4])(?:\.[1-3])?\b")
 
 
@@ -140,6 +142,13 @@ class Retriever:
         if keyword:
             keyword_scores = self._keyword(search_text)
         fused = self._fuse(dense_scores, keyword_scores, dense, keyword)
+
+        if use_facets and _COUNT_QUESTION.search(query.text):
+            # "how many cases…": counts about the inspection are stated in its sections
+            for pos, unit_id in enumerate(self._unit_ids):
+                unit = self.index.units[unit_id]
+                if not isinstance(unit, Example) and _NUMBER.search(unit.text):
+                    fused[pos] += 0.15
 
         matches: dict[str, list[str]] = {}
         if use_facets and self.settings.facet_weight and not query.facets.is_empty():
