@@ -10,10 +10,16 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
+import logging
+
+from assistant.compose import ExtractiveComposer
 from assistant.config import Settings, load_settings
+from assistant.privacy import redact
 from assistant.index import OpenIndex
 from assistant.retrieve import Retriever, clean_query, condense
-from assistant.types import Example, Hit, Section
+from assistant.types import Answer, Example, Hit, Section
+
+log = logging.getLogger("assistant")
 
 
 class Assistant:
@@ -47,6 +53,43 @@ class Assistant:
             # keep the end (the follow-up itself) if the carried-forward topic makes it too long
             query = condense(query, history)[-self.settings.max_query_chars:]
         return self.retriever.search(query, k=k, filters=filters)
+
+    def ask(self, question: str, history: Sequence[Mapping[str, str]] | None = None,
+            filters: Mapping[str, object] | None = None, llm: str | None = None) -> Answer:
+        """A grounded answer with citations, or a polite refusal.
+
+        Real case details in the question are redacted before anything else sees it. With
+        `history`, a follow-up is made standalone for retrieval, while the composer still
+        sees the question as asked. `llm` ("openai:<model>" or "ollama:<model>") overrides
+        the configured LLM for this question; without one the answer is extractive.
+        """
+        clean_query(question, self.settings.max_query_chars)
+        redaction = redact(question)
+        warnings = [redaction.warning] if redaction.warning else []
+        asked = redaction.text
+        turns = [{"role": t.get("role", ""), "content": redact(t.get("content", "")).text} for t in (history or [])]
+        spec = llm if llm is not None else self.settings.llm
+        backend = self._llm(spec) if spec else None
+
+        standalone = asked
+        if turns:
+            standalone = (backend.condense(asked, turns, warnings) if backend else None) or condense(asked, turns)
+            standalone = standalone[-self.settings.max_query_chars:]
+        log.info("ask: %s", standalone)
+        ranking = self.retriever.rank(standalone, k=max(5, self.settings.top_k), filters=filters)
+        answer = ExtractiveComposer().compose(asked, ranking, warnings)
+        if backend and not answer.refused:
+            answer = backend.compose(asked, turns, answer)
+        return answer
+
+    def _llm(self, spec: str):
+        from assistant.llm import LLMBackend
+
+        key = (spec, self.settings.llm_base_url, self.settings.llm_timeout)
+        if getattr(self, "_llm_key", None) != key:
+            self._llm_backend = LLMBackend.from_spec(spec, self.settings, self.index.embedder)
+            self._llm_key = key
+        return self._llm_backend
 
     def examples(self) -> list[Example]:
         """Every example in the index, in document order."""

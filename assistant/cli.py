@@ -157,6 +157,39 @@ def search(ctx: click.Context, query: str, k: int | None, theme, need, sentence,
 
 
 @main.command()
+@click.argument("question")
+@_with_filters
+@click.option("--llm", "llm", default=None, metavar="SPEC",
+              help="Answer with an LLM, e.g. openai:qwen2.5 or ollama:llama3.1 (default: ASSISTANT_LLM, else offline).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for other tools.")
+@click.pass_context
+def ask(ctx: click.Context, question: str, theme, need, sentence, standard, document, kind, llm: str | None,
+        as_json: bool) -> None:
+    """Answer QUESTION from the corpus, citing the examples behind every point.
+
+    Offline by default: each point is a sentence from an inspected case, marked [n]. With
+    --llm, a local or OpenAI-compatible model writes the answer and it is checked against
+    the sources; if it fails, the offline answer is shown instead.
+
+    \b
+    Examples:
+      assistant ask "my client has ADHD and keeps missing appointments"
+      assistant ask "how do I handle disclosure to a new partner?" --json
+    """
+    from assistant.api import Assistant
+
+    assistant = Assistant.load(_settings(ctx))
+    answer = assistant.ask(question, filters=_filters(theme, need, sentence, standard, document, kind) or None,
+                           llm=llm)
+    if as_json:
+        click.echo(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
+        return
+    for warning in answer.warnings:
+        click.echo(f"Note: {warning}", err=True)
+    click.echo(answer.answer)
+
+
+@main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for other tools.")
 @click.pass_context
 def examples(ctx: click.Context, as_json: bool) -> None:

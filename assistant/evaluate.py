@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -265,6 +266,87 @@ def _overlapping_units(chunk_text: str, units) -> list[str]:
             if (marker and unit.title == marker) or line in normalised[unit.id]:
                 weight[unit.id] = weight.get(unit.id, 0) + len(line)
     return sorted(weight, key=lambda u: -weight[u])
+
+
+# --- answers ------------------------------------------------------------------------------
+
+_MARKER = re.compile(r"\[(\d+)\]")
+_QUOTE_MARKS = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "`": "'"})
+
+
+def normalise_quote(text: str) -> str:
+    """Whitespace and quote marks aside, as the citation check compares."""
+    return " ".join(text.translate(_QUOTE_MARKS).split())
+
+
+def citation_problems(answer) -> list[str]:
+    """Every way the answer's citations fail: unresolved [n], quotes not verbatim in the source."""
+    problems = []
+    numbers = {c.n for c in answer.citations}
+    for marker in _MARKER.findall(answer.answer):
+        if int(marker) not in numbers:
+            problems.append(f"[{marker}] names no listed source")
+    for citation in answer.citations:
+        source = normalise_quote(citation.unit.title + " " + citation.unit.text)
+        if not citation.quotes:
+            problems.append(f"[{citation.n}] has no quotes")
+        for quote in citation.quotes:
+            if normalise_quote(quote) not in source:
+                problems.append(f"[{citation.n}] quote not in {citation.unit.id}: {quote[:60]}")
+        if f"[{citation.n}]" not in answer.answer:
+            problems.append(f"[{citation.n}] is listed but never cited")
+    return problems
+
+
+def answer_scores(answer, case: GoldCase) -> dict[str, Any]:
+    """Per-question answer measures."""
+    cited = [c.unit.id for c in answer.citations]
+    text = normalise_quote(answer.answer).lower()
+    return {
+        "refused": answer.refused,
+        "citations_valid": not citation_problems(answer),
+        "gold_cited": bool(case.relevant & set(cited)) if case.in_scope else None,
+        "facts_present": all(normalise_quote(f).lower() in text for f in case.facts) if case.facts else None,
+        "words": len(answer.answer.split()),
+        "cited": cited,
+    }
+
+
+def summarise_answers(rows: Sequence[dict[str, Any]]) -> dict[str, float]:
+    """Aggregate answer measures: rates over the questions each applies to."""
+    def rate(values):
+        values = [v for v in values if v is not None]
+        return round(sum(map(bool, values)) / len(values), 4) if values else 0.0
+
+    in_scope = [r for r in rows if r["in_scope"]]
+    out_scope = [r for r in rows if not r["in_scope"]]
+    refused = [r for r in rows if r["refused"]]
+    return {
+        "citation_validity": rate(r["citations_valid"] for r in rows),
+        "gold_citation_rate": rate(r["gold_cited"] for r in in_scope),
+        "in_scope_refused": sum(r["refused"] for r in in_scope),
+        "refusal_recall": rate(r["refused"] for r in out_scope),
+        "refusal_precision": rate(not r["in_scope"] for r in refused) if refused else 1.0,
+        "fact_presence": rate(r["facts_present"] for r in rows),
+        "mean_words": round(statistics.fmean(r["words"] for r in rows), 1) if rows else 0.0,
+    }
+
+
+def evaluate_answers(assistant, cases: Sequence[GoldCase], llm: str | None = None,
+                     progress: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
+    """Ask every gold question (in-scope and out-of-scope) and measure the answers."""
+    rows, latencies = [], []
+    for i, case in enumerate(cases):
+        started = time.perf_counter()
+        answer = assistant.ask(case.question, history=list(case.history) or None,
+                               filters=case.filters or None, llm=llm)
+        latencies.append((time.perf_counter() - started) * 1000)
+        rows.append({"id": case.id, "question": case.question, "kind": case.kind, "in_scope": case.in_scope,
+                     "gold": list(case.gold), "mode": answer.mode, **answer_scores(answer, case)})
+        if progress:
+            progress("answers", i + 1, len(cases))
+    return {"summary": summarise_answers(rows), "per_question": rows,
+            "latency_ms": {"p50": round(percentile(latencies, 50), 2), "p95": round(percentile(latencies, 95), 2)}}
 
 
 # --- running ------------------------------------------------------------------------------

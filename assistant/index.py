@@ -91,6 +91,11 @@ def make_chunks(units: list[Unit]) -> list[Chunk]:
     return chunks
 
 
+def unit_chunks(unit: Unit) -> list[Chunk]:
+    """The chunks one unit is indexed as (the same ids as in the index)."""
+    return make_chunks([unit])
+
+
 def _split_parts(text: str) -> list[str]:
     """Paragraphs and bullets of a section, short neighbours joined up to SECTION_PART_CHARS."""
     parts, current = [], ""

@@ -84,8 +84,24 @@ class Query:
         return self.text if not extra else f"{self.text} ({'; '.join(extra)})"
 
 
-_COUNT_QUESTION = re.compile(r"\b(?:how many|how much|what (?:number|percentage|proportion))\b", re.I)
-_NUMBER = re.compile(r"\b\d{2,}\b")
+_COUNT_QUESTION = re.compile(r"\bhow many\s+((?:[A-Za-z-]+\s+){0,2}[A-Za-z-]+)", re.I)
+_COUNT_STOPWORDS = {"of", "the", "did", "do", "does", "were", "was", "are", "is", "have", "has", "in", "a", "an"}
+
+
+def counted_thing(question: str) -> re.Pattern[str] | None:
+    """For "how many X …", a pattern for a number followed closely by X's words."""
+    match = _COUNT_QUESTION.search(question)
+    if not match:
+        return None
+    words = []
+    for word in match.group(1).split():
+        if word.lower() in _COUNT_STOPWORDS:
+            break
+        words.append(word.lower().rstrip("s")[:6])
+    if not words:
+        return None
+    stems = "|".join(re.escape(w) for w in words)
+    return re.compile(rf"\b\d[\d,]*\s+(?:[\w()-]+\s+){{0,2}}?(?:{stems})", re.I)
 _STANDARD_NUMBER = re.compile(r"\b([12]\.[1-4])(?:\.[1-3])?\b")
 
 
@@ -97,6 +113,18 @@ def _standard_numbers(text: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
         if number in names:
             found.append((number, (f"standard {names[number]}",)))
     return tuple(found)
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """A search's hits plus the raw evidence behind them."""
+
+    query: Query
+    hits: list[Hit]
+    chunk_similarity: dict[str, float]  # chunk id -> cosine similarity to the (expanded) question
+    unit_similarity: dict[str, float]  # unit id -> best chunk similarity
+    best_similarity: float  # the closest passage in the whole corpus
+    known_word_share: float  # share of the question's words that occur in the corpus at all
 
 
 class Retriever:
@@ -126,6 +154,11 @@ class Retriever:
     def search(self, question: str, k: int = 5, filters: Mapping[str, object] | None = None,
                dense: bool = True, keyword: bool = True, expand: bool = True, use_facets: bool = True) -> list[Hit]:
         """The `k` best units for `question`; the flags switch parts off for ablations."""
+        return self.rank(question, k, filters, dense, keyword, expand, use_facets).hits
+
+    def rank(self, question: str, k: int = 5, filters: Mapping[str, object] | None = None,
+             dense: bool = True, keyword: bool = True, expand: bool = True, use_facets: bool = True) -> "Ranking":
+        """Like `search`, with the raw scores the answer composer needs (relevance, passages)."""
         if not isinstance(k, int) or k < 1:
             raise BadInputError(f"k must be a whole number of at least 1, got {k!r}")
         wanted = self.check_filters(filters)
@@ -137,18 +170,19 @@ class Retriever:
         n_units = len(self._unit_ids)
         dense_scores = np.zeros(n_units, np.float32)
         keyword_scores = np.zeros(n_units, np.float32)
+        chunk_similarity: dict[str, float] = {}
         if dense:
-            dense_scores = self._dense(search_text)
+            dense_scores, chunk_similarity = self._dense(search_text)
         if keyword:
             keyword_scores = self._keyword(search_text)
         fused = self._fuse(dense_scores, keyword_scores, dense, keyword)
 
-        if use_facets and _COUNT_QUESTION.search(query.text):
-            # "how many cases…": counts about the inspection are stated in its sections
+        counted = counted_thing(query.text) if use_facets else None
+        if counted:
+            # "how many court reports…": favour units that state a number of them ("204 court reports")
             for pos, unit_id in enumerate(self._unit_ids):
-                unit = self.index.units[unit_id]
-                if not isinstance(unit, Example) and _NUMBER.search(unit.text):
-                    fused[pos] += 0.15
+                if counted.search(self.index.units[unit_id].text):
+                    fused[pos] += 0.3
 
         matches: dict[str, list[str]] = {}
         if use_facets and self.settings.facet_weight and not query.facets.is_empty():
@@ -174,7 +208,16 @@ class Retriever:
             hits.append(Hit(len(hits) + 1, unit, float(fused[pos]), tuple(why)))
             if len(hits) == k:
                 break
-        return hits
+        known = set(self.index.keyword_index.vocab_dict)
+        content = [t for t in keyword_tokens([query.text])[0]]
+        return Ranking(
+            query=query,
+            hits=hits,
+            chunk_similarity=chunk_similarity,
+            unit_similarity={u: float(dense_scores[i]) for i, u in enumerate(self._unit_ids)},
+            best_similarity=float(dense_scores.max()) if dense else 0.0,
+            known_word_share=(sum(t in known for t in content) / len(content)) if content else 0.0,
+        )
 
     def _words_of(self, unit_id: str) -> set[str]:
         if self._unit_words is None:
@@ -209,17 +252,21 @@ class Retriever:
 
     # -- scoring -------------------------------------------------------------------------
 
-    def _dense(self, text: str) -> np.ndarray:
+    def _dense(self, text: str) -> tuple[np.ndarray, dict[str, float]]:
+        """Per-unit best cosine similarity, and every chunk's similarity."""
         vector = self.index.embedder.embed([text])[0]
         result = self.index.collection.query(query_embeddings=[vector.tolist()],
                                              n_results=len(self.index.chunk_ids),
                                              include=["distances", "metadatas"])
         scores = np.full(len(self._unit_ids), -1.0, np.float32)
-        for meta, distance in zip(result["metadatas"][0], result["distances"][0]):
+        chunks: dict[str, float] = {}
+        for chunk_id, meta, distance in zip(result["ids"][0], result["metadatas"][0], result["distances"][0]):
+            similarity = 1.0 - float(distance)
+            chunks[chunk_id] = similarity
             pos = self._unit_pos.get(meta["unit_id"])
             if pos is not None:
-                scores[pos] = max(scores[pos], 1.0 - float(distance))
-        return scores
+                scores[pos] = max(scores[pos], similarity)
+        return scores, chunks
 
     def _keyword(self, text: str) -> np.ndarray:
         tokens = keyword_tokens([text])[0]

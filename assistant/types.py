@@ -182,3 +182,48 @@ def unit_to_json(unit: Unit) -> dict[str, Any]:
     data = asdict(unit)
     data["unit"] = "example" if isinstance(unit, Example) else "section"
     return data
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A source an answer cites as [n], with the exact passages it uses."""
+
+    n: int
+    unit: Unit
+    quotes: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "n": self.n,
+            "id": self.unit.id,
+            "title": self.unit.title,
+            "document": self.unit.document,
+            "section": self.unit.section,
+            "url": self.unit.url,
+            "quotes": list(self.quotes),
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A grounded answer: Markdown with [n] markers, and the citations they resolve to."""
+
+    question: str
+    answer: str
+    refused: bool
+    mode: Literal["extractive", "llm"]
+    citations: tuple[Citation, ...] = ()
+    warnings: tuple[str, ...] = ()
+    hits: tuple[Hit, ...] = ()  # what retrieval found (for the evidence panel), not part of the JSON
+    search_query: str = ""  # the standalone query that was searched
+
+    def to_json(self) -> dict[str, Any]:
+        """The stable `assistant ask --json` shape (also the app's /ask API)."""
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "refused": self.refused,
+            "mode": self.mode,
+            "citations": [c.to_json() for c in self.citations],
+            "warnings": list(self.warnings),
+        }
