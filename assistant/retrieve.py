@@ -208,8 +208,8 @@ class Retriever:
             hits.append(Hit(len(hits) + 1, unit, float(fused[pos]), tuple(why)))
             if len(hits) == k:
                 break
-        known = set(self.index.keyword_index.vocab_dict)
-        content = [t for t in keyword_tokens([query.text])[0]]
+        known = self.index.keyword_index.vocab_dict
+        content = keyword_tokens([query.text])[0]
         return Ranking(
             query=query,
             hits=hits,
