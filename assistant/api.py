@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Any, Mapping, Sequence
 
 import logging
+import time
+from dataclasses import replace
 
 from assistant.compose import ExtractiveComposer
 from assistant.config import Settings, load_settings
@@ -76,11 +78,16 @@ class Assistant:
             standalone = (backend.condense(asked, turns, warnings) if backend else None) or condense(asked, turns)
             standalone = standalone[-self.settings.max_query_chars:]
         log.info("ask: %s", standalone)
+        started = time.perf_counter()
         ranking = self.retriever.rank(standalone, k=max(5, self.settings.top_k), filters=filters)
+        retrieved = time.perf_counter()
         answer = ExtractiveComposer().compose(asked, ranking, warnings)
+        composed = time.perf_counter()
+        timings = {"retrieve": (retrieved - started) * 1000, "compose": (composed - retrieved) * 1000}
         if backend and not answer.refused:
             answer = backend.compose(asked, turns, answer)
-        return answer
+            timings["llm"] = (time.perf_counter() - composed) * 1000
+        return replace(answer, timings_ms=timings)
 
     def _llm(self, spec: str):
         from assistant.llm import LLMBackend

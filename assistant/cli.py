@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -208,6 +209,140 @@ def examples(ctx: click.Context, as_json: bool) -> None:
     for example in items:
         who = example.person_summary() or example.kind
         click.echo(f"{example.id}\n   {example.title}  [{example.section}]  {who}")
+
+
+def _project_file(path: str) -> Path:
+    from assistant.config import project_root
+
+    candidate = Path(path).expanduser()
+    return candidate if candidate.is_absolute() or candidate.exists() else project_root() / candidate
+
+
+@main.command(name="eval")
+@click.option("--gold", default="evals/gold.jsonl", show_default=True, help="Gold questions (JSON lines).")
+@click.option("--systems", default="ours,naive,bm25,dense", show_default=True,
+              help="Comma-separated retrieval systems to compare.")
+@click.option("--llm", default=None, metavar="SPEC", help="Answer (and judge) with an LLM, e.g. openai:qwen2.5.")
+@click.option("--judge-runs", type=click.IntRange(1, 20), default=3, show_default=True,
+              help="How many times the LLM judge grades each answer (with --llm).")
+@click.option("--out", default="evals/reports/latest", show_default=True,
+              help="Folder for results.json, summary.md and report.html.")
+@click.option("--compare", "previous", default=None, metavar="PREVIOUS.json",
+              help="An earlier results.json: show the change in every metric.")
+@click.option("--gate", is_flag=True, help="Exit non-zero if a metric is below evals/thresholds.json.")
+@click.option("--thresholds", default="evals/thresholds.json", show_default=True, help="Thresholds for --gate.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary JSON for other tools.")
+@click.pass_context
+def evaluate(ctx: click.Context, gold: str, systems: str, llm: str | None, judge_runs: int, out: str,
+             previous: str | None, gate: bool, thresholds: str, as_json: bool) -> None:
+    """Evaluate retrieval and answers on a gold set, offline and repeatably.
+
+    Compares our retrieval with the naive LangChain pipeline, BM25 alone and dense alone on
+    the same questions; measures citations, refusals, facts and latency; writes JSON, a
+    Markdown summary and an HTML report with plots.
+
+    \b
+    Examples:
+      assistant eval
+      assistant eval --systems ours,bm25 --compare evals/reports/baseline/results.json
+      assistant eval --gold evals/holdout.jsonl --gate --json
+    """
+    from tqdm import tqdm
+
+    from assistant.api import Assistant
+    from assistant.errors import BadInputError
+    from assistant.evaluate import compare_results, gate_failures, load_thresholds, run_evaluation
+    from assistant.report import public_json, write_reports
+
+    gold_path = _project_file(gold)
+    if not gold_path.is_file():
+        raise BadInputError(f"gold file {gold_path} does not exist")
+    earlier = None
+    if previous:
+        try:
+            earlier = json.loads(_project_file(previous).read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise BadInputError(f"cannot read the earlier results {previous} ({exc})") from None
+    assistant = Assistant.load(_settings(ctx)).warm_up()
+    bars: dict[str, tqdm] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        bar = bars.get(stage) or bars.setdefault(stage, tqdm(total=total, desc=f"{stage:>8}", file=sys.stderr,
+                                                              disable=None, leave=False))
+        bar.n = done
+        bar.refresh()
+
+    results = run_evaluation(assistant, gold_path, [s.strip() for s in systems.split(",") if s.strip()], llm=llm,
+                             judge_runs=judge_runs, support_labels=_project_file("evals/support_labels.jsonl"),
+                             progress=progress)
+    for bar in bars.values():
+        bar.close()
+    changes = compare_results(results, earlier) if earlier else None
+    paths = write_reports(results, _project_file(out) if not out.startswith("/") else Path(out), changes)
+    failures = []
+    if gate:
+        limits = load_thresholds(_project_file(thresholds)).get(gold_path.name)
+        if limits is None:
+            raise BadInputError(f"{thresholds} has no thresholds for {gold_path.name}")
+        failures = gate_failures(results, limits)
+    if as_json:
+        payload = public_json(results)
+        if changes:
+            payload["changes"] = changes
+        click.echo(json.dumps(payload, indent=2))
+    else:
+        from assistant.report import markdown_summary
+
+        click.echo(markdown_summary(results, changes))
+        click.echo(f"Reports: {paths['html']}, {paths['markdown']}, {paths['json']}", err=True)
+    if failures:
+        click.echo("Gate failed: " + "; ".join(failures), err=True)
+        ctx.exit(3)
+
+
+@main.group()
+def feedback() -> None:
+    """Export the ratings given in the app, or turn poor answers into gold cases to confirm."""
+
+
+@feedback.command(name="export")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write to a file instead of stdout.")
+@click.pass_context
+def feedback_export(ctx: click.Context, fmt: str, out: str | None) -> None:
+    """Every rating with its question, answer, citations and settings.
+
+    \b
+    Example:
+      assistant feedback export --format csv --out feedback.csv
+    """
+    from assistant.feedback import FeedbackStore
+
+    text = FeedbackStore(_settings(ctx).resolved("feedback_db")).export(fmt)
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {out}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@feedback.command(name="to-gold")
+@click.option("--out", type=click.Path(dir_okay=False), default="evals/candidates.jsonl", show_default=True)
+@click.pass_context
+def feedback_to_gold(ctx: click.Context, out: str) -> None:
+    """Answers marked not helpful, as candidate gold cases for an evaluator to confirm.
+
+    Each candidate has empty "gold" ids and a "review" note (what was cited, the reasons,
+    the comment). Fill in the right example ids, delete "review", and move the line into
+    evals/gold.jsonl; the schema check refuses a case without gold ids.
+    """
+    from assistant.feedback import FeedbackStore
+
+    candidates = FeedbackStore(_settings(ctx).resolved("feedback_db")).to_gold()
+    target = _project_file(out) if not Path(out).is_absolute() else Path(out)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in candidates), encoding="utf-8")
+    click.echo(f"Wrote {len(candidates)} candidate gold case(s) to {target}")
 
 
 @main.command()

@@ -100,6 +100,21 @@ def asks_for_a_decision(question: str) -> bool:
     return bool(_DECISION.search(question))
 
 
+_BULLET_PREFIX = re.compile(r"^(?:[-*•]|\d{1,2}[.)])\s+")
+_HEADING_LINE = re.compile(r"^(?:#{1,6}\s.*|\*\*[^*]+\*\*:?|_[^_]+_)$")
+
+
+def content_lines(markdown: str) -> list[str]:
+    """The lines of an answer that make claims: bullets and paragraphs, not headings or notices."""
+    lines = []
+    for raw in markdown.splitlines():
+        line = raw.strip()
+        if not line or _HEADING_LINE.match(line):
+            continue
+        lines.append(_BULLET_PREFIX.sub("", line).strip())
+    return [line for line in lines if line]
+
+
 def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import statistics
 import time
@@ -332,21 +333,190 @@ def summarise_answers(rows: Sequence[dict[str, Any]]) -> dict[str, float]:
     }
 
 
+def statements(answer) -> list[tuple[str, tuple[int, ...]]]:
+    """The answer's claims (bullets and sentences before the sources list) with the [n] they cite."""
+    from assistant.compose import content_lines
+
+    body = answer.answer.split("**Sources**")[0]
+    found = []
+    for line in content_lines(body):
+        cited = tuple(dict.fromkeys(int(n) for n in _MARKER.findall(line)))
+        found.append((_MARKER.sub("", line).strip(), cited))
+    return found
+
+
+def alce_scores(answer, checker) -> tuple[float, float] | None:
+    """ALCE-style citation recall and precision, with the offline support check.
+
+    Recall: the share of statements that their cited sources, together, support.
+    Precision: the share of citations that are not irrelevant; a citation is irrelevant when
+    it does not support its statement alone and the statement's other citations do.
+    """
+    if answer.refused:
+        return None
+    units = {c.n: c.unit for c in answer.citations}
+    claims = statements(answer)
+    if not claims:
+        return None
+    supported_count, relevant, total = 0, 0, 0
+    for claim, cited in claims:
+        texts = [units[n].title + ". " + units[n].text for n in cited if n in units]
+        if texts and checker.check(claim, texts).supported:
+            supported_count += 1
+        for n in cited:
+            total += 1
+            if n not in units:
+                continue
+            alone = checker.check(claim, [units[n].title + ". " + units[n].text]).supported
+            others = [units[m].title + ". " + units[m].text for m in cited if m != n and m in units]
+            if alone or not (others and checker.check(claim, others).supported):
+                relevant += 1
+    return supported_count / len(claims), (relevant / total if total else 0.0)
+
+
+def support_agreement(assistant, path: Path) -> dict[str, Any]:
+    """How often the support check agrees with the hand labels in `path`."""
+    from assistant.support import SupportChecker
+
+    checker = SupportChecker(assistant.index.embedder)
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    outcome = {"agree": 0, "false_supported": 0, "missed_support": 0}
+    for row in rows:
+        unit = assistant.index.units[row["source"]]
+        predicted = checker.check(row["claim"], [unit.title + ". " + unit.text]).supported
+        if predicted == row["supported"]:
+            outcome["agree"] += 1
+        elif predicted:
+            outcome["false_supported"] += 1
+        else:
+            outcome["missed_support"] += 1
+    return {"method": "lexical entailment proxy (content-word overlap) or embedding similarity",
+            "n": len(rows), "agreement": round(outcome["agree"] / len(rows), 4) if rows else 0.0, **outcome}
+
+
 def evaluate_answers(assistant, cases: Sequence[GoldCase], llm: str | None = None,
                      progress: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
     """Ask every gold question (in-scope and out-of-scope) and measure the answers."""
-    rows, latencies = [], []
+    from assistant.support import SupportChecker
+
+    checker = SupportChecker(assistant.index.embedder)
+    rows, stages = [], {"total": [], "retrieve": [], "compose": [], "llm": []}
+    recalls, precisions = [], []
+    answers = {}
     for i, case in enumerate(cases):
         started = time.perf_counter()
         answer = assistant.ask(case.question, history=list(case.history) or None,
                                filters=case.filters or None, llm=llm)
-        latencies.append((time.perf_counter() - started) * 1000)
+        stages["total"].append((time.perf_counter() - started) * 1000)
+        for stage, ms in answer.timings_ms.items():
+            stages[stage].append(ms)
+        alce = alce_scores(answer, checker)
+        if alce:
+            recalls.append(alce[0])
+            precisions.append(alce[1])
+        answers[case.id] = answer
         rows.append({"id": case.id, "question": case.question, "kind": case.kind, "in_scope": case.in_scope,
-                     "gold": list(case.gold), "mode": answer.mode, **answer_scores(answer, case)})
+                     "gold": list(case.gold), "mode": answer.mode, **answer_scores(answer, case),
+                     "citation_recall": alce[0] if alce else None, "citation_precision": alce[1] if alce else None})
         if progress:
             progress("answers", i + 1, len(cases))
-    return {"summary": summarise_answers(rows), "per_question": rows,
-            "latency_ms": {"p50": round(percentile(latencies, 50), 2), "p95": round(percentile(latencies, 95), 2)}}
+    summary = summarise_answers(rows)
+    summary["citation_recall"] = round(statistics.fmean(recalls), 4) if recalls else 0.0
+    summary["citation_precision"] = round(statistics.fmean(precisions), 4) if precisions else 0.0
+    latency = {stage: {"p50": round(percentile(v, 50), 2), "p95": round(percentile(v, 95), 2)}
+               for stage, v in stages.items() if v}
+    return {"summary": summary, "per_question": rows, "latency_ms": latency, "samples_ms": stages,
+            "answers": answers}
+
+
+JUDGE_PROMPT = """You grade an answer to a probation practitioner's question against its numbered sources.
+Reply with JSON only: {"faithfulness": 1-5, "helpfulness": 1-5}.
+faithfulness: 5 = every statement is supported by the cited sources; 1 = mostly unsupported.
+helpfulness: 5 = directly useful practice for the question; 1 = not useful."""
+
+
+def llm_judge(backend, cases: Sequence[GoldCase], answers: dict, runs: int) -> dict[str, Any]:
+    """Faithfulness and helpfulness from an LLM judge, `runs` times: mean and spread per run."""
+    if runs < 1:
+        raise BadInputError(f"judge runs must be at least 1, got {runs}")
+    per_run = []
+    for _ in range(runs):
+        scores = {"faithfulness": [], "helpfulness": []}
+        for case in cases:
+            answer = answers.get(case.id)
+            if answer is None or answer.refused:
+                continue
+            sources = "\n\n".join(f"[{c.n}] {c.unit.title}\n{c.unit.text}" for c in answer.citations)
+            try:
+                reply = backend.generate(JUDGE_PROMPT, f"Sources:\n{sources}\n\nQuestion: {case.question}\n\n"
+                                                       f"Answer:\n{answer.answer}")
+                data = json.loads(reply[reply.index("{"):reply.rindex("}") + 1])
+                for key in scores:
+                    value = float(data[key])
+                    if 1 <= value <= 5:
+                        scores[key].append(value)
+            except Exception:  # an unreachable judge or unparseable grade is skipped, and counted
+                continue
+        per_run.append({k: round(statistics.fmean(v), 3) if v else None for k, v in scores.items()}
+                       | {"graded": len(scores["faithfulness"])})
+    result: dict[str, Any] = {"runs": per_run, "model": backend.label}
+    for key in ("faithfulness", "helpfulness"):
+        values = [r[key] for r in per_run if r[key] is not None]
+        result[key] = {"mean": round(statistics.fmean(values), 3) if values else None,
+                       "stdev": round(statistics.pstdev(values), 3) if len(values) > 1 else 0.0}
+    return result
+
+
+def run_evaluation(assistant, gold: Path, systems: Sequence[str] = SYSTEMS, llm: str | None = None,
+                   judge_runs: int = 3, support_labels: Path | None = None,
+                   progress: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
+    """The whole evaluation: retrieval per system, answers, support agreement, optional judge."""
+    import platform
+    from datetime import datetime, timezone
+
+    started = time.perf_counter()
+    cases = load_gold(gold, assistant.index.units)
+    retrieval = evaluate_retrieval(assistant, cases, systems, progress)
+    answers = evaluate_answers(assistant, cases, llm=llm, progress=progress)
+    results: dict[str, Any] = {
+        "n_questions": retrieval["n_questions"],
+        "systems": retrieval["systems"],
+        "answers": answers["summary"],
+        "latency_ms": {"retrieval": retrieval["latency_ms"], "answer": answers["latency_ms"]},
+    }
+    if support_labels and support_labels.exists():
+        results["answers"]["support_check"] = support_agreement(assistant, support_labels)
+    if llm:
+        backend = assistant._llm(llm)
+        results["answers"]["judge"] = llm_judge(backend, cases, answers["answers"], judge_runs)
+    results["details"] = {
+        "gold": gold.name, "n_cases": len(cases), "per_question": retrieval["per_question"],
+        "answers": answers["per_question"], "latency_samples_ms": answers["samples_ms"],
+        "themes": {c.id: _theme_of(assistant, c) for c in cases if c.in_scope},
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "mode": "llm " + llm if llm else "extractive",
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    return results
+
+
+def _theme_of(assistant, case: GoldCase) -> str:
+    unit = assistant.index.units.get(case.gold[0]) if case.gold else None
+    return unit.section if unit else "unknown"
+
+
+def compare_results(current: dict[str, Any], previous: dict[str, Any]) -> dict[str, Any]:
+    """Metric by metric, the change from an earlier run (current − previous)."""
+    changes: dict[str, Any] = {"systems": {}, "answers": {}}
+    for system, metrics in current.get("systems", {}).items():
+        before = previous.get("systems", {}).get(system, {})
+        changes["systems"][system] = {m: round(v - before[m], 4) for m, v in metrics.items() if m in before}
+    for metric, value in current.get("answers", {}).items():
+        old = previous.get("answers", {}).get(metric)
+        if isinstance(value, (int, float)) and isinstance(old, (int, float)):
+            changes["answers"][metric] = round(value - old, 4)
+    return changes
 
 
 # --- running ------------------------------------------------------------------------------
@@ -398,6 +568,15 @@ def load_thresholds(path: Path) -> dict[str, Any]:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise BadInputError(f"cannot read thresholds {path} ({exc})") from None
+
+
+def gate_failures(results: dict[str, Any], thresholds: dict[str, Any]) -> list[str]:
+    """Retrieval and answer metrics below the thresholds for this gold file."""
+    failures = check_gate(results["systems"], thresholds.get("retrieval", {}))
+    if "answers" in thresholds:
+        numeric = {k: v for k, v in results["answers"].items() if isinstance(v, (int, float))}
+        failures += check_gate({"answers": numeric}, {"answers": thresholds["answers"]})
+    return failures
 
 
 def check_gate(measured: dict[str, dict[str, float]], thresholds: dict[str, dict[str, float]]) -> list[str]:

@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
 
-from assistant.compose import ATTRIBUTION, NOT_GUIDANCE, describe_source, split_sentences
+from assistant.compose import ATTRIBUTION, NOT_GUIDANCE, content_lines, describe_source, split_sentences
 from assistant.config import Settings, llm_api_key
 from assistant.errors import SettingsError
 from assistant.support import SupportChecker, unsupported_names, unsupported_numbers
@@ -164,13 +164,7 @@ def build_prompt(question: str, turns: Sequence[dict], units: Sequence[Unit]) ->
 
 
 def _claims(reply: str) -> list[str]:
-    claims = []
-    for line in reply.splitlines():
-        line = line.strip().lstrip("-*•").strip()
-        if not line or line.startswith("#") or re.fullmatch(r"\*\*[^*]+\*\*:?", line):
-            continue
-        claims.extend(split_sentences(line))
-    return claims
+    return [sentence for line in content_lines(reply) for sentence in split_sentences(line)]
 
 
 def validate(reply: str, units: Sequence[Unit], checker: SupportChecker) -> Validation:
@@ -237,8 +231,8 @@ def best_quote(claim: str, unit: Unit, checker: SupportChecker) -> str | None:
     sentences = [s for line in unit.text.split("\n") for s in split_sentences(line.removeprefix("• ")) if len(s) > 12]
     if not sentences:
         return None
-    vectors = checker.embedder.embed([claim, *sentences])
-    return sentences[int((vectors[1:] @ vectors[0]).argmax())]
+    scores = checker.vectors(sentences) @ checker.embedder.embed([claim])[0]
+    return sentences[int(scores.argmax())]
 
 
 def fallback(extractive: Answer, reason: str) -> Answer:

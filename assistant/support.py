@@ -43,6 +43,14 @@ class SupportChecker:
 
     def __init__(self, embedder):
         self.embedder = embedder
+        self._vectors: dict[str, np.ndarray] = {}  # sources repeat across claims: embed each sentence once
+
+    def vectors(self, texts: Sequence[str]) -> np.ndarray:
+        """Embeddings of source sentences, cached by text (the corpus bounds the cache)."""
+        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if missing:
+            self._vectors.update(zip(missing, self.embedder.embed(missing)))
+        return np.vstack([self._vectors[t] for t in texts])
 
     def check(self, claim: str, sources: Sequence[str]) -> Support:
         claim_words = set(keyword_tokens([claim])[0])
@@ -51,8 +59,7 @@ class SupportChecker:
         sentences = [s for text in sources for s in _SENTENCE_END.split(text) if len(s.strip()) > 3]
         embedding = 0.0
         if sentences:
-            vectors = self.embedder.embed([claim, *sentences])
-            embedding = float(np.max(vectors[1:] @ vectors[0]))
+            embedding = float(np.max(self.vectors(sentences) @ self.embedder.embed([claim])[0]))
         return Support(round(lexical, 4), round(embedding, 4))
 
 

@@ -216,6 +216,7 @@ class Answer:
     warnings: tuple[str, ...] = ()
     hits: tuple[Hit, ...] = ()  # what retrieval found (for the evidence panel), not part of the JSON
     search_query: str = ""  # the standalone query that was searched
+    timings_ms: dict[str, float] = field(default_factory=dict, compare=False)  # per stage, for evaluation
 
     def to_json(self) -> dict[str, Any]:
         """The stable `assistant ask --json` shape (also the app's /ask API)."""

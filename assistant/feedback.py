@@ -1,0 +1,125 @@
+"""Feedback on answers, kept in a local SQLite database, for evaluators.
+
+Each record holds the question (personal data already redacted), the answer, its
+citations, the settings in effect, the rating (+1 or -1), reasons and a comment. Export as
+JSON lines or CSV; turn answers marked wrong into candidate gold cases to confirm.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+from contextlib import closing
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from assistant.errors import BadInputError
+from assistant.privacy import redact
+
+REASONS = ("wrong example cited", "missed a better example", "not relevant", "unclear")
+MAX_COMMENT_CHARS = 2000
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS feedback (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    created TEXT NOT NULL,
+    question TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    citations TEXT NOT NULL,
+    rating INTEGER NOT NULL CHECK (rating IN (-1, 1)),
+    reasons TEXT NOT NULL,
+    comment TEXT NOT NULL,
+    settings TEXT NOT NULL
+)"""
+FIELDS = ("id", "created", "question", "answer", "citations", "rating", "reasons", "comment", "settings")
+
+
+class FeedbackStore:
+    """A SQLite file of ratings. Cheap to create; the file is made on first write."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+
+    def _connect(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(self.path, timeout=10)
+        connection.execute(_SCHEMA)
+        return connection
+
+    def record(self, answer_json: dict[str, Any], rating: int, reasons: list[str] | None = None,
+               comment: str = "", settings: dict[str, Any] | None = None) -> int:
+        """Store one rating; returns its id. The question and comment are redacted first."""
+        if rating not in (-1, 1):
+            raise BadInputError(f"rating must be 1 (helpful) or -1 (not helpful), got {rating!r}")
+        reasons = list(reasons or [])
+        unknown = [r for r in reasons if r not in REASONS]
+        if unknown:
+            raise BadInputError(f"unknown reason(s) {', '.join(unknown)}; choose from: {', '.join(REASONS)}")
+        if len(comment) > MAX_COMMENT_CHARS:
+            raise BadInputError(f"the comment is {len(comment):,} characters; keep it under {MAX_COMMENT_CHARS:,}")
+        row = (
+            datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            redact(str(answer_json.get("question", ""))).text,
+            str(answer_json.get("answer", "")),
+            json.dumps(answer_json.get("citations", []), ensure_ascii=False),
+            rating,
+            json.dumps(reasons),
+            redact(comment).text,
+            json.dumps(settings or {}, default=str),
+        )
+        with closing(self._connect()) as connection, connection:
+            cursor = connection.execute(
+                "INSERT INTO feedback (created, question, answer, citations, rating, reasons, comment, settings) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row)
+            return int(cursor.lastrowid)
+
+    def rows(self) -> list[dict[str, Any]]:
+        if not self.path.exists():
+            return []
+        with closing(self._connect()) as connection:
+            cursor = connection.execute(f"SELECT {', '.join(FIELDS)} FROM feedback ORDER BY id")
+            records = [dict(zip(FIELDS, values)) for values in cursor.fetchall()]
+        for record in records:
+            for key in ("citations", "reasons", "settings"):
+                record[key] = json.loads(record[key])
+        return records
+
+    def export(self, fmt: str) -> str:
+        """Every record as JSON lines or CSV (lists and objects as JSON text in CSV cells)."""
+        records = self.rows()
+        if fmt == "jsonl":
+            return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+        if fmt == "csv":
+            buffer = io.StringIO()
+            writer = csv.DictWriter(buffer, fieldnames=FIELDS)
+            writer.writeheader()
+            for record in records:
+                writer.writerow({k: json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v
+                                 for k, v in record.items()})
+            return buffer.getvalue()
+        raise BadInputError(f"unknown format '{fmt}'; use jsonl or csv")
+
+    def to_gold(self) -> list[dict[str, Any]]:
+        """Answers marked not helpful, as candidate gold cases with empty gold ids to fill in.
+
+        `load_gold` rejects a case with no gold ids, so a candidate cannot slip into the gold
+        set until an evaluator has confirmed it and named the right example.
+        """
+        candidates = []
+        for record in self.rows():
+            if record["rating"] != -1:
+                continue
+            candidates.append({
+                "id": f"fb{record['id']:04d}",
+                "question": record["question"],
+                "kind": "example",
+                "gold": [],
+                "alternates": [],
+                "persona": "practitioner",
+                "review": {"cited": [c.get("id") for c in record["citations"]], "reasons": record["reasons"],
+                           "comment": record["comment"], "created": record["created"]},
+            })
+        return candidates
