@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import logging
 import time
@@ -57,13 +57,16 @@ class Assistant:
         return self.retriever.search(query, k=k, filters=filters)
 
     def ask(self, question: str, history: Sequence[Mapping[str, str]] | None = None,
-            filters: Mapping[str, object] | None = None, llm: str | None = None) -> Answer:
+            filters: Mapping[str, object] | None = None, llm: str | None = None,
+            ignore_facets: Iterable[str] = (), on_token: Callable[[str], None] | None = None) -> Answer:
         """A grounded answer with citations, or a polite refusal.
 
         Real case details in the question are redacted before anything else sees it. With
         `history`, a follow-up is made standalone for retrieval, while the composer still
         sees the question as asked. `llm` ("openai:<model>" or "ollama:<model>") overrides
         the configured LLM for this question; without one the answer is extractive.
+        `ignore_facets` switches off facets read from the question (see `facets()`);
+        `on_token` receives an LLM answer as it streams, before it is validated.
         """
         clean_query(question, self.settings.max_query_chars)
         redaction = redact(question)
@@ -79,15 +82,24 @@ class Assistant:
             standalone = standalone[-self.settings.max_query_chars:]
         log.info("ask: %s", standalone)
         started = time.perf_counter()
-        ranking = self.retriever.rank(standalone, k=max(5, self.settings.top_k), filters=filters)
+        ranking = self.retriever.rank(standalone, k=max(5, self.settings.top_k), filters=filters,
+                                      ignore_facets=frozenset(ignore_facets))
         retrieved = time.perf_counter()
         answer = ExtractiveComposer().compose(asked, ranking, warnings)
         composed = time.perf_counter()
         timings = {"retrieve": (retrieved - started) * 1000, "compose": (composed - retrieved) * 1000}
         if backend and not answer.refused:
-            answer = backend.compose(asked, turns, answer)
+            answer = backend.compose(asked, turns, answer, on_token=on_token)
             timings["llm"] = (time.perf_counter() - composed) * 1000
         return replace(answer, timings_ms=timings)
+
+    def facets(self, question: str, history: Sequence[Mapping[str, str]] | None = None) -> list[str]:
+        """The facets read from a question (with its conversation), as removable labels."""
+        asked = redact(question).text
+        if history:
+            asked = condense(asked, [{"role": t.get("role", ""), "content": redact(t.get("content", "")).text}
+                                     for t in history])
+        return self.retriever.prepare(asked[-self.settings.max_query_chars:]).facets.describe()
 
     def _llm(self, spec: str):
         from assistant.llm import LLMBackend

@@ -287,7 +287,7 @@ def describe_source(citation: Citation) -> str:
     else:
         line += f" — {unit.document}"
     if unit.url:
-        line += f"  \n    {unit.url}"
+        line += f"  \n    [Read it in the source]({unit.url})"
     return line
 
 
@@ -314,12 +314,13 @@ def compare_facets(ranking: Ranking, citations: tuple[Citation, ...]) -> list[st
             if label in unit.sentence or label in unit.needs:
                 same.append(label)
             else:
-                different.append(f"no {label}")
+                different.append(f"{label} not mentioned")
         parts = []
         if same:
             parts.append("matches " + ", ".join(same))
         if different:
-            parts.append("differs: " + ", ".join(different))
+            parts.append("differs: " + ", ".join(different) if any(not d.endswith("not mentioned") for d in different)
+                         else ", ".join(different))
         if parts:
             lines.append(f"- [{citation.n}] {'; '.join(parts)}")
     return lines

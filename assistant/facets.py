@@ -162,6 +162,19 @@ class QueryFacets:
     def is_empty(self) -> bool:
         return not (self.age or self.age_range or self.gender or self.sentence or self.needs)
 
+    def without(self, labels: "set[str] | frozenset[str]") -> "QueryFacets":
+        """These facets minus the ones named in `labels` (as `describe()` names them)."""
+        if not labels:
+            return self
+        age_label = self.describe()[0] if (self.age is not None or self.age_range) else None
+        return QueryFacets(
+            age=None if age_label in labels else self.age,
+            age_range=None if age_label in labels else self.age_range,
+            gender=None if self.gender in labels else self.gender,
+            sentence=frozenset(self.sentence - labels),
+            needs=frozenset(self.needs - labels),
+        )
+
     def describe(self) -> list[str]:
         """Human-readable facet labels, for "why it matched"."""
         out = []

@@ -157,14 +157,20 @@ class Retriever:
         return self.rank(question, k, filters, dense, keyword, expand, use_facets).hits
 
     def rank(self, question: str, k: int = 5, filters: Mapping[str, object] | None = None,
-             dense: bool = True, keyword: bool = True, expand: bool = True, use_facets: bool = True) -> "Ranking":
-        """Like `search`, with the raw scores the answer composer needs (relevance, passages)."""
+             dense: bool = True, keyword: bool = True, expand: bool = True, use_facets: bool = True,
+             ignore_facets: frozenset[str] = frozenset()) -> "Ranking":
+        """Like `search`, with the raw scores the answer composer needs (relevance, passages).
+
+        `ignore_facets` names facets read from the question that the user switched off.
+        """
         if not isinstance(k, int) or k < 1:
             raise BadInputError(f"k must be a whole number of at least 1, got {k!r}")
         wanted = self.check_filters(filters)
         query = self.prepare(question)
         if not expand:
             query = Query(query.text, (), read_facets(query.text))
+        if ignore_facets:
+            query = Query(query.text, query.expansions, query.facets.without(frozenset(ignore_facets)))
         search_text = query.expanded_text
 
         n_units = len(self._unit_ids)
