@@ -316,8 +316,9 @@ def answer_scores(answer, case: GoldCase) -> dict[str, Any]:
 def summarise_answers(rows: Sequence[dict[str, Any]]) -> dict[str, float]:
     """Aggregate answer measures: rates over the questions each applies to."""
     def rate(values):
+        """The share of true values; None (not applicable) when no question applies."""
         values = [v for v in values if v is not None]
-        return round(sum(map(bool, values)) / len(values), 4) if values else 0.0
+        return round(sum(map(bool, values)) / len(values), 4) if values else None
 
     in_scope = [r for r in rows if r["in_scope"]]
     out_scope = [r for r in rows if not r["in_scope"]]
@@ -327,7 +328,7 @@ def summarise_answers(rows: Sequence[dict[str, Any]]) -> dict[str, float]:
         "gold_citation_rate": rate(r["gold_cited"] for r in in_scope),
         "in_scope_refused": sum(r["refused"] for r in in_scope),
         "refusal_recall": rate(r["refused"] for r in out_scope),
-        "refusal_precision": rate(not r["in_scope"] for r in refused) if refused else 1.0,
+        "refusal_precision": rate(not r["in_scope"] for r in refused),
         "fact_presence": rate(r["facts_present"] for r in rows),
         "mean_words": round(statistics.fmean(r["words"] for r in rows), 1) if rows else 0.0,
     }

@@ -38,7 +38,8 @@ def markdown_summary(results: dict[str, Any], changes: dict[str, Any] | None = N
     answers = results["answers"]
     for metric in ANSWER_METRICS:
         if metric in answers:
-            lines.append(f"| {metric} | {answers[metric]}{_delta(changes, 'answers', None, metric)} |")
+            value = "n/a (no such questions)" if answers[metric] is None else answers[metric]
+            lines.append(f"| {metric} | {value}{_delta(changes, 'answers', None, metric)} |")
     support = answers.get("support_check")
     if support:
         lines += ["", f"Support check ({support['method']}): agrees with {support['agree']} of {support['n']} "
@@ -145,8 +146,9 @@ def html_report(results: dict[str, Any], changes: dict[str, Any] | None = None) 
         f"<tr><th>{html.escape(s)}</th>" + "".join(f"<td>{m[k]:.3f}{_delta(changes, 'systems', s, k)}</td>"
                                                    for k in RETRIEVAL_METRICS) + "</tr>"
         for s, m in results["systems"].items())
-    answers = "".join(f"<tr><th>{k}</th><td>{results['answers'][k]}{_delta(changes, 'answers', None, k)}</td></tr>"
-                      for k in ANSWER_METRICS if k in results["answers"])
+    answers = "".join(
+        f"<tr><th>{k}</th><td>{'n/a' if results['answers'][k] is None else results['answers'][k]}"
+        f"{_delta(changes, 'answers', None, k)}</td></tr>" for k in ANSWER_METRICS if k in results["answers"])
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Evaluation report: {html.escape(details['gold'])}</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:960px;margin:2em auto;color:#1a202c;line-height:1.45}}
