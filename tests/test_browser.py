@@ -78,22 +78,25 @@ def test_clicking_a_marker_brings_its_card_into_view(page):
     assert page.url.endswith("/")  # handled in the page, not a navigation
 
 
+def wait_for_cards(page, titles: list[str]) -> None:
+    page.wait_for_function(
+        "expected => Array.from(document.querySelectorAll('#evidence .card > summary'))"
+        ".map(e => e.innerText.trim()).join('|') === expected", arg="|".join(titles), timeout=20000)
+
+
 def test_apply_and_remove_a_filter(page):
-    ask(page, "keeping her engaged and safe on her sentence")
+    ask(page, "keeping him engaged when he keeps missing appointments")
     before = card_titles(page)
+    assert f"[1] {EMILY_TITLE}" not in before
     page.click("#filters .label-wrap")
     theme = page.locator("#filter-theme input")
     theme.click()
     theme.fill("Unpaid work")
     theme.press("Enter")
     page.keyboard.press("Escape")
-    page.wait_for_function(f"() => document.querySelector('#evidence .card > summary').innerText.includes({EMILY_TITLE!r})",
-                           timeout=20000)
-    assert card_titles(page) == [f"[1] {EMILY_TITLE}"]
+    wait_for_cards(page, [f"[1] {EMILY_TITLE}"])
     page.locator("#filter-theme .token .token-remove").click()
-    page.wait_for_function(f"() => !document.querySelector('#evidence').innerText.startsWith('[1] {EMILY_TITLE[:20]}')"
-                           " || document.querySelectorAll('#evidence .card').length > 1", timeout=20000)
-    assert card_titles(page) == before
+    wait_for_cards(page, before)
 
 
 def test_facets_from_the_question_are_preset_and_removable(page):
