@@ -74,7 +74,7 @@ class Assistant:
         asked = redaction.text
         turns = [{"role": t.get("role", ""), "content": redact(t.get("content", "")).text} for t in (history or [])]
         spec = llm if llm is not None else self.settings.llm
-        backend = self._llm(spec) if spec else None
+        backend = self.llm_backend(spec) if spec else None
 
         standalone = asked
         if turns:
@@ -101,7 +101,8 @@ class Assistant:
                                      for t in history])
         return self.retriever.prepare(asked[-self.settings.max_query_chars:]).facets.describe()
 
-    def _llm(self, spec: str):
+    def llm_backend(self, spec: str):
+        """The LLM backend for `spec` ("openai:<model>" or "ollama:<model>"), kept while settings stay the same."""
         from assistant.llm import LLMBackend
 
         key = (spec, self.settings.llm_base_url, self.settings.llm_timeout)

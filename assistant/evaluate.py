@@ -234,7 +234,7 @@ class NaiveBaseline:
         self._store = Chroma(collection_name="naive-baseline", embedding_function=embeddings, client=client)
         self._store.add_documents(chunks, ids=ids)
         units = list(self.assistant.index.units.values())
-        for chunk_id, chunk in zip(ids, chunks):
+        for chunk in chunks:
             self._chunk_units[chunk.page_content] = _overlapping_units(chunk.page_content, units)
 
     def rank(self, case: GoldCase) -> list[str]:
@@ -488,7 +488,7 @@ def run_evaluation(assistant, gold: Path, systems: Sequence[str] = SYSTEMS, llm:
     if support_labels and support_labels.exists():
         results["answers"]["support_check"] = support_agreement(assistant, support_labels)
     if llm:
-        backend = assistant._llm(llm)
+        backend = assistant.llm_backend(llm)
         results["answers"]["judge"] = llm_judge(backend, cases, answers["answers"], judge_runs)
     results["details"] = {
         "gold": gold.name, "n_cases": len(cases), "per_question": retrieval["per_question"],

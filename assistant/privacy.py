@@ -52,7 +52,7 @@ def redact(text: str) -> Redaction:
     """Replace case identifiers (and a full name written beside one) with placeholders."""
     found: list[str] = []
     for kind, pattern in _PATTERNS:
-        def substitute(match: re.Match[str]) -> str:
+        def substitute(match: re.Match[str], kind: str = kind) -> str:
             found.append(kind)
             return _PLACEHOLDER[kind]
 

@@ -202,7 +202,7 @@ class Retriever:
         query_words = set(keyword_tokens([query.text])[0])
         for pos in order:
             unit = self.index.units[self._unit_ids[pos]]
-            if wanted and not _passes(unit, wanted):
+            if wanted and not passes_filters(unit, wanted):
                 continue
             why = [f"expanded: {term} → {', '.join(words)}" for term, words in query.expansions if words]
             why += [f"facet: {w}" for w in matches.get(unit.id, [])]
@@ -354,7 +354,7 @@ def _filter_values(units) -> dict[str, set[str]]:
     return values
 
 
-def _passes(unit: Unit, wanted: dict[str, set[str]]) -> bool:
+def passes_filters(unit: Unit, wanted: dict[str, set[str]]) -> bool:
     example = unit if isinstance(unit, Example) else None
     for key, allowed in wanted.items():
         if key == "theme" and unit.section not in allowed:

@@ -24,7 +24,8 @@ from typing import Any, Iterator
 
 from assistant.config import Settings
 from assistant.errors import AssistantError, SettingsError
-from assistant.types import Answer, Example, Hit
+from assistant.retrieve import passes_filters
+from assistant.types import Answer, Example
 
 ATTRIBUTION = (
     "Contains public sector information licensed under the "
@@ -185,9 +186,7 @@ def finder_handler(assistant, query: str, filters: dict | None) -> tuple[list[Ex
         examples = [h.unit for h in hits if isinstance(h.unit, Example)]
     else:
         wanted = assistant.retriever.check_filters(filters)
-        from assistant.retrieve import _passes
-
-        examples = [e for e in assistant.examples() if _passes(e, wanted)]
+        examples = [e for e in assistant.examples() if passes_filters(e, wanted)]
     themes = Counter(e.section for e in examples)
     standards = Counter(s for e in examples for s in e.standards)
     lines = [f"**{len(examples)} example{'s' if len(examples) != 1 else ''}**", "",
@@ -277,6 +276,17 @@ def evaluate_handler(assistant, gold_name: str, systems: list[str], out: Path, p
 # --- the Blocks ------------------------------------------------------------------------------
 
 
+def filter_dropdowns(gr, prefix: str, themes: list[str], values: dict[str, list[str]],
+                     documents: list[str] | None = None) -> list:
+    """Multi-select dropdowns (shown as removable chips), in FILTER_KEYS order."""
+    specs = [("theme", "Theme", themes), ("sentence", "Sentence or requirement", values["sentence"]),
+             ("need", "Need", values["need"]), ("standard", "Standard", values["standard"])]
+    if documents is not None:
+        specs.append(("document", "Document", documents))
+    return [gr.Dropdown(choices, multiselect=True, label=label, elem_id=f"{prefix}-{key}")
+            for key, label, choices in specs]
+
+
 def build_app(assistant, feedback_store=None):
     """The Gradio Blocks for `assistant`, not launched."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -312,13 +322,7 @@ def build_app(assistant, feedback_store=None):
                     facet_box = gr.CheckboxGroup([], label="Read from your question (untick to ignore)",
                                                  elem_id="facets")
                     with gr.Accordion("Filters", open=False, elem_id="filters"):
-                        f_theme = gr.Dropdown(themes, multiselect=True, label="Theme", elem_id="filter-theme")
-                        f_sentence = gr.Dropdown(values["sentence"], multiselect=True, label="Sentence or requirement",
-                                                 elem_id="filter-sentence")
-                        f_need = gr.Dropdown(values["need"], multiselect=True, label="Need", elem_id="filter-need")
-                        f_standard = gr.Dropdown(values["standard"], multiselect=True, label="Standard",
-                                                 elem_id="filter-standard")
-                        f_document = gr.Dropdown(documents, multiselect=True, label="Document", elem_id="filter-document")
+                        filter_inputs = filter_dropdowns(gr, "filter", themes, values, documents)
                     with gr.Group(elem_id="feedback"):
                         gr.Markdown("**Was the last answer useful?**")
                         reasons = gr.CheckboxGroup(list(FEEDBACK_REASONS), label="What was wrong (optional)",
@@ -334,7 +338,6 @@ def build_app(assistant, feedback_store=None):
                     evidence = gr.HTML(render_evidence(None), elem_id="evidence", js_on_load=None)
             gr.Markdown(f"<small>{NOT_GUIDANCE}<br>{ATTRIBUTION}</small>")
 
-        filter_inputs = [f_theme, f_sentence, f_need, f_standard, f_document]
 
         def current_filters(*chosen):
             return filters_from(dict(zip(FILTER_KEYS, chosen)))
@@ -433,12 +436,7 @@ def build_app(assistant, feedback_store=None):
                 finder_query = gr.Textbox(label="Search examples (optional)", elem_id="finder-query", scale=3)
                 finder_button = gr.Button("Search", elem_id="finder-search", scale=1)
             with gr.Row():
-                g_theme = gr.Dropdown(themes, multiselect=True, label="Theme", elem_id="finder-theme")
-                g_sentence = gr.Dropdown(values["sentence"], multiselect=True, label="Sentence or requirement",
-                                         elem_id="finder-sentence")
-                g_need = gr.Dropdown(values["need"], multiselect=True, label="Need", elem_id="finder-need")
-                g_standard = gr.Dropdown(values["standard"], multiselect=True, label="Standard",
-                                         elem_id="finder-standard")
+                finder_filters = filter_dropdowns(gr, "finder", themes, values)
             initial, initial_counts = finder_handler(assistant, "", None)
             with gr.Row():
                 with gr.Column(scale=3):
@@ -466,10 +464,10 @@ def build_app(assistant, feedback_store=None):
                 return (gr.update(choices=choices, value=keep), "".join(_card(None, e, open_=False) for e in found),
                         table)
 
-            finder_inputs = [finder_query, picks, g_theme, g_sentence, g_need, g_standard]
+            finder_inputs = [finder_query, picks, *finder_filters]
             for trigger in (finder_button.click, finder_query.submit):
                 trigger(on_find, finder_inputs, [picks, cards, counts], api_visibility="private")
-            for component in (g_theme, g_sentence, g_need, g_standard):
+            for component in finder_filters:
                 component.change(on_find, finder_inputs, [picks, cards, counts], api_visibility="private")
 
             def on_pack(chosen_ids):

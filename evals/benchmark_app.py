@@ -59,7 +59,7 @@ def main() -> int:
                     break
             except OSError:
                 if process.poll() is not None or time.perf_counter() - started > 120:
-                    raise SystemExit("the app did not start")
+                    raise SystemExit("the app did not start") from None
                 time.sleep(0.05)
         first_page = time.perf_counter() - started
 

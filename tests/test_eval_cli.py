@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import statistics
-from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pytest

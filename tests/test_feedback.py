@@ -11,7 +11,7 @@ import pytest
 from assistant.errors import BadInputError
 from assistant.evaluate import load_gold
 from assistant.feedback import FeedbackStore
-from conftest import ROOT, cli_env, run_cli
+from conftest import cli_env, run_cli
 
 
 def _answer(question="client with ADHD keeps missing appointments"):
