@@ -181,3 +181,24 @@ def test_glossary_and_about_tabs(page):
     page.get_by_role("tab", name="About").click()
     about = page.locator("#about").inner_text()
     assert "21 examples and 20 sections" in about and "not official guidance" in about.lower()
+
+
+def test_usable_by_keyboard_alone(page):
+    page.focus("#question textarea")
+    page.keyboard.type("ex-forces lad with PTSD who drinks")
+    for _ in range(6):  # Tab from the question to the Ask button
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.closest('#ask-button') !== null"):
+            break
+    assert page.evaluate("() => document.activeElement.closest('#ask-button') !== null")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#evidence .card", timeout=30000)
+    assert card_titles(page)[0] == "[1] Multi-agency information sharing and joint working"
+
+
+def test_every_control_has_a_label(page):
+    unlabelled = page.evaluate("""() => Array.from(document.querySelectorAll('input, textarea, select'))
+        .filter(e => e.type !== 'hidden' && e.offsetParent !== null)
+        .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.closest('label'))
+        .map(e => e.outerHTML.slice(0, 80))""")
+    assert unlabelled == []

@@ -154,3 +154,19 @@ def test_served_page_and_the_ask_api(settings):
 def test_attribution_wording():
     assert ATTRIBUTION.startswith("Contains public sector information licensed under the")
     assert "open-government-licence/version/3" in ATTRIBUTION
+
+
+def test_evaluate_tab_handler(assistant, tmp_path, monkeypatch):
+    from assistant.ui import evaluate_handler, gold_files
+
+    monkeypatch.setenv("ASSISTANT_HOME", str(ROOT))  # the checkout's evals/ folder
+    assert {"gold.jsonl", "holdout.jsonl"} <= set(gold_files(assistant))
+    assert "support_labels.jsonl" not in gold_files(assistant)
+    seen = []
+    summary, report = evaluate_handler(assistant, "holdout.jsonl", ["ours", "bm25"], tmp_path,
+                                       progress=lambda stage, done, total: seen.append(stage))
+    assert "| ours |" in summary and "| bm25 |" in summary
+    assert report.endswith("report.html") and "<img" in open(report, encoding="utf-8").read()
+    assert {"ours", "bm25", "answers"} <= set(seen)
+    with pytest.raises(SettingsError, match="choose a gold file"):
+        evaluate_handler(assistant, "", ["ours"], tmp_path)
