@@ -85,7 +85,7 @@ class Assistant:
         ranking = self.retriever.rank(standalone, k=max(5, self.settings.top_k), filters=filters,
                                       ignore_facets=frozenset(ignore_facets))
         retrieved = time.perf_counter()
-        answer = ExtractiveComposer().compose(asked, ranking, warnings)
+        answer = ExtractiveComposer(self.index.glossary).compose(asked, ranking, warnings)
         composed = time.perf_counter()
         timings = {"retrieve": (retrieved - started) * 1000, "compose": (composed - retrieved) * 1000}
         if backend and not answer.refused:

@@ -212,6 +212,7 @@ def examples(ctx: click.Context, as_json: bool) -> None:
 
 
 def _project_file(path: str) -> Path:
+    """A path as given when absolute or present from here; else relative to the project folder."""
     from assistant.config import project_root
 
     candidate = Path(path).expanduser()
@@ -278,7 +279,7 @@ def evaluate(ctx: click.Context, gold: str, systems: str, llm: str | None, judge
     for bar in bars.values():
         bar.close()
     changes = compare_results(results, earlier) if earlier else None
-    paths = write_reports(results, _project_file(out) if not out.startswith("/") else Path(out), changes)
+    paths = write_reports(results, _project_file(out), changes)
     failures = []
     if gate:
         limits = load_thresholds(_project_file(thresholds)).get(gold_path.name)
@@ -339,7 +340,7 @@ def feedback_to_gold(ctx: click.Context, out: str) -> None:
     from assistant.feedback import FeedbackStore
 
     candidates = FeedbackStore(_settings(ctx).resolved("feedback_db")).to_gold()
-    target = _project_file(out) if not Path(out).is_absolute() else Path(out)
+    target = _project_file(out)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in candidates), encoding="utf-8")
     click.echo(f"Wrote {len(candidates)} candidate gold case(s) to {target}")

@@ -147,8 +147,28 @@ def passages_of(unit: Unit) -> list[Passage]:
     return [p for p in passages if len(p.text) >= 12]
 
 
+_DEFINITION_QUESTION = re.compile(r"\b(?:what(?:'s| is| are| does)|meaning of|stand for|stands for|define|definition)\b", re.I)
+
+
+def glossary_lines(question: str, glossary) -> list[str]:
+    """For "what is a PSR?"-style questions, what the glossary says each term means, and where from."""
+    if glossary is None or not _DEFINITION_QUESTION.search(question):
+        return []
+    meanings: dict[tuple[str, str], list[str]] = {}  # (term, meaning) -> sources, one line per meaning
+    for term, _ in glossary.expand(question):
+        for entry in glossary.lookup(term):
+            if entry.term.lower() == term.lower():
+                meanings.setdefault((entry.term, entry.meaning.lower()), [entry.meaning]).append(entry.source)
+    # italic notes, not bullets: definitions are not practice points and carry no [n]
+    return [f"_Glossary: {term} means {found[0]} (source: {'; '.join(dict.fromkeys(found[1:]))})._"
+            for (term, _), found in meanings.items()]
+
+
 class ExtractiveComposer:
     """The offline, deterministic composer: the corpus's own sentences, each cited."""
+
+    def __init__(self, glossary=None):
+        self.glossary = glossary
 
     def compose(self, question: str, ranking: Ranking, warnings: list[str]) -> Answer:
         """An answer to `question` (as the user asked it) from `ranking` (of the standalone query)."""
@@ -166,6 +186,9 @@ class ExtractiveComposer:
         )
         number = {c.unit.id: c.n for c in citations}
         lines: list[str] = []
+        definitions = glossary_lines(question, self.glossary)
+        if definitions:
+            lines += [*definitions, ""]
         for heading, passages in group_by_heading(chosen):
             lines.append(f"**{heading}**")
             lines.extend(f"- {p.text} [{number[p.unit.id]}]" for p in passages)

@@ -150,3 +150,14 @@ def test_ask_json_cli(settings):
     assert all(set(c) == CITATION_KEYS for c in data["citations"])
     assert data["citations"][0]["id"] == "ne-2025:multi-agency-information-sharing-and-joint-working"
     assert data["citations"][0]["quotes"] and "[1]" in data["answer"]
+
+
+def test_definition_questions_get_the_glossary_meaning_with_its_source(assistant):
+    from assistant.evaluate import statements
+
+    answer = assistant.ask("what does AP mean for someone on licence?")
+    assert answer.answer.startswith(
+        "_Glossary: AP means approved premises (source: curated (glossary.csv); defined in ne-2025)._\n"
+        "_Glossary: AP means accredited programme (source: curated (glossary.csv))._")
+    assert all(cited for _, cited in statements(answer))  # the notes are not counted as uncited claims
+    assert "_Glossary" not in assistant.ask("he lives at the AP and keeps missing appointments").answer
