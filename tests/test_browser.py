@@ -202,3 +202,38 @@ def test_every_control_has_a_label(page):
         .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.closest('label'))
         .map(e => e.outerHTML.slice(0, 80))""")
     assert unlabelled == []
+
+
+def test_llm_mode_is_shown_and_its_validated_answer_streams_in(browser, assistant):
+    """With an LLM configured, the page says so and shows the checked answer (the real
+    langchain-openai client talking to a scripted OpenAI-compatible server on loopback)."""
+    from dataclasses import replace
+
+    from assistant.api import Assistant
+    from assistant.ui import build_app, launch_options
+    from fake_llm import FakeLLM
+
+    with FakeLLM() as fake:
+        fake.reply("- As the pregnancy progressed, Emily was offered independent work sessions. [1]\n"
+                   "- Emily completed 240 hours of unpaid work. [1]")
+        llm_assistant = Assistant(replace(assistant.settings, llm="openai:fake-model", llm_base_url=fake.base_url,
+                                          llm_timeout=10.0), index=assistant.index)
+        app = build_app(llm_assistant)
+        app.queue()
+        port = free_port()
+        app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **launch_options())
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.goto(f"http://127.0.0.1:{port}/")
+            assert page.locator("#mode").inner_text().startswith("Answer mode: LLM: openai:fake-model")
+            ask(page, "she's pregnant and has unpaid work hours to do")
+            bot = page.locator('#chat [data-testid="bot"]').last
+            points = bot.locator("li").all_inner_texts()
+            assert any("independent work sessions" in p for p in points)
+            assert not any("240" in p for p in points)  # the unsupported number was removed…
+            assert "Removed from the LLM answer: number 240" in bot.locator("blockquote").inner_text()  # …and said so
+            assert card_titles(page) == [f"[1] {EMILY_TITLE}"]
+            assert fake.requests[-1]["stream"] is True
+            page.close()
+        finally:
+            app.close()
