@@ -225,3 +225,61 @@ def test_unsupported_type(tmp_path):
     doc.write_bytes(b"PK")
     with pytest.raises(CorpusError, match="unsupported file type"):
         parse_document(doc)
+
+
+def _seed_as(kind: str) -> str:
+    """The seed re-marked-up as a saved web page or as Markdown, line by line."""
+    import html as html_lib
+    import re
+
+    out = []
+    in_list = False
+    for raw in SEED.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        bullet = re.match(r"^(?:•|\d+\.)\s+(.*)$", line)
+        if kind == "html" and in_list and not bullet:
+            out.append("</ul>")
+            in_list = False
+        if not line:
+            continue
+        heading = re.match(r"^(.*?)\s*\(Back to top\)$", line)
+        if kind == "html":
+            text = html_lib.escape(line)
+            if heading:
+                out.append(f'<h2 id="s{len(out)}">{html_lib.escape(heading.group(1))} <a href="#top">(Back to top)</a></h2>')
+            elif line.startswith("Example of effectiveness:"):
+                out.append(f"<h3>{text}</h3>")
+            elif bullet:
+                if not in_list:
+                    out.append("<ul>")
+                    in_list = True
+                out.append(f"<li>{html_lib.escape(bullet.group(1))}</li>")
+            else:
+                out.append(f"<p>{text}</p>")
+        else:
+            if heading:
+                out.append(f"\n## {heading.group(1)}\n")
+            elif line.startswith("Example of effectiveness:"):
+                out.append(f"\n### {line}\n")
+            elif bullet:
+                out.append(f"- {bullet.group(1)}")
+            else:
+                out.append(f"\n{line}\n")
+    if kind == "html":
+        return ("<html><head><script>var x = 1;</script></head><body><nav>Home | Effective practice</nav><main>"
+                + "\n".join(out) + "</main><footer>Cookies</footer></body></html>")
+    return "# Effective Practice Spotlight: The Probation Service – North East region\n" + "\n".join(out)
+
+
+@pytest.mark.parametrize("kind, suffix", [("html", ".html"), ("markdown", ".md")])
+def test_the_same_examples_from_html_and_markdown(seed, tmp_path, kind, suffix):
+    path = tmp_path / f"spotlight{suffix}"
+    path.write_text(_seed_as(kind), encoding="utf-8")
+    parsed = parse_document(path)
+    assert [e.title for e in parsed.examples] == [e.title for e in seed.examples]
+    assert [e.section for e in parsed.examples] == [e.section for e in seed.examples]
+    assert [e.person for e in parsed.examples] == [e.person for e in seed.examples]
+    assert [e.outcome for e in parsed.examples] == [e.outcome for e in seed.examples]
+    assert [[g.heading for g in e.groups] for e in parsed.examples] == [[g.heading for g in e.groups] for e in seed.examples]
+    assert [s.title for s in parsed.sections] == [s.title for s in seed.sections]
+    assert "Cookies" not in " ".join(e.text for e in parsed.examples)
