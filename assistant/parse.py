@@ -1,6 +1,6 @@
 """Load documents from the corpus and parse them into their real structure.
 
-Every format (.txt, .md, .html) is first read into a flat list of `Block`s (heading,
+Every format (.txt, .md, .html, .pdf) is first read into a flat list of `Block`s (heading,
 paragraph, bullet). One structural parser then finds sections, case examples (whatever
 their marker: "Example of effectiveness: …", "Case study: …", or an older guide's
 "Case summary / Inspector's comments / Take-away learning" block), the sub-headed groups
@@ -25,7 +25,7 @@ from assistant.errors import CorpusError
 from assistant.types import Document, Example, Group, Person, Section
 
 PARSER_VERSION = "1.0"
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 
 
@@ -156,6 +156,77 @@ def blocks_from_html(text: str) -> list[Block]:
     parser.feed(body.group(0) if body else text)
     parser.close()
     return parser.blocks
+
+
+_PDF_BULLET = re.compile(r"^[•●▪◦·\uf0b7\uf0a7*\-–]\s*")
+_PDF_STARTS_BLOCK = re.compile(r"^(?:Example of effectiveness\s*:|Case (?:example|study|summary)\b|Outcome\s*:|"
+                               r"Inspector'?s comments?|Take-?away learning)", re.I)
+
+
+def lines_from_pdf(raw: bytes) -> list[list[str]]:
+    """The text lines of each page of a PDF (pypdf), or a CorpusError saying what to do."""
+    import io
+    import logging
+
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # malformed-but-readable files are common
+    try:
+        reader = PdfReader(io.BytesIO(raw))
+        if reader.is_encrypted:
+            raise CorpusError("the PDF is password-protected; save an unprotected copy or the web page instead")
+        return [[_clean(line) for line in (page.extract_text() or "").splitlines()] for page in reader.pages]
+    except (PdfReadError, ValueError, KeyError, TypeError) as exc:
+        raise CorpusError(f"the PDF cannot be read ({exc}); save the web page as .html or .txt instead") from None
+
+
+def blocks_from_pdf(pages: list[list[str]]) -> list[Block]:
+    """PDF text: page furniture dropped, wrapped lines joined into paragraphs and bullets.
+
+    A PDF has no heading levels, so short lines stay paragraphs: inside an example they
+    become its sub-headings; elsewhere they stay in the section's text.
+    """
+    counts: dict[str, int] = {}
+    for page in pages:
+        for line in set(page):
+            counts[line] = counts.get(line, 0) + 1
+    furniture = {line for line, n in counts.items() if len(pages) > 2 and n > len(pages) / 2}
+    blocks: list[Block] = []
+    current: list[str] = []
+    kind = "para"
+
+    def flush() -> None:
+        nonlocal current
+        if current:
+            blocks.append(Block(kind, _clean(" ".join(current))))
+        current = []
+
+    for page in pages:
+        for line in page:
+            if not line or line in furniture or re.fullmatch(r"(?:Page )?\d{1,3}(?: of \d{1,3})?", line):
+                continue
+            heading = _BACK_TO_TOP.match(line)
+            if heading:
+                flush()
+                blocks.append(Block("heading", heading.group("title"), 2))
+                continue
+            previous = current[-1] if current else ""
+            ends_sentence = previous.endswith((".", ":", "?", "!", ";"))
+            short_previous = bool(previous) and len(previous) <= 80 and not ends_sentence and len(current) == 1
+            if _PDF_BULLET.match(line) and len(line) > 2:
+                flush()
+                kind = "bullet"
+                current = [_PDF_BULLET.sub("", line)]
+            elif _PDF_STARTS_BLOCK.match(line) or not current or (ends_sentence and line[:1].isupper()) or \
+                    (short_previous and line[:1].isupper() and kind == "para"):
+                flush()
+                kind = "para"
+                current = [line]
+            else:
+                current.append(line)
+    flush()
+    return blocks
 
 
 def _clean(text: str) -> str:
@@ -431,25 +502,36 @@ def read_metadata(path: Path) -> dict:
 def parse_document(path: Path) -> Document:
     """Parse one document file into examples and sections."""
     suffix = path.suffix.lower()
-    if suffix == ".pdf":
-        raise CorpusError(f"{path.name}: PDF is not supported yet; save the page as .html or .txt and add that instead")
     if suffix not in SUPPORTED_SUFFIXES:
-        raise CorpusError(f"{path.name}: unsupported file type '{suffix}'; use .txt, .md or .html")
+        raise CorpusError(f"{path.name}: unsupported file type '{suffix}'; use .txt, .md, .html or .pdf")
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise CorpusError(f"cannot read {path} ({exc.strerror}); check its permissions or remove it") from None
     if len(raw) > MAX_DOCUMENT_BYTES:
         raise CorpusError(f"{path.name} is larger than {MAX_DOCUMENT_BYTES // 2**20} MiB; split it or remove it")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise CorpusError(f"{path.name} is not UTF-8 text; re-save it as UTF-8 or remove it") from None
-    if not text.strip():
+    if not raw.strip():
         raise CorpusError(f"{path.name} is empty; add its text or remove it from the corpus")
+    if suffix == ".pdf":
+        try:
+            pages = lines_from_pdf(raw)
+        except CorpusError as exc:
+            raise CorpusError(f"{path.name}: {exc}") from None
+        text = "\n".join(line for page in pages for line in page)
+        if not text.strip():
+            raise CorpusError(f"{path.name} has no text layer (a scanned PDF?); add the web page or a text version")
+    else:
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise CorpusError(f"{path.name} is not UTF-8 text; re-save it as UTF-8 or remove it") from None
+        if not text.strip():
+            raise CorpusError(f"{path.name} is empty; add its text or remove it from the corpus")
 
     meta = read_metadata(path)
-    if suffix in (".html", ".htm"):
+    if suffix == ".pdf":
+        blocks = blocks_from_pdf(pages)
+    elif suffix in (".html", ".htm"):
         blocks = blocks_from_html(text)
     elif suffix in (".md", ".markdown"):
         blocks = blocks_from_markdown(text)

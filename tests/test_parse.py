@@ -283,3 +283,68 @@ def test_the_same_examples_from_html_and_markdown(seed, tmp_path, kind, suffix):
     assert [[g.heading for g in e.groups] for e in parsed.examples] == [[g.heading for g in e.groups] for e in seed.examples]
     assert [s.title for s in parsed.sections] == [s.title for s in seed.sections]
     assert "Cookies" not in " ".join(e.text for e in parsed.examples)
+
+
+def _make_pdf(pages: list[list[str]]) -> bytes:
+    """A minimal PDF (Helvetica, WinAnsi) with one text line per entry: what a guide's PDF holds."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"",
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"]
+    kids = []
+    for lines in pages:
+        ops = [b"BT /F1 10 Tf 40 800 Td 14 TL"]
+        for line in lines:
+            text = line.encode("cp1252").replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
+            ops.append(b"(" + text + b") Tj T*")
+        ops.append(b"ET")
+        stream = b"\n".join(ops)
+        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
+        content = len(objects)
+        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> "
+                       b"/Contents %d 0 R >>" % content)
+        kids.append(len(objects))
+    objects[1] = b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % k for k in kids) + b"] /Count %d >>" % len(kids)
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def test_pdf_guides_are_parsed_into_examples(tmp_path):
+    header = "Effective practice guide: electronic monitoring"
+    pages = [
+        [header, "Curfews (Back to top)", "Electronic monitoring supports many licence conditions and",
+         "community requirements across the region.", "Example of effectiveness: Checking curfew data",
+         "Dan, a 30-year-old man, was released on home detention curfew after a", "burglary sentence.",
+         "Using the monitoring data:", "• The PP read the curfew data before every appointment and",
+         "discussed any late returns with Dan.", "• Breaches were raised promptly with the monitoring supplier.", "1"],
+        [header, "Outcome: Dan completed his curfew without a recall.", "Take-away learning",
+         "• Read the data before you meet.", "2"],
+        [header, "References (Back to top)", "HM Inspectorate of Probation (2022).", "3"],
+    ]
+    path = tmp_path / "em-guide.pdf"
+    path.write_bytes(_make_pdf(pages))
+    parsed = parse_document(path)
+    [example] = parsed.examples
+    assert example.title == "Checking curfew data" and example.section == "Curfews"
+    assert example.person.name == "Dan" and example.person.age == 30
+    assert example.intro == "Dan, a 30-year-old man, was released on home detention curfew after a burglary sentence."
+    assert [g.heading for g in example.groups] == ["Using the monitoring data", "Take-away learning"]
+    assert example.groups[0].points == (
+        "The PP read the curfew data before every appointment and discussed any late returns with Dan.",
+        "Breaches were raised promptly with the monitoring supplier.")
+    assert example.outcome == "Dan completed his curfew without a recall."
+    assert "home detention curfew" in example.sentence
+    assert header not in example.text and "\n2\n" not in example.text  # page furniture is dropped
+    assert [s.title for s in parsed.sections] == ["Curfews", "References"]
+
+
+def test_unreadable_pdf(tmp_path):
+    path = tmp_path / "broken.pdf"
+    path.write_bytes(b"%PDF-1.4 this is not really a pdf")
+    with pytest.raises(CorpusError, match="broken.pdf: the PDF cannot be read"):
+        parse_document(path)
