@@ -199,7 +199,8 @@ class Retriever:
 
         order = np.argsort(-fused, kind="stable")
         hits: list[Hit] = []
-        query_words = set(keyword_tokens([query.text])[0])
+        question_tokens = keyword_tokens([query.text])[0]
+        query_words = set(question_tokens)
         for pos in order:
             unit = self.index.units[self._unit_ids[pos]]
             if wanted and not passes_filters(unit, wanted):
@@ -215,14 +216,13 @@ class Retriever:
             if len(hits) == k:
                 break
         known = self.index.keyword_index.vocab_dict
-        content = keyword_tokens([query.text])[0]
         return Ranking(
             query=query,
             hits=hits,
             chunk_similarity=chunk_similarity,
             unit_similarity={u: float(dense_scores[i]) for i, u in enumerate(self._unit_ids)},
             best_similarity=float(dense_scores.max()) if dense else 0.0,
-            known_word_share=(sum(t in known for t in content) / len(content)) if content else 0.0,
+            known_word_share=(sum(t in known for t in question_tokens) / len(question_tokens)) if question_tokens else 0.0,
         )
 
     def _words_of(self, unit_id: str) -> set[str]:
