@@ -102,6 +102,8 @@ def counted_thing(question: str) -> re.Pattern[str] | None:
         return None
     stems = "|".join(re.escape(w) for w in words)
     return re.compile(rf"\b\d[\d,]*\s+(?:[\w()-]+\s+){{0,2}}?(?:{stems})", re.I)
+
+
 _STANDARD_NUMBER = re.compile(r"\b([12]\.[1-4])(?:\.[1-3])?\b")
 
 
@@ -122,7 +124,6 @@ class Ranking:
     query: Query
     hits: list[Hit]
     chunk_similarity: dict[str, float]  # chunk id -> cosine similarity to the (expanded) question
-    unit_similarity: dict[str, float]  # unit id -> best chunk similarity
     best_similarity: float  # the closest passage in the whole corpus
     known_word_share: float  # share of the question's words that occur in the corpus at all
 
@@ -220,7 +221,6 @@ class Retriever:
             query=query,
             hits=hits,
             chunk_similarity=chunk_similarity,
-            unit_similarity={u: float(dense_scores[i]) for i, u in enumerate(self._unit_ids)},
             best_similarity=float(dense_scores.max()) if dense else 0.0,
             known_word_share=(sum(t in known for t in question_tokens) / len(question_tokens)) if question_tokens else 0.0,
         )
