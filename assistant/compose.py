@@ -119,6 +119,25 @@ def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
 
 
+CITATION_MARKER = re.compile(r"\[(\d+)\]")
+
+
+def cited_statements(markdown: str, by_sentence: bool = False) -> list[tuple[str, tuple[int, ...]]]:
+    """The claims in an answer's Markdown, markers removed, each with the [n] numbers it cites.
+
+    One claim per bullet or paragraph, or per sentence with `by_sentence`.
+    """
+    pieces = content_lines(markdown)
+    if by_sentence:
+        pieces = [sentence for line in pieces for sentence in split_sentences(line)]
+    statements = []
+    for piece in pieces:
+        claim = CITATION_MARKER.sub("", piece).strip()
+        if claim:
+            statements.append((claim, tuple(dict.fromkeys(int(n) for n in CITATION_MARKER.findall(piece)))))
+    return statements
+
+
 def passages_of(unit: Unit) -> list[Passage]:
     """Every quotable passage of a unit: its practice points, outcome, or sentences."""
     chunks = unit_chunks(unit)

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
+from assistant.compose import CITATION_MARKER, cited_statements
 from assistant.errors import BadInputError
 
 KINDS = ("example", "section", "fact", "filter", "followup", "out_of_scope")
@@ -248,8 +249,6 @@ class NaiveBaseline:
 
 
 def _normalise_line(text: str) -> str:
-    import re
-
     text = re.sub(r"\[\d+\]", "", text)
     return re.sub(r"\s+", " ", text.lstrip("•*-– ").strip())
 
@@ -271,7 +270,6 @@ def _overlapping_units(chunk_text: str, units) -> list[str]:
 
 # --- answers ------------------------------------------------------------------------------
 
-_MARKER = re.compile(r"\[(\d+)\]")
 _QUOTE_MARKS = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "`": "'"})
 
 
@@ -284,7 +282,7 @@ def citation_problems(answer) -> list[str]:
     """Every way the answer's citations fail: unresolved [n], quotes not verbatim in the source."""
     problems = []
     numbers = {c.n for c in answer.citations}
-    for marker in _MARKER.findall(answer.answer):
+    for marker in CITATION_MARKER.findall(answer.answer):
         if int(marker) not in numbers:
             problems.append(f"[{marker}] names no listed source")
     for citation in answer.citations:
@@ -335,15 +333,8 @@ def summarise_answers(rows: Sequence[dict[str, Any]]) -> dict[str, float]:
 
 
 def statements(answer) -> list[tuple[str, tuple[int, ...]]]:
-    """The answer's claims (bullets and sentences before the sources list) with the [n] they cite."""
-    from assistant.compose import content_lines
-
-    body = answer.answer.split("**Sources**")[0]
-    found = []
-    for line in content_lines(body):
-        cited = tuple(dict.fromkeys(int(n) for n in _MARKER.findall(line)))
-        found.append((_MARKER.sub("", line).strip(), cited))
-    return found
+    """The answer's claims (bullets and paragraphs before the sources list) with the [n] they cite."""
+    return cited_statements(answer.answer.split("**Sources**")[0])
 
 
 def alce_scores(answer, checker) -> tuple[float, float] | None:

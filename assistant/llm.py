@@ -14,12 +14,12 @@ its answer fails validation, the extractive answer is returned with a warning sa
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
 
-from assistant.compose import ATTRIBUTION, NOT_GUIDANCE, content_lines, describe_source, split_sentences
+from assistant.compose import (ATTRIBUTION, CITATION_MARKER, NOT_GUIDANCE, cited_statements, describe_source,
+                              split_sentences)
 from assistant.config import Settings, llm_api_key
 from assistant.errors import SettingsError
 from assistant.support import SupportChecker, unsupported_names, unsupported_numbers
@@ -40,8 +40,6 @@ Rules:
 
 CONDENSE_PROMPT = """Rewrite the practitioner's last message as one standalone search query about probation \
 practice, using the conversation for context. Reply with the query only."""
-
-_MARKER = re.compile(r"\[(\d+)\]")
 
 
 class LLMFailure(Exception):
@@ -163,27 +161,18 @@ def build_prompt(question: str, turns: Sequence[dict], units: Sequence[Unit]) ->
     return "\n\n".join(parts)
 
 
-def _claims(reply: str) -> list[str]:
-    return [sentence for line in content_lines(reply) for sentence in split_sentences(line)]
-
-
 def validate(reply: str, units: Sequence[Unit], checker: SupportChecker) -> Validation:
     """Keep the sentences their cited sources support; say why each other one went."""
     result = Validation()
     if not reply.strip():
         result.fatal = "empty answer"
         return result
-    numbers = {int(n) for n in _MARKER.findall(reply)}
+    numbers = {int(n) for n in CITATION_MARKER.findall(reply)}
     invalid = sorted(n for n in numbers if not 1 <= n <= len(units))
     if invalid:
         result.fatal = f"it cites [{'], ['.join(map(str, invalid))}] but only {len(units)} sources were given"
         return result
-    claims = _claims(reply)
-    for sentence in claims:
-        cited = tuple(dict.fromkeys(int(n) for n in _MARKER.findall(sentence)))
-        claim = _MARKER.sub("", sentence).strip()
-        if not claim:
-            continue
+    for claim, cited in cited_statements(reply, by_sentence=True):
         if not cited:
             result.removed.append(f"uncited: {claim[:80]}")
             continue

@@ -15,13 +15,13 @@ import html
 import ipaddress
 import os
 import queue
-import re
 import tempfile
 import threading
 from collections import Counter
 from pathlib import Path
 from typing import Any, Iterator
 
+from assistant.compose import CITATION_MARKER
 from assistant.config import Settings
 from assistant.errors import AssistantError, SettingsError
 from assistant.retrieve import passes_filters
@@ -77,9 +77,6 @@ JS = """
 }
 """
 
-_MARKER = re.compile(r"\[(\d+)\]")
-
-
 # --- plain handlers (tested without a browser) ------------------------------------------------
 
 
@@ -95,7 +92,7 @@ def render_answer(answer: Answer) -> str:
     text = answer.answer
     if not answer.refused:
         body, sep, rest = text.partition("**Sources**")
-        text = _MARKER.sub(lambda m: f"[[{m.group(1)}]](#card-{m.group(1)})", body) + sep + rest
+        text = CITATION_MARKER.sub(lambda m: f"[[{m.group(1)}]](#card-{m.group(1)})", body) + sep + rest
     notes = "".join(f"> ⚠️ {html.escape(w)}\n\n" for w in answer.warnings)
     return notes + text
 
