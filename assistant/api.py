@@ -8,20 +8,24 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Mapping, Sequence
-
 import logging
 import time
 from dataclasses import replace
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from assistant.compose import ExtractiveComposer
 from assistant.config import Settings, load_settings
-from assistant.privacy import redact
 from assistant.index import OpenIndex
+from assistant.privacy import redact
 from assistant.retrieve import Retriever, clean_query, condense
 from assistant.types import Answer, Example, Hit, Section
 
 log = logging.getLogger("assistant")
+
+
+def _redacted(history: Sequence[Mapping[str, str]] | None) -> list[dict[str, str]]:
+    """Conversation turns with personal data redacted, as everything downstream must see them."""
+    return [{"role": t.get("role", ""), "content": redact(t.get("content", "")).text} for t in (history or [])]
 
 
 class Assistant:
@@ -52,8 +56,7 @@ class Assistant:
         """
         if history:
             clean_query(query, self.settings.max_query_chars)  # judge the question as the user typed it
-            # keep the end (the follow-up itself) if the carried-forward topic makes it too long
-            query = condense(query, history)[-self.settings.max_query_chars:]
+            query = self._standalone(query, history)
         return self.retriever.search(query, k=k, filters=filters)
 
     def ask(self, question: str, history: Sequence[Mapping[str, str]] | None = None,
@@ -72,14 +75,14 @@ class Assistant:
         redaction = redact(question)
         warnings = [redaction.warning] if redaction.warning else []
         asked = redaction.text
-        turns = [{"role": t.get("role", ""), "content": redact(t.get("content", "")).text} for t in (history or [])]
+        turns = _redacted(history)
         spec = llm if llm is not None else self.settings.llm
         backend = self.llm_backend(spec) if spec else None
 
         standalone = asked
         if turns:
-            standalone = (backend.condense(asked, turns, warnings) if backend else None) or condense(asked, turns)
-            standalone = standalone[-self.settings.max_query_chars:]
+            rewritten = backend.condense(asked, turns, warnings) if backend else None
+            standalone = rewritten[-self.settings.max_query_chars:] if rewritten else self._standalone(asked, turns)
         log.info("ask: %s", standalone)
         started = time.perf_counter()
         ranking = self.retriever.rank(standalone, k=max(5, self.settings.top_k), filters=filters,
@@ -95,11 +98,14 @@ class Assistant:
 
     def facets(self, question: str, history: Sequence[Mapping[str, str]] | None = None) -> list[str]:
         """The facets read from a question (with its conversation), as removable labels."""
-        asked = redact(question).text
-        if history:
-            asked = condense(asked, [{"role": t.get("role", ""), "content": redact(t.get("content", "")).text}
-                                     for t in history])
-        return self.retriever.prepare(asked[-self.settings.max_query_chars:]).facets.describe()
+        return self.retriever.prepare(self._standalone(redact(question).text, _redacted(history))).facets.describe()
+
+    def _standalone(self, question: str, turns: Sequence[Mapping[str, str]]) -> str:
+        """The follow-up made standalone (deterministic method), kept within the length limit.
+
+        The end is kept, since that is the question itself; the carried-forward topic comes first.
+        """
+        return (condense(question, turns) if turns else question)[-self.settings.max_query_chars:]
 
     def llm_backend(self, spec: str):
         """The LLM backend for `spec` ("openai:<model>" or "ollama:<model>"), kept while settings stay the same."""
