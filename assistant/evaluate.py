@@ -180,6 +180,11 @@ def percentile(values: Sequence[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
+def latency_summary(milliseconds: Sequence[float]) -> dict[str, float]:
+    """p50 and p95, rounded to hundredths of a millisecond."""
+    return {"p50": round(percentile(milliseconds, 50), 2), "p95": round(percentile(milliseconds, 95), 2)}
+
+
 # --- systems ------------------------------------------------------------------------------
 
 Ranker = Callable[[GoldCase], list[str]]
@@ -415,8 +420,7 @@ def evaluate_answers(assistant, cases: Sequence[GoldCase], llm: str | None = Non
     summary = summarise_answers(rows)
     summary["citation_recall"] = round(statistics.fmean(recalls), 4) if recalls else 0.0
     summary["citation_precision"] = round(statistics.fmean(precisions), 4) if precisions else 0.0
-    latency = {stage: {"p50": round(percentile(v, 50), 2), "p95": round(percentile(v, 95), 2)}
-               for stage, v in stages.items() if v}
+    latency = {stage: latency_summary(v) for stage, v in stages.items() if v}
     return {"summary": summary, "per_question": rows, "latency_ms": latency, "samples_ms": stages,
             "answers": answers}
 
@@ -547,8 +551,7 @@ def evaluate_retrieval(assistant, cases: Sequence[GoldCase], systems: Sequence[s
                 progress(name, i + 1, len(questions))
         results["systems"][name] = {m: round(statistics.fmean(r[m] for r in rows), 4) for m in RETRIEVAL_METRICS}
         results["per_question"][name] = rows
-        results["latency_ms"][name] = {"p50": round(percentile(latencies, 50), 2),
-                                       "p95": round(percentile(latencies, 95), 2)}
+        results["latency_ms"][name] = latency_summary(latencies)
     return results
 
 

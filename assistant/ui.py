@@ -147,6 +147,11 @@ def render_evidence(answer: Answer | None) -> str:
     return "".join(_card(c.n, c.unit, c.quotes) for c in answer.citations)
 
 
+def unticked(values: list[str] | None, choices: list[str] | None) -> list[str]:
+    """The facets read from the question that the user has switched off."""
+    return [f for f in (choices or []) if f not in (values or [])]
+
+
 def filters_from(values: dict[str, list[str] | None]) -> dict[str, list[str]] | None:
     chosen = {key: list(value) for key, value in values.items() if value}
     return chosen or None
@@ -346,7 +351,7 @@ def build_app(assistant, feedback_store=None):
                 yield (gr.skip(),) * 7
                 return
             filters = current_filters(*chosen)
-            ignored = [f for f in (facet_choices or []) if f not in (facet_values or [])]
+            ignored = unticked(facet_values, facet_choices)
             try:
                 facets_now = assistant.facets(text, conversation)
             except AssistantError as exc:
@@ -398,7 +403,7 @@ def build_app(assistant, feedback_store=None):
             """Filters or facets changed: answer the last question again with them."""
             if not state:
                 return gr.skip(), gr.skip(), gr.skip()
-            ignored = [f for f in (facet_choices or []) if f not in (facet_values or [])]
+            ignored = unticked(facet_values, facet_choices)
             try:
                 answer = ask_handler(assistant, state["question"], state["history"], current_filters(*chosen), ignored)
             except AssistantError as exc:
