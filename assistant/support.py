@@ -43,7 +43,9 @@ class SupportChecker:
 
     def __init__(self, embedder):
         self.embedder = embedder
-        self._vectors: dict[str, np.ndarray] = {}  # sources repeat across claims: embed each sentence once
+        # sources repeat across claims: tokenise each source and embed each sentence once
+        self._vectors: dict[str, np.ndarray] = {}
+        self._words: dict[str, frozenset[str]] = {}
 
     def vectors(self, texts: Sequence[str]) -> np.ndarray:
         """Embeddings of source sentences, cached by text (the corpus bounds the cache)."""
@@ -52,9 +54,15 @@ class SupportChecker:
             self._vectors.update(zip(missing, self.embedder.embed(missing)))
         return np.vstack([self._vectors[t] for t in texts])
 
+    def words(self, source: str) -> frozenset[str]:
+        """A source's stemmed content words, cached by text."""
+        if source not in self._words:
+            self._words[source] = frozenset(keyword_tokens([source])[0])
+        return self._words[source]
+
     def check(self, claim: str, sources: Sequence[str]) -> Support:
         claim_words = set(keyword_tokens([claim])[0])
-        source_words = set(w for tokens in keyword_tokens(list(sources)) for w in tokens) if sources else set()
+        source_words = frozenset().union(*(self.words(text) for text in sources))
         lexical = len(claim_words & source_words) / len(claim_words) if claim_words else 0.0
         sentences = [s for text in sources for s in _SENTENCE_END.split(text) if len(s.strip()) > 3]
         embedding = 0.0
