@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,29 @@ def main(ctx: click.Context, corpus_dir: str | None, index_dir: str | None) -> N
     ctx.obj = {"corpus_dir": corpus_dir, "index_dir": index_dir}
 
 
+@contextmanager
+def _progress_bars(label_width: int, leave: bool, units: dict[str, str] | None = None, default_unit: str = "it"):
+    """A progress(stage, done, total) callback drawing one bar per stage on stderr; the bars close on exit."""
+    from tqdm import tqdm
+
+    bars: dict[str, tqdm] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        bar = bars.get(stage)
+        if bar is None:
+            bar = bars[stage] = tqdm(total=total, desc=f"{stage:>{label_width}}", leave=leave, file=sys.stderr,
+                                     unit=(units or {}).get(stage, default_unit), disable=None)
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    try:
+        yield progress
+    finally:
+        for bar in bars.values():
+            bar.close()
+
+
 @main.command()
 @click.option("--rebuild", is_flag=True, help="Embed everything again, even unchanged passages.")
 @click.option("--if-needed", is_flag=True, help="Quietly do nothing when the index is up to date.")
@@ -72,25 +96,11 @@ def index(ctx: click.Context, rebuild: bool, if_needed: bool) -> None:
     Example:
       assistant index
     """
-    from tqdm import tqdm
-
     from assistant.index import build_index
 
     settings = _settings(ctx)
-    bars: dict[str, tqdm] = {}
-
-    def progress(stage: str, done: int, total: int) -> None:
-        bar = bars.get(stage)
-        if bar is None:
-            bar = bars[stage] = tqdm(total=total, desc=f"{stage:>18}", unit=" chunks" if stage == "embed" else "",
-                                     leave=True, file=sys.stderr, disable=None)
-        bar.total = total
-        bar.n = done
-        bar.refresh()
-
-    report = build_index(settings, progress=progress, rebuild=rebuild)
-    for bar in bars.values():
-        bar.close()
+    with _progress_bars(label_width=18, leave=True, units={"embed": " chunks"}, default_unit="") as progress:
+        report = build_index(settings, progress=progress, rebuild=rebuild)
     for warning in report.warnings:
         click.echo(f"Warning: {warning}", err=True)
     if not (if_needed and report.up_to_date):
@@ -248,8 +258,6 @@ def evaluate(ctx: click.Context, gold: str, systems: str, llm: str | None, judge
       assistant eval --systems ours,bm25 --compare evals/reports/baseline/results.json
       assistant eval --gold evals/holdout.jsonl --gate --json
     """
-    from tqdm import tqdm
-
     from assistant.api import Assistant
     from assistant.errors import BadInputError
     from assistant.evaluate import compare_results, gate_failures, load_thresholds, run_evaluation
@@ -265,19 +273,10 @@ def evaluate(ctx: click.Context, gold: str, systems: str, llm: str | None, judge
         except (OSError, json.JSONDecodeError) as exc:
             raise BadInputError(f"cannot read the earlier results {previous} ({exc})") from None
     assistant = Assistant.load(_settings(ctx)).warm_up()
-    bars: dict[str, tqdm] = {}
-
-    def progress(stage: str, done: int, total: int) -> None:
-        bar = bars.get(stage) or bars.setdefault(stage, tqdm(total=total, desc=f"{stage:>8}", file=sys.stderr,
-                                                              disable=None, leave=False))
-        bar.n = done
-        bar.refresh()
-
-    results = run_evaluation(assistant, gold_path, [s.strip() for s in systems.split(",") if s.strip()], llm=llm,
-                             judge_runs=judge_runs, support_labels=_project_file("evals/support_labels.jsonl"),
-                             progress=progress)
-    for bar in bars.values():
-        bar.close()
+    with _progress_bars(label_width=8, leave=False) as progress:
+        results = run_evaluation(assistant, gold_path, [s.strip() for s in systems.split(",") if s.strip()], llm=llm,
+                                 judge_runs=judge_runs, support_labels=_project_file("evals/support_labels.jsonl"),
+                                 progress=progress)
     changes = compare_results(results, earlier) if earlier else None
     paths = write_reports(results, _project_file(out), changes)
     failures = []
