@@ -38,8 +38,7 @@ def markdown_summary(results: dict[str, Any], changes: dict[str, Any] | None = N
     answers = results["answers"]
     for metric in ANSWER_METRICS:
         if metric in answers:
-            value = "n/a (no such questions)" if answers[metric] is None else answers[metric]
-            lines.append(f"| {metric} | {value}{_delta(changes, 'answers', None, metric)} |")
+            lines.append(f"| {metric} | {_answer_value(answers[metric])}{_delta(changes, 'answers', None, metric)} |")
     support = answers.get("support_check")
     if support:
         lines += ["", f"Support check ({support['method']}): agrees with {support['agree']} of {support['n']} "
@@ -60,6 +59,11 @@ def markdown_summary(results: dict[str, Any], changes: dict[str, Any] | None = N
     for row in failures:
         lines.append(f"- **{row['id']}** {row['question']} — gold {', '.join(row['gold'])}; got {', '.join(row['ranked'][:3])}")
     return "\n".join(lines) + "\n"
+
+
+def _answer_value(value: Any) -> str:
+    """An answer measure for display; None means no question in the set applies to it."""
+    return "n/a (no such questions)" if value is None else str(value)
 
 
 def _delta(changes: dict[str, Any] | None, part: str, system: str | None, metric: str) -> str:
@@ -147,7 +151,7 @@ def html_report(results: dict[str, Any], changes: dict[str, Any] | None = None) 
                                                    for k in RETRIEVAL_METRICS) + "</tr>"
         for s, m in results["systems"].items())
     answers = "".join(
-        f"<tr><th>{k}</th><td>{'n/a' if results['answers'][k] is None else results['answers'][k]}"
+        f"<tr><th>{k}</th><td>{_answer_value(results['answers'][k])}"
         f"{_delta(changes, 'answers', None, k)}</td></tr>" for k in ANSWER_METRICS if k in results["answers"])
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Evaluation report: {html.escape(details['gold'])}</title>
