@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Sequence
+
+from assistant.types import Group
 
 # label -> patterns (case-insensitive unless the pattern is an all-caps acronym, see _compile)
 SENTENCE_TERMS: dict[str, tuple[str, ...]] = {
@@ -120,6 +123,34 @@ def tag_sentence(text: str) -> tuple[str, ...]:
 def tag_needs(text: str) -> tuple[str, ...]:
     """Need and risk labels mentioned (and not negated) in `text`, in vocabulary order."""
     return tuple(label for label, rx in _NEED_RE.items() if _mentions(rx, text))
+
+
+@dataclass(frozen=True)
+class ExampleTags:
+    """What an example is tagged with: the sentence imposed, the person's needs, the standards shown."""
+
+    sentence: tuple[str, ...]
+    needs: tuple[str, ...]
+    standards: tuple[str, ...]
+
+
+def tag_example(kind: str, title: str, intro: str, groups: Sequence[Group], outcome: str | None) -> ExampleTags:
+    """The tags of one parsed example; every publication family's recogniser calls this.
+
+    `kind` is "case" or "organisational"; `intro` is the opening text before the groups of
+    practice points; `outcome` is the outcome text, if any.
+    """
+    text = "\n\n".join([intro, *(g.text() for g in groups), f"Outcome: {outcome}" if outcome else ""]).strip()
+    # sentence: what the person was given, read from the intro (and the outcome, which
+    # is where a court's decision is reported); needs: from the whole example.
+    sentence: tuple[str, ...] = ()
+    if kind == "case":
+        stated = set(tag_sentence(intro + " " + (outcome or "")))
+        stated |= set(tag_sentence(text)) & REQUIREMENT_LABELS
+        sentence = tuple(label for label in SENTENCE_TERMS if label in stated)
+    needs = tag_needs(text) if kind == "case" else tag_needs(intro)
+    standards = tag_standards([title, *(g.heading for g in groups)], text, organisational=kind == "organisational")
+    return ExampleTags(sentence, needs, standards)
 
 
 def tag_standards(headings: list[str], text: str, organisational: bool) -> tuple[str, ...]:

@@ -435,16 +435,8 @@ class _DocumentParser:
             lines.append(f"Outcome: {outcome}")
         text = "\n\n".join(lines)
 
-        # sentence: what the person was given, read from the intro (and the outcome, which
-        # is where a court's decision is reported); needs: from the whole example.
         intro_text = " ".join(intro)
-        sentence: tuple[str, ...] = ()
-        if kind == "case":
-            stated = set(facets.tag_sentence(intro_text + " " + (outcome or "")))
-            stated |= set(facets.tag_sentence(text)) & facets.REQUIREMENT_LABELS
-            sentence = tuple(label for label in facets.SENTENCE_TERMS if label in stated)
-        needs = facets.tag_needs(text) if kind == "case" else facets.tag_needs(intro_text)
-        standards = facets.tag_standards([title, *(h for h, _ in groups)], text, organisational=kind == "organisational")
+        tags = facets.tag_example(kind, title, intro_text, group_objs, outcome)
 
         example = Example(
             id=self._unique(f"{self.doc_id}:{slugify(title)}"),
@@ -454,9 +446,9 @@ class _DocumentParser:
             document_id=self.doc_id,
             section=section,
             person=person,
-            sentence=sentence,
-            needs=needs,
-            standards=standards,
+            sentence=tags.sentence,
+            needs=tags.needs,
+            standards=tags.standards,
             intro=intro_text,
             groups=group_objs,
             outcome=outcome,
