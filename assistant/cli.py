@@ -105,6 +105,8 @@ def index(ctx: click.Context, rebuild: bool, if_needed: bool) -> None:
         click.echo(f"Warning: {warning}", err=True)
     if not (if_needed and report.up_to_date):
         click.echo(report.summary())
+        if not report.up_to_date:
+            click.echo("\n".join(["Documents:", *report.document_table()]))
 
 
 def _filters(theme, need, sentence, standard, document, kind) -> dict[str, list[str]]:

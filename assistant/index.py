@@ -30,7 +30,7 @@ from assistant.config import Settings
 from assistant.errors import (ChromaUnavailableError, IndexCorruptError, IndexMissingError,
                               IndexStaleError)
 from assistant.glossary import Glossary
-from assistant.parse import PARSER_VERSION, all_units, corpus_hash, load_corpus
+from assistant.parse import PARSER_VERSION, all_units, corpus_hash, read_corpus
 from assistant.types import Example, Section, Unit, unit_from_json, unit_to_json
 
 INDEX_FORMAT = 1
@@ -224,6 +224,8 @@ class BuildReport:
     reused: int = 0
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
+    documents: list[dict[str, Any]] = field(default_factory=list)  # per document: file, id, examples, sections, warnings
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why it was not indexed)
 
     def summary(self) -> str:
         if self.up_to_date:
@@ -231,12 +233,22 @@ class BuildReport:
         return (f"Indexed {self.examples} examples and {self.sections} sections as {self.chunks} chunks "
                 f"({self.embedded} embedded, {self.reused} reused) in {self.seconds:.1f} s (build {self.build_id}).")
 
+    def document_table(self) -> list[str]:
+        """One line per document: its counts and warnings, or why it was skipped."""
+        lines = []
+        for doc in self.documents:
+            note = f"; {len(doc['warnings'])} warning(s)" if doc["warnings"] else ""
+            lines.append(f"  {doc['file']}: {doc['examples']} examples, {doc['sections']} sections{note}")
+        lines.extend(f"  {name}: skipped ({why})" for name, why in self.skipped)
+        return lines
+
 
 def build_index(settings: Settings, progress: Progress | None = None, rebuild: bool = False) -> BuildReport:
     """Build (or bring up to date) the index described by `settings`.
 
-    Parses the whole corpus first, so a bad document stops the build before anything is
-    written and the previous index keeps serving.
+    Parses the whole corpus first. A document that cannot be read is skipped with its reason
+    (in the report's warnings) and the rest is indexed; a failed build leaves the previous
+    index serving.
     """
     started = time.perf_counter()
     report = progress or (lambda stage, done, total: None)
@@ -244,8 +256,12 @@ def build_index(settings: Settings, progress: Progress | None = None, rebuild: b
     index_dir = settings.resolved("index_dir")
 
     report("parse", 0, 1)
-    documents = load_corpus(corpus_dir)
-    warnings = [w for doc in documents for w in doc.warnings]
+    corpus = read_corpus(corpus_dir)
+    documents = corpus.documents
+    warnings = [f"{name} was not indexed: {why.removeprefix(name).lstrip(' :')}" for name, why in corpus.skipped]
+    warnings += [w for doc in documents for w in doc.warnings]
+    per_document = [{"file": d.path, "id": d.id, "examples": len(d.examples), "sections": len(d.sections),
+                     "warnings": list(d.warnings)} for d in documents]
     glossary = Glossary.build(corpus_dir, documents)
     units = all_units(documents)
     chunks = make_chunks(units)
@@ -259,7 +275,7 @@ def build_index(settings: Settings, progress: Progress | None = None, rebuild: b
         except (IndexCorruptError, IndexStaleError):
             previous = None  # a damaged manifest is replaced by this build
     if previous and not rebuild and staleness(previous, settings) is None and _build_files_present(index_dir, previous):
-        return BuildReport(True, previous["build_id"], warnings=warnings)
+        return BuildReport(True, previous["build_id"], warnings=warnings, documents=per_document, skipped=corpus.skipped)
 
     index_dir.mkdir(parents=True, exist_ok=True)
     build_id = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S") + "-" + content_hash[:8]
@@ -330,7 +346,7 @@ def build_index(settings: Settings, progress: Progress | None = None, rebuild: b
     return BuildReport(
         False, build_id, units=len(units), examples=len(examples), sections=len(units) - len(examples),
         chunks=len(chunks), embedded=len(missing), reused=len(chunks) - len(missing),
-        seconds=time.perf_counter() - started, warnings=warnings,
+        seconds=time.perf_counter() - started, warnings=warnings, documents=per_document, skipped=corpus.skipped,
     )
 
 

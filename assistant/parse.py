@@ -564,18 +564,46 @@ def document_paths(corpus_dir: Path) -> list[Path]:
     return paths
 
 
-def load_corpus(corpus_dir: Path) -> list[Document]:
-    """Parse every document in the corpus; ids must be unique across documents."""
-    documents = [parse_document(p) for p in document_paths(corpus_dir)]
+@dataclass
+class CorpusRead:
+    """The documents that could be parsed, and a one-line reason for each that could not."""
+
+    documents: list[Document]
+    skipped: list[tuple[str, str]]  # (file name, why it was skipped)
+
+
+def read_corpus(corpus_dir: Path) -> CorpusRead:
+    """Parse every document; a bad document is skipped with its reason, never stopping the rest.
+
+    Raises CorpusError only when the corpus folder is missing or no document can be read.
+    """
+    documents: list[Document] = []
+    skipped: list[tuple[str, str]] = []
     seen: dict[str, str] = {}
-    for doc in documents:
+    for path in document_paths(corpus_dir):
+        try:
+            doc = parse_document(path)
+        except CorpusError as exc:
+            skipped.append((path.name, str(exc)))
+            continue
         if doc.id in seen:
-            raise CorpusError(
-                f"{doc.path} and {seen[doc.id]} both have the id '{doc.id}'; give one a different "
-                "\"id\" in its .meta.json"
-            )
+            skipped.append((path.name, f"{path.name} has the same id '{doc.id}' as {seen[doc.id]}; give one a "
+                                       "different \"id\" in its .meta.json"))
+            continue
         seen[doc.id] = doc.path
-    return documents
+        documents.append(doc)
+    if not documents:
+        reasons = "; ".join(why for _, why in skipped)
+        raise CorpusError(f"no document in {corpus_dir / 'documents'} could be read ({reasons})")
+    return CorpusRead(documents, skipped)
+
+
+def load_corpus(corpus_dir: Path) -> list[Document]:
+    """Parse every document in the corpus, strictly: the first bad document raises CorpusError."""
+    read = read_corpus(corpus_dir)
+    if read.skipped:
+        raise CorpusError(read.skipped[0][1])
+    return read.documents
 
 
 def corpus_files(corpus_dir: Path) -> Iterator[Path]:

@@ -64,14 +64,28 @@ def test_changed_corpus_reembeds_only_what_changed(copy):
     assert hits[0].id == "standards:section:keeping-other-people-safe"
 
 
-def test_a_bad_document_stops_the_build_and_the_old_index_keeps_serving(copy):
-    manifest = (copy.resolved("index_dir") / "manifest.json").read_bytes()
+def test_a_bad_document_is_skipped_with_its_reason_and_the_rest_is_indexed(copy):
     (copy.resolved("corpus_dir") / "documents" / "empty.txt").write_text("  \n")
-    with pytest.raises(CorpusError, match="empty.txt is empty"):
+    report = build_index(copy)
+    assert report.skipped == [("empty.txt", "empty.txt is empty; add its text or remove it from the corpus")]
+    assert report.warnings[0] == "empty.txt was not indexed: is empty; add its text or remove it from the corpus"
+    assert [d["file"] for d in report.documents] == ["effective-practice-spotlight-north-east-2025.txt",
+                                                     "hmip-inspection-standards.md"]
+    assert "  empty.txt: skipped (empty.txt is empty; add its text or remove it from the corpus)" in report.document_table()
+    index = OpenIndex(copy)
+    assert len(index.examples()) == 21
+
+
+def test_a_corpus_with_no_readable_document_stops_the_build_and_the_old_index_keeps_serving(copy):
+    manifest = (copy.resolved("index_dir") / "manifest.json").read_bytes()
+    documents = copy.resolved("corpus_dir") / "documents"
+    for path in documents.iterdir():
+        path.unlink()
+    (documents / "empty.txt").write_text("  \n")
+    with pytest.raises(CorpusError, match="no document .* could be read .*empty.txt is empty"):
         build_index(copy)
     assert (copy.resolved("index_dir") / "manifest.json").read_bytes() == manifest
-    index = OpenIndex(copy, check_stale=False)
-    assert len(index.examples()) == 21
+    assert len(OpenIndex(copy, check_stale=False).examples()) == 21
 
 
 def test_an_interrupted_build_leaves_the_previous_index(copy, monkeypatch):
