@@ -409,7 +409,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None, no_auth: bool)
     import os
 
     from assistant.api import Assistant
-    from assistant.ui import check_host, serve as serve_app
+    from assistant.server import check_host, serve as serve_app
 
     settings = _settings(ctx, host=host, port=port)
     check_host(settings.host, os.environ.get("ASSISTANT_AUTH"), no_auth)  # before any loading

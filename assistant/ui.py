@@ -5,14 +5,13 @@ examples (browse and filter, pick examples, export a session pack), Glossary, Ev
 About. A named API endpoint `/ask` returns the same JSON as `assistant ask --json`.
 
 Handlers are plain functions of the assistant and the inputs (the `*_handler` and
-`render_*` functions below), so tests call them without a browser. The app listens on
-127.0.0.1 by default and never makes a public share link.
+`render_*` functions below), so tests call them without a browser. `assistant.server`
+launches the app.
 """
 
 from __future__ import annotations
 
 import html
-import ipaddress
 import os
 import queue
 import tempfile
@@ -526,30 +525,3 @@ def launch_options() -> dict[str, Any]:
 
     return {"css": CSS, "js": JS, "theme": gr.themes.Default(), "footer_links": ["api"],
             "max_file_size": MAX_FILE_SIZE, "share": False, "show_error": False}
-
-
-def check_host(host: str, auth: str | None, no_auth: bool) -> None:
-    """Refuse to listen beyond this machine without a password, unless told explicitly."""
-    try:
-        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = False
-    if not loopback and not auth and not no_auth:
-        raise SettingsError(
-            f"refusing to listen on {host} without a password: set ASSISTANT_AUTH=user:password, "
-            "or pass --no-auth if this network is trusted"
-        )
-
-
-def serve(assistant, settings: Settings, no_auth: bool = False) -> None:
-    """Launch the app on settings.host:settings.port (loopback by default)."""
-    auth_value = os.environ.get("ASSISTANT_AUTH")
-    check_host(settings.host, auth_value, no_auth)
-    auth = None
-    if auth_value:
-        if ":" not in auth_value:
-            raise SettingsError("ASSISTANT_AUTH must look like user:password")
-        auth = tuple(auth_value.split(":", 1))
-    app = build_app(assistant)
-    app.queue(default_concurrency_limit=8)
-    app.launch(server_name=settings.host, server_port=settings.port, auth=auth, quiet=False, **launch_options())

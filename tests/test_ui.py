@@ -13,7 +13,8 @@ import pytest
 
 from assistant.errors import SettingsError
 from assistant.feedback import FeedbackStore
-from assistant.ui import (ATTRIBUTION, about_markdown, api_ask, build_app, check_host, finder_handler, glossary_rows,
+from assistant.server import check_host
+from assistant.ui import (ATTRIBUTION, about_markdown, api_ask, build_app, finder_handler, glossary_rows,
                           mode_label, pack_handler, record_feedback, render_answer, render_evidence)
 from conftest import ROOT, cli_env, free_port, run_cli
 
