@@ -17,7 +17,8 @@ from assistant.compose import ExtractiveComposer
 from assistant.config import Settings, load_settings
 from assistant.index import OpenIndex
 from assistant.privacy import redact
-from assistant.retrieve import Retriever, clean_query, condense
+from assistant.conversation import condense
+from assistant.retrieve import Retriever, clean_query
 from assistant.types import Answer, Example, Hit, Section
 
 log = logging.getLogger("assistant")

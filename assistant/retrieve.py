@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Mapping
 
 import numpy as np
 
@@ -46,28 +46,6 @@ def clean_query(query: object, max_chars: int) -> str:
             f"the question is {len(text):,} characters long; keep it under {max_chars:,} (describe the case in a few sentences)"
         )
     return text
-
-
-_FOLLOW_UP_START = re.compile(r"^(?:and|but|so|then|also|what if|what about|how about|and if|or|ok|okay)\b", re.I)
-_BACK_REFERENCE = re.compile(r"\b(?:he|she|they|him|her|his|hers|them|their|it|this|that|these|those|the same)\b", re.I)
-
-
-def condense(question: str, history: Sequence[Mapping[str, str]] | None) -> str:
-    """A standalone query for a follow-up, by the deterministic method.
-
-    A short question that opens like a follow-up ("and if he won't engage?") or leans on
-    the conversation ("what did they do about his concentration?") carries the previous
-    user question forward, so its topic and facets are searched too. Any other question
-    stands alone.
-    """
-    previous = [turn.get("content", "") for turn in (history or []) if turn.get("role") == "user"]
-    previous = [p for p in previous if p and p.strip()]
-    if not previous:
-        return question
-    words = question.split()
-    if len(words) <= 8 or (len(words) <= 14 and (_FOLLOW_UP_START.search(question) or _BACK_REFERENCE.search(question))):
-        return f"{previous[-1].strip()} {question}"
-    return question
 
 
 @dataclass(frozen=True)

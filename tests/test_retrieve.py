@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.errors import BadInputError
-from assistant.retrieve import condense
+from assistant.conversation import condense
 
 TOM = "ne-2025:multi-agency-information-sharing-and-joint-working"
 DANIEL = "ne-2025:risk-management-despite-non-engagement"
