@@ -17,16 +17,26 @@ from assistant.compose import ExtractiveComposer
 from assistant.config import Settings, load_settings
 from assistant.index import OpenIndex
 from assistant.privacy import redact
-from assistant.conversation import condense
+from assistant.conversation import Context, read_context
+from assistant.intent import read_intent
 from assistant.retrieve import Retriever, clean_query
 from assistant.types import Answer, Example, Hit, Section
 
 log = logging.getLogger("assistant")
 
 
-def _redacted(history: Sequence[Mapping[str, str]] | None) -> list[dict[str, str]]:
-    """Conversation turns with personal data redacted, as everything downstream must see them."""
-    return [{"role": t.get("role", ""), "content": redact(t.get("content", "")).text} for t in (history or [])]
+def _redacted(history: Sequence[Mapping[str, object]] | None) -> list[dict[str, object]]:
+    """Conversation turns with personal data redacted, as everything downstream must see them.
+
+    An assistant turn may carry "cited": the ids of the examples that answer cited.
+    """
+    turns: list[dict[str, object]] = []
+    for turn in history or []:
+        redacted: dict[str, object] = {"role": turn.get("role", ""), "content": redact(str(turn.get("content", ""))).text}
+        if isinstance(turn.get("cited"), (list, tuple)):
+            redacted["cited"] = [str(x) for x in turn["cited"]]
+        turns.append(redacted)
+    return turns
 
 
 class Assistant:
@@ -57,39 +67,49 @@ class Assistant:
         """
         if history:
             clean_query(query, self.settings.max_query_chars)  # judge the question as the user typed it
-            query = self._standalone(query, history)
+            context = self.context(redact(query).text, _redacted(history))
+            return self.retriever.rank(context.standalone, k=k, filters=filters, boost=context.boost).hits
         return self.retriever.search(query, k=k, filters=filters)
 
     def ask(self, question: str, history: Sequence[Mapping[str, str]] | None = None,
             filters: Mapping[str, object] | None = None, llm: str | None = None,
-            ignore_facets: Iterable[str] = (), on_token: Callable[[str], None] | None = None) -> Answer:
+            ignore_facets: Iterable[str] = (), on_token: Callable[[str], None] | None = None,
+            fresh: bool = False) -> Answer:
         """A grounded answer with citations, or a polite refusal.
 
         Real case details in the question are redacted before anything else sees it. With
-        `history`, a follow-up is made standalone for retrieval, while the composer still
-        sees the question as asked. `llm` ("openai:<model>" or "ollama:<model>") overrides
-        the configured LLM for this question; without one the answer is extractive.
-        `ignore_facets` switches off facets read from the question (see `facets()`);
-        `on_token` receives an LLM answer as it streams, before it is validated.
+        `history`, a follow-up carries the conversation's topic and the examples the previous
+        answer cited (a new case resets; `fresh=True` drops the conversation), while the
+        composer still sees the question as asked. `llm` ("openai:<model>" or
+        "ollama:<model>") overrides the configured LLM for this question; without one the
+        answer is extractive. `ignore_facets` switches off facets read from the question (see
+        `facets()`); `on_token` receives an LLM answer as it streams, before it is validated.
         """
         clean_query(question, self.settings.max_query_chars)
         redaction = redact(question)
         warnings = [redaction.warning] if redaction.warning else []
         asked = redaction.text
-        turns = _redacted(history)
+        turns = [] if fresh else _redacted(history)
         spec = llm if llm is not None else self.settings.llm
         backend = self.llm_backend(spec) if spec else None
 
-        standalone = asked
-        if turns:
-            rewritten = backend.condense(asked, turns, warnings) if backend else None
-            standalone = rewritten[-self.settings.max_query_chars:] if rewritten else self._standalone(asked, turns)
+        context = self.context(asked, turns)
+        standalone = context.standalone
+        if context.carried and backend:
+            rewritten = backend.condense(asked, turns, warnings)
+            standalone = rewritten[-self.settings.max_query_chars:] if rewritten else standalone
         log.info("ask: %s", standalone)
         started = time.perf_counter()
-        ranking = self.retriever.rank(standalone, k=max(5, self.settings.top_k), filters=filters,
-                                      ignore_facets=frozenset(ignore_facets))
+        k = max(5, self.settings.top_k)
+        ranking = self.retriever.rank(standalone, k=k, filters=filters, ignore_facets=frozenset(ignore_facets),
+                                      boost=context.boost)
+        examples_ranking = None
+        if read_intent(asked).examples and self._cases_allowed(filters):
+            examples_ranking = self.retriever.rank(standalone, k=12, filters={**(filters or {}), "kind": ["case"]},
+                                                   ignore_facets=frozenset(ignore_facets), boost=context.boost)
         retrieved = time.perf_counter()
-        answer = ExtractiveComposer(self.index.glossary).compose(asked, ranking, warnings)
+        answer = self.composer.compose(asked, ranking, warnings, standalone=standalone, carried=context.carried,
+                                       examples_ranking=examples_ranking, filters=filters)
         composed = time.perf_counter()
         timings = {"retrieve": (retrieved - started) * 1000, "compose": (composed - retrieved) * 1000}
         if backend and not answer.refused:
@@ -97,16 +117,36 @@ class Assistant:
             timings["llm"] = (time.perf_counter() - composed) * 1000
         return replace(answer, timings_ms=timings)
 
+    @staticmethod
+    def _cases_allowed(filters: Mapping[str, object] | None) -> bool:
+        kinds = (filters or {}).get("kind")
+        if not kinds:
+            return True
+        kinds = [kinds] if isinstance(kinds, str) else list(kinds)
+        return any(str(k).strip().lower() == "case" for k in kinds)
+
+    @property
+    def composer(self) -> ExtractiveComposer:
+        """The extractive composer for the open index (built on first use, rebuilt with the index)."""
+        if getattr(self, "_composer_index", None) is not self.index:
+            self._composer = ExtractiveComposer.for_index(self.index)
+            self._composer_index = self.index
+        return self._composer
+
+    def context(self, question: str, turns: Sequence[Mapping[str, object]]) -> Context:
+        """How a (redacted) question stands in its conversation: follow-up, new case, or standalone."""
+        return read_context(question, turns, self._titles(), self.settings.max_query_chars)
+
+    def _titles(self) -> dict[str, str]:
+        if getattr(self, "_titles_index", None) is not self.index:
+            self._titles_cache = {u.id: u.title for u in self.index.units.values()}
+            self._titles_index = self.index
+        return self._titles_cache
+
     def facets(self, question: str, history: Sequence[Mapping[str, str]] | None = None) -> list[str]:
         """The facets read from a question (with its conversation), as removable labels."""
-        return self.retriever.prepare(self._standalone(redact(question).text, _redacted(history))).facets.describe()
-
-    def _standalone(self, question: str, turns: Sequence[Mapping[str, str]]) -> str:
-        """The follow-up made standalone (deterministic method), kept within the length limit.
-
-        The end is kept, since that is the question itself; the carried-forward topic comes first.
-        """
-        return (condense(question, turns) if turns else question)[-self.settings.max_query_chars:]
+        context = self.context(redact(question).text, _redacted(history))
+        return self.retriever.prepare(context.standalone).facets.describe()
 
     def llm_backend(self, spec: str):
         """The LLM backend for `spec` ("openai:<model>" or "ollama:<model>"), kept while settings stay the same."""

@@ -1,33 +1,57 @@
 """Compose a grounded answer from retrieval results.
 
-The default composer is extractive: every point in the answer is a sentence or bullet taken
-verbatim from a cited example, chosen because it is relevant to the question (scored
-against it, not copied in document order), grouped under short plain headings, and
-marked [n]. Citations therefore cannot be invented: each [n] is built from the source it
-names. A question the corpus cannot answer gets a fixed, polite refusal.
+The default composer is extractive: every point in the answer is a practice point (a bullet,
+or a sentence with its subject) taken verbatim from a cited example, and marked [n]. Points
+are chosen because they answer the question:
+
+- every candidate point of the best examples is scored against the question — its meaning
+  (embedding similarity), its words (with glossary expansions, weighted by how rare they are,
+  negation-aware), the facets the question states, and the kind of question ("how many",
+  "when", "who" put the point holding that kind of fact first);
+- a point must pass an absolute relevance bar; an example further down contributes points only
+  if its own points pass, otherwise it is listed under "See also";
+- points are grouped under the example's own sub-headings from the document, each group led
+  by the example it comes from, the point that answers first.
+
+Before any of that, the question itself is read (`assistant.intent`, `assistant.coverage`):
+manipulation is refused or corrected, a request for examples gets a list of cases, and a
+question whose central concept the documents do not cover gets a plain "the documents here
+don't cover X" instead of quotes about something else.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Callable, Mapping, Sequence
+
+import numpy as np
 
 from assistant import facets as facet_vocab
-from assistant.index import keyword_tokens, unit_chunks
+from assistant.coverage import Coverage, CoverageChecker
+from assistant.index import unit_chunks
+from assistant.intent import Intent, asks_for_a_decision, is_manipulation, read_intent  # noqa: F401 (re-exported)
 from assistant.retrieve import Ranking, counted_thing
-from assistant.types import Answer, Citation, Example, Hit, Unit
+from assistant.types import Answer, Carried, Citation, Example, Hit, Unit
 
-# Relevance: the closest passage's cosine similarity plus a little for questions whose words
-# the corpus uses at all. Calibrated on the gold questions (docs/evaluation.md): the highest
-# out-of-scope score was 0.199 and the lowest in-scope score 0.314.
+# Relevance of the corpus as a whole: the closest passage's cosine similarity plus a little for
+# questions whose words the corpus uses at all. Calibrated on the gold questions
+# (docs/evaluation.md): the highest off-topic score was 0.199 and the lowest in-scope score 0.314.
 CLOSE_MATCH = 0.26
 LOOSE_MATCH = 0.20
 KNOWN_WORDS_WEIGHT = 0.15
 
-MAX_SOURCES = 3
-MAX_POINTS = 7
-MAX_SECTION_POINTS = 4  # a question about the documents themselves wants a short answer
-MAX_POINTS_PER_SOURCE = 3  # when there are several sources; one source may give up to 5
+# Point selection, calibrated on the hand-labelled key passages of the gold set (docs/evaluation.md).
+POINT_BAR = 0.36  # the absolute relevance a point needs
+SECONDARY_BAR = 0.42  # …and a point from an example other than the best one
+MAX_POINTS = 6
+MIN_POINTS = 3  # from the best example, when it has them and they come close to the bar
+MAX_SECONDARY_POINTS = 2  # per other example
+MAX_FACT_POINTS = 2
+CANDIDATE_UNITS = 5
+MAX_EXAMPLES_LISTED = 6
+EXAMPLE_LIST_BAR = 0.30
 
 NOT_GUIDANCE = ("_Not official guidance: this shows practice from inspected cases. Decisions rest with you, "
                 "your SPO and policy._")
@@ -37,53 +61,308 @@ ATTRIBUTION = ("_Contains public sector information licensed under the Open Gove
 REFUSAL = ("I can't find a close example in the effective practice documents for that. I can only answer "
            "questions about probation practice from HM Inspectorate of Probation's published examples and "
            "standards. Try describing the person, their sentence and what is getting in the way.")
+NOT_COVERED = ("The documents here don't cover {concepts}. They hold HM Inspectorate of Probation's published "
+               "effective practice examples and a summary of its inspection standards, and none of them deals "
+               "with {it}, so I can't give you practice on {it} from them. Check local policy or ask your SPO.")
 DECISION_REMINDER = ("This shows practice from inspected cases, not a decision: whether to breach, recall or "
                      "change a risk level rests with you, your SPO and policy.")
-
-_MANIPULATION = re.compile(
-    r"\b(?:ignore|disregard|forget|override)\b.{0,40}\b(?:instructions?|rules|prompt|guidelines|above)\b"
-    r"|\bsystem\s*prompt\b|^\s*system\s*:|\byou are now\b|\bjailbreak|\bpretend (?:to be|you are)\b"
-    r"|\breply only with\b|\bdeveloper mode\b|\bDAN\b",
-    re.I,
-)
-_CREATIVE_TASK = re.compile(
-    r"^\s*(?:please\s+)?(?:write|compose|generate|make up|tell)(?: me)? (?:a |an |some )?"
-    r"(?:poem|song|story|limerick|joke|haiku|essay|rap|recipe)\b|\brecipe\b",
-    re.I,
-)
-_DECISION = re.compile(
-    r"\b(?:should|shall|do|must|can|could|would)\s+(?:i|we)\b.{0,60}\b(?:breach|recall|revoke|activate|enforce|"
-    r"risk level|rosh|re-?categori[sz]e|tier)"
-    r"|\b(?:decide|decision|tell me)\b.{0,40}\b(?:breach|recall|risk level|high risk|low risk)",
-    re.I,
-)
-
-# Checked in this order against a point's own words, then against its group's heading.
-HEADINGS = (
-    ("Keeping people safe", re.compile(
-        r"risk|safeguard|MAPPA|police|victim|restraining|exclusion|disclos|harm|protect|child|safety", re.I)),
-    ("Working with other agencies", re.compile(
-        r"agenc|multi-agency|partner|liais|referr|services|\bGP\b|NACRO|\bCSC\b|collaborat|joint|network|professionals",
-        re.I)),
-    ("Assessment and planning", re.compile(
-        r"assess|plan|\bPSR\b|report|sources|information|objective|review|identif", re.I)),
-    ("Engaging the person", re.compile(
-        r"engag|rapport|relationship|appointment|flexib|remind|respons|motivat|trust|tailor|adapt|boundar|contact|"
-        r"session|toolkit|programme|placement", re.I)),
-)
-WHAT_HAPPENED = "What happened"
+MANIPULATION_REFUSAL = ("I can't do that. I only show what HM Inspectorate of Probation's published examples say, "
+                        "each point with its source, and I don't follow instructions to change how I answer.")
+CORRECTIONS = {
+    "impersonation": "I can't answer as an official body, a manager or anyone else: this is what the inspected "
+                     "examples show, with their sources.",
+    "drop_sources": "I always show where each point comes from, so the sources stay in.",
+    "drop_reminder": "The reminder stays in: this is not official guidance.",
+    "confirm_claim": "I can't confirm a claim the documents don't make. This is what they do say, with their sources.",
+}
+NOT_ENGLISH = "The documents are in English, so questions in English get the best answers."
+WHAT_HAPPENED = "Outcome"
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z‘'\"(])")
+# a sentence opening like this leans on the one before it, so the two stay together
+_ANAPHORA = re.compile(r"^(?:It|Its|This|These|Those|They|Their|Them|He|His|She|Her|Such|That|There|Both|Each|Which|"
+                       r"As a result|In addition|Additionally|However|Also|Further|Furthermore|Despite this)\b")
+_DIAGRAM = re.compile(r"(?:\s[-–>→]\s*(?:arrow\s*[-–>→]\s*)?\S.*){2,}|\barrow\b", re.I)
+_LABEL_ONLY = re.compile(r"^[^.!?]{0,80}:\s*$")
+_NUMBER = re.compile(r"\b\d[\d,.]*\b")
+_DATE = re.compile(r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December|"
+                   r"(?:19|20)\d{2}|quarterly|weekly|monthly|annually|every \d+ weeks)\b", re.I)
+_WHO = re.compile(r"\b(?:[A-Z][a-z]+ [A-Z][a-z]+|Dr [A-Z][a-z]+|team|manager|officer|lead|board|director|practitioners?|"
+                  r"PPs?|SPOs?|inspectors?|staff)\b")
+_TOKEN = re.compile(r"\b\w\w+\b")
+
+
+# --- passages -----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Passage:
-    """A verbatim sentence or bullet of a unit, with where it sits."""
+    """A whole practice point (or a sentence with its subject) of a unit, with where it sits.
+
+    `pieces` are the verbatim parts of the source it is made of: one, or a lead-in and a list
+    item ("Key features included:" + "disclosure to the new partner").
+    """
 
     text: str
     unit: Unit
-    heading: str  # the practice-point group it belongs to ("" for none)
-    chunk_id: str  # the indexed chunk that holds it
+    heading: str  # the example's own sub-heading ("" for none)
+    chunk_id: str
     is_outcome: bool = False
+    pieces: tuple[str, ...] = ()
+    order: int = 0
+
+    @property
+    def quotes(self) -> tuple[str, ...]:
+        return self.pieces or (self.text,)
+
+
+def split_sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+
+
+def whole_sentences(text: str, limit: int = 320) -> list[str]:
+    """`text` as one point, or, when long, its sentences with anaphoric ones kept with their subject."""
+    if len(text) <= limit:
+        return [text]
+    pieces: list[str] = []
+    for sentence in split_sentences(text):
+        if pieces and _ANAPHORA.match(sentence):
+            pieces[-1] = f"{pieces[-1]} {sentence}"
+        else:
+            pieces.append(sentence)
+    return pieces
+
+
+def is_fragment(text: str) -> bool:
+    """A label with nothing after it ("Key features included:"), diagram residue, or too short to stand alone."""
+    stripped = text.strip()
+    return (len(stripped) < 12 or bool(_LABEL_ONLY.match(stripped)) or bool(_DIAGRAM.search(stripped))
+            or len(stripped.split()) < 3)
+
+
+def _continues(item: str) -> bool:
+    """A list item that continues a lead-in: it starts in lower case ("disclosure to the new partner")."""
+    return item[:1].islower()
+
+
+def passages_of(unit: Unit) -> list[Passage]:
+    """Every quotable point of a unit: its practice points, outcome sentences, intro sentences, or section lines."""
+    chunks = unit_chunks(unit)
+    passages: list[Passage] = []
+
+    def add(text: str, heading: str, chunk_id: str, is_outcome: bool = False, pieces: tuple[str, ...] = ()) -> None:
+        passages.append(Passage(text, unit, heading, chunk_id, is_outcome, pieces, len(passages)))
+
+    if isinstance(unit, Example):
+        group_chunks = [c for c in chunks if c.granularity == "group"]
+        summary = next(c for c in chunks if c.granularity == "summary")
+        for sentence in whole_sentences(unit.intro):
+            add(sentence, "", summary.id)
+        for group, chunk in zip(unit.groups, group_chunks):
+            _add_points(list(group.points), group.heading, chunk.id, add)
+        if unit.outcome:
+            for sentence in whole_sentences(unit.outcome, limit=220):
+                add(sentence, WHAT_HAPPENED, summary.id, is_outcome=True)
+    else:
+        section_chunk = chunks[0]
+        parts = [c for c in chunks if c.granularity == "part"]
+        lines = unit.text.split("\n")
+        items = [(line[2:] if line.startswith("• ") else line) for line in lines]
+        holder = [next((c.id for c in parts if line in c.text), section_chunk.id) for line in lines]
+        grouped: list[tuple[list[str], str]] = []
+        for item, chunk_id in zip(items, holder):
+            grouped.append(([item], chunk_id))
+        index = 0
+        while index < len(grouped):
+            item, chunk_id = grouped[index][0][0], grouped[index][1]
+            following = []
+            if item.rstrip().endswith(":"):
+                j = index + 1
+                while j < len(grouped) and _continues(grouped[j][0][0]):
+                    following.append(grouped[j][0][0])
+                    j += 1
+            if following:
+                _add_points([item, *following], "", chunk_id, add)
+                index += 1 + len(following)
+            else:
+                _add_points([item], "", chunk_id, add)
+                index += 1
+    return [p for p in passages if not is_fragment(p.text)]
+
+
+def _add_points(points: list[str], heading: str, chunk_id: str, add: Callable) -> None:
+    """Add a group's points; a lead-in ending in ':' is joined to each lower-case item that continues it."""
+    lead = ""
+    for point in points:
+        if point.rstrip().endswith(":") and len(point) < 400:
+            # "…plan struck a balance… Key features included:" — its own sentences stand alone,
+            # the label at its end leads the items that follow
+            sentences = whole_sentences(point, limit=0)
+            lead = sentences[-1] if sentences else point
+            for sentence in sentences[:-1]:
+                add(sentence, heading, chunk_id)
+            continue
+        if lead and _continues(point):
+            add(f"{lead} {point}", heading, chunk_id, pieces=(lead, point))
+            continue
+        lead = ""
+        for sentence in whole_sentences(point):
+            add(sentence, heading, chunk_id)
+
+
+# --- scoring ------------------------------------------------------------------------------
+
+
+class PassageScorer:
+    """Scores passages against a question: meaning, rare shared words, facets, kind of question."""
+
+    def __init__(self, embed: Callable[[list[str]], np.ndarray], document_frequency: Callable[[str], float],
+                 cache_size: int = 50_000):
+        self.embed = embed
+        self.document_frequency = document_frequency  # stem -> share of chunks holding it (0..1)
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._tokens: OrderedDict[str, frozenset[str]] = OrderedDict()
+        self.cache_size = cache_size
+        from bm25s.stopwords import STOPWORDS_EN
+        from Stemmer import Stemmer
+
+        self._stem = Stemmer("english").stemWord
+        self._stopwords = frozenset(STOPWORDS_EN)  # as the keyword index drops them
+
+    def vectors(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors for `texts`, cached by text (least recently used go first)."""
+        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if missing:
+            for text, vector in zip(missing, self.embed(missing)):
+                self._vectors[text] = vector
+            while len(self._vectors) > self.cache_size:
+                self._vectors.popitem(last=False)
+        for text in texts:
+            self._vectors.move_to_end(text)
+        return np.vstack([self._vectors[t] for t in texts]) if texts else np.zeros((0, 384), np.float32)
+
+    def tokens(self, text: str, skip_negated: bool = True) -> frozenset[str]:
+        """Stemmed content words of `text`; words a negation covers do not count."""
+        key = text if skip_negated else "\0" + text
+        if key in self._tokens:
+            return self._tokens[key]
+        spans = facet_vocab.negated_spans(text) if skip_negated else []
+        words = frozenset(self._stem(m.group(0).lower()) for m in _TOKEN.finditer(text)
+                          if m.group(0).lower() not in self._stopwords
+                          and not any(low <= m.start() < high for low, high in spans))
+        self._tokens[key] = words
+        if len(self._tokens) > self.cache_size:
+            self._tokens.popitem(last=False)
+        return words
+
+    def weight(self, stem: str) -> float:
+        """How much a shared word says: rare words in the corpus say more (a smoothed idf, 0..1)."""
+        share = self.document_frequency(stem)
+        return float(np.clip(np.log(1.0 / max(share, 1e-4)) / np.log(1e4), 0.05, 1.0))
+
+
+@dataclass
+class Scored:
+    passage: Passage
+    score: float
+    dense: float
+    lexical: float
+
+
+def score_passages(scorer: PassageScorer, question: str, query_vector: np.ndarray, expansions: Sequence[str],
+                   passages: Sequence[Passage], stated: frozenset[str], intent: Intent,
+                   counted: re.Pattern[str] | None, unit_rank: dict[str, int]) -> list[Scored]:
+    """Every passage scored against the question, best first."""
+    if not passages:
+        return []
+    asked = scorer.tokens(question)
+    extra = frozenset().union(*(scorer.tokens(e) for e in expansions)) - asked if expansions else frozenset()
+    weights = {t: scorer.weight(t) for t in asked} | {t: 0.5 * scorer.weight(t) for t in extra}
+    total = sum(weights.values()) or 1.0
+    vectors = scorer.vectors([p.text for p in passages])
+    dense = vectors @ query_vector
+    results = []
+    for passage, similarity in zip(passages, dense):
+        words = scorer.tokens(passage.text)
+        lexical = sum(w for t, w in weights.items() if t in words) / total
+        score = 0.6 * float(similarity) + 0.4 * lexical
+        if stated:
+            shared = stated & facet_vocab.labels_in([passage.text])
+            score += 0.05 * min(2, len(shared))
+        score += _kind_bonus(passage.text, intent, counted)
+        score -= 0.02 * unit_rank.get(passage.unit.id, 0)
+        if passage.is_outcome:
+            score -= 0.03
+        results.append(Scored(passage, score, float(similarity), lexical))
+    results.sort(key=lambda s: (-s.score, unit_rank.get(s.passage.unit.id, 0), s.passage.order))
+    return results
+
+
+def _kind_bonus(text: str, intent: Intent, counted: re.Pattern[str] | None) -> float:
+    """For "how many", "when" and "who" questions, the passage that holds that kind of fact."""
+    if intent.fact == "count":
+        if counted is not None and counted.search(text):
+            return 0.3
+        return 0.08 if _NUMBER.search(text) else -0.05
+    if intent.fact == "when":
+        return 0.15 if _DATE.search(text) else -0.03
+    if intent.fact == "who":
+        return 0.1 if _WHO.search(text) else 0.0
+    return 0.0
+
+
+# --- choosing ------------------------------------------------------------------------------
+
+
+@dataclass
+class Choice:
+    """What an answer will show: the chosen points in order, the examples listed under "See also"."""
+
+    points: list[Scored] = field(default_factory=list)
+    see_also: list[Hit] = field(default_factory=list)
+
+
+def choose_points(scored: list[Scored], hits: Sequence[Hit], intent: Intent) -> Choice:
+    """3–6 points that pass the bar, the best first; other examples only when their own points pass."""
+    if not scored:
+        return Choice()
+    primary = hits[0].unit.id
+    limit = MAX_FACT_POINTS if intent.fact else MAX_POINTS
+    chosen: list[Scored] = [scored[0]]
+    per_unit: dict[str, int] = {scored[0].passage.unit.id: 1}
+    outcome_used: set[str] = {scored[0].passage.unit.id} if scored[0].passage.is_outcome else set()
+    for item in scored[1:]:
+        if len(chosen) >= limit:
+            break
+        unit_id = item.passage.unit.id
+        is_primary = unit_id == primary or unit_id == chosen[0].passage.unit.id
+        bar = POINT_BAR if is_primary else SECONDARY_BAR
+        if item.score < bar:
+            continue
+        if not is_primary and per_unit.get(unit_id, 0) >= MAX_SECONDARY_POINTS:
+            continue
+        if item.passage.is_outcome and unit_id in outcome_used:
+            continue
+        chosen.append(item)
+        per_unit[unit_id] = per_unit.get(unit_id, 0) + 1
+        if item.passage.is_outcome:
+            outcome_used.add(unit_id)
+    if not intent.fact and len(chosen) < MIN_POINTS:
+        # the best example's next points, when they come close to the bar
+        lead = chosen[0].passage.unit.id
+        for item in scored:
+            if len(chosen) >= MIN_POINTS:
+                break
+            if item in chosen or item.passage.unit.id != lead or item.score < POINT_BAR - 0.06:
+                continue
+            if item.passage.is_outcome and lead in outcome_used:
+                continue
+            chosen.append(item)
+    cited = {c.passage.unit.id for c in chosen}
+    see_also = [h for h in hits[:CANDIDATE_UNITS] if h.unit.id not in cited and h.kind == hits[0].kind][:3]
+    return Choice(chosen, see_also)
+
+
+# --- the composer ----------------------------------------------------------------------------
 
 
 def relevance(ranking: Ranking) -> float:
@@ -91,14 +370,269 @@ def relevance(ranking: Ranking) -> float:
     return ranking.best_similarity + KNOWN_WORDS_WEIGHT * ranking.known_word_share
 
 
-def is_manipulation(question: str) -> bool:
-    """Prompt injection or an off-topic task ("write me a poem", "a recipe")."""
-    return bool(_MANIPULATION.search(question) or _CREATIVE_TASK.search(question))
+class ExtractiveComposer:
+    """The offline, deterministic composer: the corpus's own points, each cited."""
+
+    def __init__(self, glossary=None, scorer: PassageScorer | None = None, coverage: CoverageChecker | None = None):
+        self.glossary = glossary
+        self.scorer = scorer
+        self.coverage = coverage
+
+    @classmethod
+    def for_index(cls, index) -> "ExtractiveComposer":
+        """A composer over an open index: its glossary, its query model and its keyword statistics."""
+        bm25 = index.keyword_index
+        indptr = bm25.scores["indptr"]
+        num_docs = max(1, int(bm25.scores["num_docs"]))
+        vocab = bm25.vocab_dict
+
+        def document_frequency(stem: str) -> float:
+            token = vocab.get(stem)
+            if token is None:
+                return 1.0 / num_docs
+            return (int(indptr[token + 1]) - int(indptr[token])) / num_docs
+
+        embed = index.embedder.embed
+        scorer = PassageScorer(embed, document_frequency)
+        coverage = CoverageChecker(vocab.keys(), index.glossary, scorer.vectors)
+        return cls(index.glossary, scorer, coverage)
+
+    def compose(self, question: str, ranking: Ranking, warnings: list[str], *, standalone: str | None = None,
+                carried: Carried | None = None, examples_ranking: Ranking | None = None,
+                filters: Mapping[str, object] | None = None) -> Answer:
+        """An answer to `question` (as the user asked it) from `ranking` (of the standalone query)."""
+        intent = read_intent(question)
+        hits = ranking.hits
+        if not intent.english:
+            warnings.append(NOT_ENGLISH)
+        if intent.manipulation == "instructions" or intent.off_topic_task:
+            return refusal(question, ranking, warnings, nearest=(), message=MANIPULATION_REFUSAL if intent.manipulation
+                           else REFUSAL, carried=carried)
+        if not hits and filters:
+            return refusal(question, ranking, warnings, nearest=(), message=filters_exclude_everything(filters),
+                           carried=carried)
+        if not hits or relevance(ranking) < LOOSE_MATCH:
+            return refusal(question, ranking, warnings, nearest=(), carried=carried)
+
+        query_text = standalone or question
+        candidates = self._candidates(hits)
+        scored = self._score(question, query_text, ranking, candidates, intent)
+        coverage = self._coverage(question, candidates, scored[0].score if scored else 0.0)
+        if coverage is not None and coverage.central:
+            return not_covered(question, ranking, warnings, coverage, carried=carried)
+        if relevance(ranking) < CLOSE_MATCH:
+            return refusal(question, ranking, warnings, nearest=hits[:3], carried=carried)
+        if intent.manipulation:
+            warnings.append(CORRECTIONS[intent.manipulation])
+
+        if intent.examples and examples_ranking is not None:
+            answer = self._examples_answer(question, query_text, examples_ranking, intent, warnings, carried, coverage)
+            if answer is not None:
+                return answer
+
+        choice = choose_points(scored, hits, intent)
+        return self._render(question, ranking, choice, intent, warnings, carried, coverage)
+
+    # -- steps ---------------------------------------------------------------------------
+
+    def _candidates(self, hits: Sequence[Hit]) -> list[Passage]:
+        kind = hits[0].kind
+        units = [h.unit for h in hits[:CANDIDATE_UNITS] if h.kind == kind] or [hits[0].unit]
+        return [p for unit in units for p in passages_of(unit)]
+
+    def _coverage(self, question: str, candidates: Sequence[Passage], best: float) -> Coverage | None:
+        if self.coverage is None:
+            return None
+        texts = [p.text for p in candidates]
+        vectors = self.scorer.vectors(texts) if (self.scorer and texts) else None
+        return self.coverage.check(question, texts, vectors, best)
+
+    def _score(self, question: str, query_text: str, ranking: Ranking, candidates: Sequence[Passage],
+               intent: Intent) -> list[Scored]:
+        if self.scorer is None:
+            raise RuntimeError("ExtractiveComposer needs a PassageScorer; build it with ExtractiveComposer.for_index")
+        texts = [question] if query_text == question else [question, query_text]
+        vectors = self.scorer.embed(texts)
+        query_vector = vectors[0] if len(vectors) == 1 else _normalise(0.7 * vectors[0] + 0.3 * vectors[1])
+        expansions = [w for _, words in ranking.query.expansions for w in words]
+        stated = frozenset(ranking.query.facets.sentence | ranking.query.facets.needs)
+        unit_rank = {h.unit.id: i for i, h in enumerate(ranking.hits)}
+        counted = counted_thing(question) or counted_thing(query_text)
+        return score_passages(self.scorer, question, query_vector, expansions, candidates, stated, intent,
+                              counted, unit_rank)
+
+    def _examples_answer(self, question: str, query_text: str, ranking: Ranking, intent: Intent,
+                         warnings: list[str], carried: Carried | None, coverage: Coverage | None) -> Answer | None:
+        """A request for examples: the matching case examples, each with a summary and its most relevant point."""
+        cases = [h for h in ranking.hits if isinstance(h.unit, Example) and h.unit.kind == "case"]
+        if not cases:
+            return None
+        candidates = [p for h in cases[:MAX_EXAMPLES_LISTED + 2] for p in passages_of(h.unit)]
+        scored = self._score(question, query_text, ranking, candidates, intent)
+        best: dict[str, Scored] = {}
+        for item in scored:
+            best.setdefault(item.passage.unit.id, item)
+        top = best.get(cases[0].unit.id)
+        listed = [h for h in cases if h.unit.id in best and
+                  (h is cases[0] or (best[h.unit.id].score >= EXAMPLE_LIST_BAR and h.score >= 0.45 * cases[0].score))]
+        listed = listed[:MAX_EXAMPLES_LISTED]
+        if top is None or not listed:
+            return None
+        citations = tuple(Citation(n, h.unit, best[h.unit.id].passage.quotes) for n, h in enumerate(listed, start=1))
+        lines = _notes(question, self.glossary, intent, warnings)
+        lines += [f"These inspected cases fit your question ({len(listed)}):", ""]
+        for citation, hit in zip(citations, listed):
+            unit = citation.unit
+            lines.append(f"#### [{citation.n}] {unit.title}")
+            lines.append(f"_{_summary_line(unit)}_")
+            lines.append(f"- {best[unit.id].passage.text} [{citation.n}]")
+            lines.append("")
+        lines += _sources(citations)
+        lines += _closing(question, ranking, citations, intent, warnings)
+        return Answer(question, "\n".join(lines).strip(), False, "extractive", citations, tuple(warnings),
+                      tuple(ranking.hits), ranking.query.text, not_covered=tuple(coverage.not_covered if coverage else ()),
+                      carried=carried)
+
+    def _render(self, question: str, ranking: Ranking, choice: Choice, intent: Intent, warnings: list[str],
+                carried: Carried | None, coverage: Coverage | None) -> Answer:
+        # the examples in the order their best point comes
+        order: list[str] = []
+        for item in choice.points:
+            if item.passage.unit.id not in order:
+                order.append(item.passage.unit.id)
+        units = {item.passage.unit.id: item.passage.unit for item in choice.points}
+        citations = []
+        for n, unit_id in enumerate(order, start=1):
+            quotes = tuple(q for item in choice.points if item.passage.unit.id == unit_id for q in item.passage.quotes)
+            citations.append(Citation(n, units[unit_id], tuple(dict.fromkeys(quotes))))
+        number = {c.unit.id: c.n for c in citations}
+        lines = _notes(question, self.glossary, intent, warnings)
+        for citation in citations:
+            unit = citation.unit
+            mine = [item for item in choice.points if item.passage.unit.id == unit.id]
+            lines.append(f"#### [{citation.n}] {unit.title}")
+            summary = _summary_line(unit)
+            if summary:
+                lines.append(f"_{summary}_")
+            # the example's own sub-headings, in the order of their best point; the outcome last
+            groups: OrderedDict[str, list[Scored]] = OrderedDict()
+            for item in mine:
+                groups.setdefault(item.passage.heading, []).append(item)
+            headings = sorted(groups, key=lambda h: h == WHAT_HAPPENED)
+            for heading in headings:
+                if heading:
+                    lines.append(f"**{heading.rstrip(':')}**")
+                lines.extend(f"- {item.passage.text} [{number[unit.id]}]" for item in groups[heading])
+            lines.append("")
+        lines += _sources(tuple(citations))
+        if choice.see_also:
+            lines += ["", "**See also** (related, not quoted above)"]
+            lines += [f"- {h.unit.title} — {_summary_line(h.unit)}" for h in choice.see_also]
+        lines += _closing(question, ranking, tuple(citations), intent, warnings)
+        return Answer(question, "\n".join(lines).strip(), False, "extractive", tuple(citations), tuple(warnings),
+                      tuple(ranking.hits), ranking.query.text,
+                      not_covered=tuple(coverage.not_covered if coverage else ()), carried=carried)
 
 
-def asks_for_a_decision(question: str) -> bool:
-    return bool(_DECISION.search(question))
+def _normalise(vector: np.ndarray) -> np.ndarray:
+    return vector / (np.linalg.norm(vector) or 1.0)
 
+
+def _summary_line(unit: Unit) -> str:
+    """"Paul, 31, male · community order, RAR · Engagement and responsivity", or the document for a section."""
+    if isinstance(unit, Example):
+        parts = [unit.person_summary() if unit.person else ("case example" if unit.kind == "case" else "organisational example")]
+        parts.append(unit.section)
+        return " · ".join(p for p in parts if p)
+    return f"{unit.document} › {unit.section}" if unit.section != unit.title else unit.document
+
+
+def _notes(question: str, glossary, intent: Intent, warnings: list[str]) -> list[str]:
+    """Italic notes above the points: corrections of manipulation, and definitions when asked for."""
+    lines = []
+    if intent.manipulation in CORRECTIONS:
+        lines += [f"_{CORRECTIONS[intent.manipulation]}_", ""]
+    definitions = glossary_lines(question, glossary, intent)
+    if definitions:
+        lines += [*definitions, ""]
+    return lines
+
+
+def _sources(citations: Sequence[Citation]) -> list[str]:
+    return ["**Sources**", *(describe_source(c) for c in citations)]
+
+
+def _closing(question: str, ranking: Ranking, citations: Sequence[Citation], intent: Intent,
+             warnings: list[str]) -> list[str]:
+    lines = []
+    comparison = compare_facets(ranking, tuple(citations))
+    if comparison:
+        lines += ["", "**How these compare with your case**", *comparison]
+    if intent.decision or intent.manipulation:
+        if DECISION_REMINDER not in warnings:
+            warnings.append(DECISION_REMINDER)
+        lines += ["", f"_{DECISION_REMINDER}_"]
+    lines += ["", NOT_GUIDANCE, ATTRIBUTION]
+    return lines
+
+
+def glossary_lines(question: str, glossary, intent: Intent | None = None) -> list[str]:
+    """For "what is a PSR?"-style questions, what the glossary says the term asked about means, and where from."""
+    intent = intent or read_intent(question)
+    if glossary is None or not intent.definition:
+        return []
+    asked = intent.definition
+    meanings: dict[tuple[str, str], list[str]] = {}  # (term, meaning) -> sources, one line per meaning
+    for term, _ in glossary.expand(asked):
+        if term.lower() != asked.lower() and not re.fullmatch(rf"(?:an?\s+|the\s+)?{re.escape(term)}s?", asked, re.I):
+            continue
+        for entry in glossary.lookup(term):
+            if entry.term.lower() == term.lower():
+                meanings.setdefault((entry.term, entry.meaning.lower()), [entry.meaning]).append(entry.source)
+    # italic notes, not bullets: definitions are not practice points and carry no [n]
+    return [f"_Glossary: {term} means {found[0]} (source: {'; '.join(dict.fromkeys(found[1:]))})._"
+            for (term, _), found in meanings.items()]
+
+
+def refusal(question: str, ranking: Ranking, warnings: list[str], nearest: Sequence[Hit], message: str = REFUSAL,
+            carried: Carried | None = None) -> Answer:
+    """The fixed refusal; loosely related examples are offered but clearly not cited."""
+    lines = [message]
+    if nearest:
+        lines += ["", "The nearest examples, **not a close match**:"]
+        lines += [f"- {h.unit.title} ({h.unit.section}) — {h.unit.url}" for h in nearest]
+    lines += ["", NOT_GUIDANCE, ATTRIBUTION]
+    return Answer(question, "\n".join(lines), True, "extractive", (), tuple(warnings), tuple(nearest),
+                  ranking.query.text, carried=carried)
+
+
+def filters_exclude_everything(filters: Mapping[str, object]) -> str:
+    """The message when the chosen filters leave nothing: it names them, and what to do."""
+    chosen = []
+    for key, value in filters.items():
+        values = [value] if isinstance(value, str) else list(value or [])
+        if values:
+            chosen.append(f"{key}: {', '.join(map(str, values))}")
+    return (f"No example matches all the filters you chose ({'; '.join(chosen)}). Clear one or more filters "
+            "to see examples for your question.")
+
+
+def not_covered(question: str, ranking: Ranking, warnings: list[str], coverage: Coverage,
+                carried: Carried | None = None) -> Answer:
+    """"The documents here don't cover X": no points, the nearest examples labelled as not a match."""
+    names = [c.text for c in coverage.central]
+    concepts = " or ".join(f"“{n}”" for n in names[:3])
+    lines = [NOT_COVERED.format(concepts=concepts, it="that" if len(names) == 1 else "those")]
+    nearest = ranking.hits[:3]
+    if nearest:
+        lines += ["", f"The nearest examples are **not a match** for {concepts}; they are listed only in case they help:"]
+        lines += [f"- {h.unit.title} ({h.unit.section}) — {h.unit.url}" for h in nearest]
+    lines += ["", NOT_GUIDANCE, ATTRIBUTION]
+    return Answer(question, "\n".join(lines), True, "extractive", (), tuple(warnings), tuple(nearest),
+                  ranking.query.text, not_covered=tuple(coverage.not_covered), carried=carried)
+
+
+# --- Markdown helpers used by the LLM validator and the evaluation -----------------------------
 
 _BULLET_PREFIX = re.compile(r"^(?:[-*•]|\d{1,2}[.)])\s+")
 _HEADING_LINE = re.compile(r"^(?:#{1,6}\s.*|\*\*[^*]+\*\*:?|_[^_]+_)$")
@@ -113,10 +647,6 @@ def content_lines(markdown: str) -> list[str]:
             continue
         lines.append(_BULLET_PREFIX.sub("", line).strip())
     return [line for line in lines if line]
-
-
-def split_sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
 
 
 CITATION_MARKER = re.compile(r"\[(\d+)\]")
@@ -138,190 +668,18 @@ def cited_statements(markdown: str, by_sentence: bool = False) -> list[tuple[str
     return statements
 
 
-def passages_of(unit: Unit) -> list[Passage]:
-    """Every quotable passage of a unit: its practice points, outcome, or sentences."""
-    chunks = unit_chunks(unit)
-    passages: list[Passage] = []
-    if isinstance(unit, Example):
-        group_chunks = [c for c in chunks if c.granularity == "group"]
-        for group, chunk in zip(unit.groups, group_chunks):
-            for point in group.points:
-                for sentence in split_sentences(point) if len(point) > 320 else [point]:
-                    passages.append(Passage(sentence, unit, group.heading, chunk.id))
-        summary = next(c for c in chunks if c.granularity == "summary")
-        if unit.outcome:
-            for sentence in split_sentences(unit.outcome):
-                passages.append(Passage(sentence, unit, "Outcome", summary.id, is_outcome=True))
-        if not unit.groups:
-            for sentence in split_sentences(unit.intro):
-                passages.append(Passage(sentence, unit, "", summary.id))
-    else:
-        section_chunk = chunks[0]
-        parts = [c for c in chunks if c.granularity == "part"]
-        for line in unit.text.split("\n"):
-            body = line[2:] if line.startswith("• ") else line
-            holder = next((c for c in parts if line in c.text), section_chunk)
-            for sentence in split_sentences(body) if len(body) > 320 else [body]:
-                passages.append(Passage(sentence, unit, "", holder.id))
-    return [p for p in passages if len(p.text) >= 12]
-
-
-_DEFINITION_QUESTION = re.compile(r"\b(?:what(?:'s| is| are| does)|meaning of|stand for|stands for|define|definition)\b", re.I)
-
-
-def glossary_lines(question: str, glossary) -> list[str]:
-    """For "what is a PSR?"-style questions, what the glossary says each term means, and where from."""
-    if glossary is None or not _DEFINITION_QUESTION.search(question):
-        return []
-    meanings: dict[tuple[str, str], list[str]] = {}  # (term, meaning) -> sources, one line per meaning
-    for term, _ in glossary.expand(question):
-        for entry in glossary.lookup(term):
-            if entry.term.lower() == term.lower():
-                meanings.setdefault((entry.term, entry.meaning.lower()), [entry.meaning]).append(entry.source)
-    # italic notes, not bullets: definitions are not practice points and carry no [n]
-    return [f"_Glossary: {term} means {found[0]} (source: {'; '.join(dict.fromkeys(found[1:]))})._"
-            for (term, _), found in meanings.items()]
-
-
-class ExtractiveComposer:
-    """The offline, deterministic composer: the corpus's own sentences, each cited."""
-
-    def __init__(self, glossary=None):
-        self.glossary = glossary
-
-    def compose(self, question: str, ranking: Ranking, warnings: list[str]) -> Answer:
-        """An answer to `question` (as the user asked it) from `ranking` (of the standalone query)."""
-        hits = ranking.hits
-        if is_manipulation(question) or not hits or relevance(ranking) < LOOSE_MATCH:
-            return refusal(question, ranking, warnings, nearest=())
-        if relevance(ranking) < CLOSE_MATCH:
-            return refusal(question, ranking, warnings, nearest=hits[:3])
-
-        sources = choose_sources(hits)
-        chosen = choose_passages(sources, ranking)
-        citations = tuple(
-            Citation(n, hit.unit, tuple(p.text for p in chosen if p.unit.id == hit.unit.id))
-            for n, hit in enumerate(sources, start=1)
-        )
-        number = {c.unit.id: c.n for c in citations}
-        lines: list[str] = []
-        definitions = glossary_lines(question, self.glossary)
-        if definitions:
-            lines += [*definitions, ""]
-        for heading, passages in group_by_heading(chosen):
-            lines.append(f"**{heading}**")
-            lines.extend(f"- {p.text} [{number[p.unit.id]}]" for p in passages)
-            lines.append("")
-        lines.append("**Sources**")
-        for citation in citations:
-            lines.append(describe_source(citation))
-        comparison = compare_facets(ranking, citations)
-        if comparison:
-            lines.append("")
-            lines.append("**How these compare with your case**")
-            lines.extend(comparison)
-        if asks_for_a_decision(question):
-            warnings.append(DECISION_REMINDER)
-            lines.extend(["", f"_{DECISION_REMINDER}_"])
-        lines.extend(["", NOT_GUIDANCE, ATTRIBUTION])
-        return Answer(question, "\n".join(lines).strip(), False, "extractive", citations, tuple(warnings),
-                      tuple(hits), ranking.query.text)
-
-
-def refusal(question: str, ranking: Ranking, warnings: list[str], nearest: tuple[Hit, ...] | list[Hit]) -> Answer:
-    """The fixed refusal; loosely related examples are offered but clearly not cited."""
-    lines = [REFUSAL]
-    if nearest:
-        lines += ["", "The nearest examples, **not a close match**:"]
-        lines += [f"- {h.unit.title} ({h.unit.section}) — {h.unit.url}" for h in nearest]
-    lines += ["", NOT_GUIDANCE, ATTRIBUTION]
-    return Answer(question, "\n".join(lines), True, "extractive", (), tuple(warnings), tuple(nearest),
-                  ranking.query.text)
-
-
-def choose_sources(hits: list[Hit]) -> list[Hit]:
-    """The top hit, and the next ones that score close to it (up to MAX_SOURCES)."""
-    top = hits[0].score
-    chosen = [hits[0]]
-    for hit in hits[1:]:
-        if len(chosen) == MAX_SOURCES:
-            break
-        if hit.score >= 0.75 * top and hit.kind == hits[0].kind:
-            chosen.append(hit)
-    return chosen
-
-
-def choose_passages(sources: list[Hit], ranking: Ranking) -> list[Passage]:
-    """The passages most relevant to the question, at least one per source."""
-    query = ranking.query
-    asked = keyword_tokens([query.text])[0]
-    extra = keyword_tokens([" ".join(w for _, words in query.expansions for w in words)])[0]
-    weights = {t: 0.5 for t in extra} | {t: 1.0 for t in asked}
-    total = sum(weights.values()) or 1.0
-    stated = set(query.facets.needs) | set(query.facets.sentence)
-    counted = counted_thing(query.text)
-
-    scored: list[tuple[float, int, Passage]] = []
-    for rank, hit in enumerate(sources):
-        passages = passages_of(hit.unit)
-        tokens = keyword_tokens([p.text for p in passages]) if passages else []
-        for order, (passage, words) in enumerate(zip(passages, tokens)):
-            lexical = sum(weights.get(t, 0.0) for t in set(words)) / total
-            dense = ranking.chunk_similarity.get(passage.chunk_id, 0.0)
-            facet = 0.08 * len(stated & (set(facet_vocab.tag_needs(passage.text)) | set(facet_vocab.tag_sentence(passage.text))))
-            count = 0.3 if counted and counted.search(passage.text) else 0.0
-            score = 0.5 * lexical + 0.5 * dense + facet + count - 0.04 * rank - (0.05 if passage.is_outcome else 0.0)
-            scored.append((score, rank * 1000 + order, passage))
-    scored.sort(key=lambda item: (-item[0], item[1]))
-
-    chosen: list[Passage] = []
-    per_source: dict[str, int] = {}
-    outcomes: set[str] = set()  # at most one outcome sentence per source
-    for hit in sources:  # the best passage of every source first
-        best = next((p for _, _, p in scored if p.unit.id == hit.unit.id), None)
-        if best:
-            chosen.append(best)
-            per_source[hit.unit.id] = 1
-            if best.is_outcome:
-                outcomes.add(hit.unit.id)
-    limit = MAX_POINTS if isinstance(sources[0].unit, Example) else MAX_SECTION_POINTS
-    per_source_cap = MAX_POINTS_PER_SOURCE if len(sources) > 1 else 5
-    for _, _, passage in scored:
-        if len(chosen) >= limit:
-            break
-        if passage in chosen or per_source.get(passage.unit.id, 0) >= per_source_cap:
-            continue
-        if passage.is_outcome and passage.unit.id in outcomes:
-            continue
-        chosen.append(passage)
-        per_source[passage.unit.id] = per_source.get(passage.unit.id, 0) + 1
-        if passage.is_outcome:
-            outcomes.add(passage.unit.id)
-    rank_of = {p: i for i, (_, _, p) in enumerate(scored)}
-    return sorted(chosen, key=lambda p: rank_of[p])
-
-
-def group_by_heading(passages: list[Passage]) -> list[tuple[str, list[Passage]]]:
-    """Short plain headings, in the order their best point appears."""
-    groups: dict[str, list[Passage]] = {}
-    for passage in passages:
-        if passage.is_outcome:
-            heading = WHAT_HAPPENED
-        elif not isinstance(passage.unit, Example):
-            heading = "From the documents"
-        else:
-            heading = next((name for name, rx in HEADINGS if rx.search(passage.text)), None) or \
-                next((name for name, rx in HEADINGS if rx.search(passage.heading)), "What worked")
-        groups.setdefault(heading, []).append(passage)
-    # what the practitioner did comes first; what it led to, last
-    return sorted(groups.items(), key=lambda item: item[0] == WHAT_HAPPENED)
+def answer_points(answer: Answer) -> list[tuple[str, tuple[int, ...]]]:
+    """The cited points of an answer, in order (the bullets before its sources list)."""
+    body = answer.answer.split("**Sources**")[0]
+    return [(claim, cited) for claim, cited in cited_statements(body) if cited]
 
 
 def describe_source(citation: Citation) -> str:
     unit = citation.unit
     line = f"[{citation.n}] **{unit.title}**"
     if isinstance(unit, Example):
-        details = [unit.person_summary()] if unit.person else ["organisational example"]
+        details = [unit.person_summary()] if unit.person else ["organisational example" if unit.kind == "organisational"
+                                                               else "case example"]
         details.append(unit.section)
         line += " — " + " · ".join(d for d in details if d)
         if unit.outcome:
@@ -334,35 +692,40 @@ def describe_source(citation: Citation) -> str:
 
 
 def compare_facets(ranking: Ranking, citations: tuple[Citation, ...]) -> list[str]:
-    """For facets the question states, how each cited example matches or differs."""
+    """For the facets the question states, how each cited example is like the case or differs, in words."""
     wanted = ranking.query.facets
     if wanted.is_empty():
         return []
     lines = []
     for citation in citations:
         unit = citation.unit
-        if not isinstance(unit, Example):
+        if not isinstance(unit, Example) or unit.kind != "case":
             continue
-        same, different = [], []
         person = unit.person
-        if wanted.age is not None and person and person.age is not None:
-            (same if person.age == wanted.age else different).append(f"age {person.age}")
-        elif wanted.age_range and person and person.age is not None:
-            low, high = wanted.age_range
-            (same if low <= person.age <= high else different).append(f"age {person.age}")
-        if wanted.gender and person and person.gender:
-            (same if person.gender == wanted.gender else different).append(person.gender)
-        for label in sorted(wanted.sentence | wanted.needs):
-            if label in unit.sentence or label in unit.needs:
-                same.append(label)
+        same, different = [], []
+        if person and person.age is not None and (wanted.age is not None or wanted.age_range):
+            low, high = wanted.age_range or (wanted.age, wanted.age)
+            asked = f"{wanted.age}" if wanted.age is not None else f"{low}–{high}"
+            if low - 1 <= person.age <= high + 1:
+                same.append(f"aged {person.age}")
             else:
-                different.append(f"{label} not mentioned")
+                different.append(f"aged {person.age} (you said {asked})")
+        if wanted.gender and person and person.gender:
+            (same if person.gender == wanted.gender else different).append(
+                "a man" if person.gender == "male" else "a woman")
+        stated = sorted(wanted.sentence | wanted.needs)
+        shared = [label for label in stated if label in unit.sentence or label in unit.needs]
+        missing = [label for label in stated if label not in shared]
+        same += shared
+        if missing:
+            different.append("no " + ", ".join(missing) + " in this case")
+        if not same and not different:
+            continue
+        name = (person.name if person and person.name else "this case")
         parts = []
         if same:
-            parts.append("matches " + ", ".join(same))
+            parts.append("like yours: " + ", ".join(same))
         if different:
-            parts.append("differs: " + ", ".join(different) if any(not d.endswith("not mentioned") for d in different)
-                         else ", ".join(different))
-        if parts:
-            lines.append(f"- [{citation.n}] {'; '.join(parts)}")
+            parts.append("different: " + "; ".join(different))
+        lines.append(f"- [{citation.n}] {name} — {'. '.join(parts)}.")
     return lines

@@ -1,128 +1,86 @@
-"""Facets: sentence/requirement, need/risk and standard tags, and the person facets of a question.
+"""Facets: the tags of an example, and what a question says about the person on probation.
 
-The same vocabulary tags examples at parse time and reads facets from a question at query
-time, so a question that says "on an SSO with an alcohol tag" lines up with examples tagged
-"suspended sentence order" and "AAMR". Everyday words are mapped to these terms by the
-glossary's query expansion before facets are read.
+The same vocabulary (`assistant/vocab.toml`) tags examples at parse time and reads facets from
+a question at query time, so "he's on the gear and on a tag" lines up with examples tagged
+"substance misuse" and "electronic monitoring". Three rules keep the tags honest:
+
+- a mention that is negated ("no enforcement or compliance issues") does not count;
+- an example's sentence is what was imposed, not what was considered, recommended or given
+  earlier, and a requirement that was only assessed for is not tagged;
+- needs are the person's own: a routine check ("DA enquiries"), a team named in passing
+  ("management of sexual offenders") or another person's circumstances set nothing.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Iterable, Sequence
 
 from assistant.types import Group
+from assistant.vocab import vocabulary
 
-# label -> patterns (case-insensitive unless the pattern is an all-caps acronym, see _compile)
-SENTENCE_TERMS: dict[str, tuple[str, ...]] = {
-    "community order": (r"community order", r"\bCO\b"),
-    "suspended sentence order": (r"suspended sentence", r"\bSSO\b", r"\bsuspended\b"),
-    "custody": (r"custodial sentence", r"sentenced to custody", r"\bcustody for\b",
-                r"\bprison sentence", r"\bin (?:prison|custody)\b", r"\bjail\b"),
-    "licence": (r"\blicen[cs]e\b", r"\breleased\b", r"\brelease\b", r"post-release"),
-    "home detention curfew": (r"home detention curfew", r"\bHDC\b"),
-    "RAR": (r"rehabilitati\w+ activity requirement", r"\bRAR\b"),
-    "unpaid work": (r"unpaid work", r"\bUPW\b", r"community payback"),
-    "AAMR": (r"alcohol abstinence monitoring", r"\bAAMR\b"),
-    "ATR": (r"alcohol treatment requirement", r"\bATR\b"),
-    "accredited programme": (r"accredited programme", r"\bTSP\b", r"\bBBR\b",
-                             r"Thinking Skills Programme", r"Building Better Relationships"),
-    "Thinking Skills Programme": (r"Thinking Skills Programme", r"\bTSP\b"),
-    "Building Better Relationships": (r"Building Better Relationships", r"\bBBR\b"),
-    "approved premises": (r"approved premises", r"\bAP\b"),
-    "MAPPA": (r"\bMAPPA\b", r"multi-agency public protection"),
-    "restraining order": (r"restraining order",),
-    "exclusion zone": (r"exclusion zone",),
-    "hospital order": (r"hospital order",),
-    "pre-sentence report": (r"pre-sentence report", r"\bPSR\b"),
-}
+_VOCAB = vocabulary()
+SENTENCE_TERMS: tuple[str, ...] = tuple(_VOCAB.sentences)
+NEED_TERMS: tuple[str, ...] = tuple(_VOCAB.needs)
+STANDARD_NAMES: tuple[str, ...] = tuple(_VOCAB.standards)
+SENTENCES = _VOCAB.roles("sentence")
+REQUIREMENTS = _VOCAB.roles("requirement")
+ARRANGEMENTS = _VOCAB.roles("arrangement")
 
-NEED_TERMS: dict[str, tuple[str, ...]] = {
-    "domestic abuse": (r"domestic abuse", r"\bDA\b", r"intimate partner", r"coercive control",
-                       r"Clare's Law", r"\bex-partner\b", r"domestic violence"),
-    "mental health": (r"mental health", r"\bPTSD\b", r"post-traumatic", r"psychosis", r"anxiety",
-                      r"dissociation", r"panic attack", r"psychiatr", r"emotional wellbeing",
-                      r"personality disorder"),
-    "substance misuse": (r"substance misuse", r"\bdrugs?\b", r"drug-related", r"cannabis",
-                         r"heroin", r"cocaine", r"\brecovery\b"),
-    "alcohol": (r"alcohol", r"binge drinking", r"\bAAMR\b", r"\bATR\b", r"abstinence", r"drinking"),
-    "ADHD and neurodiversity": (r"\bADHD\b", r"attention-deficit", r"neurodiver", r"dyslexi",
-                                r"learning disabilit", r"autis", r"concentration difficult",
-                                r"memory difficult"),
-    "accommodation": (r"accommodation", r"homeless", r"housing", r"\brefuge\b", r"approved premises"),
-    "child safeguarding": (r"\bchild(?:ren)?\b", r"children's social care", r"\bCSC\b", r"\bson\b",
-                           r"\bdaughter\b"),
-    "maturity": (r"maturity", r"young adult", r"\byoung man\b", r"\byoung woman\b"),
-    "culture and faith": (r"cultur", r"religio", r"\bMuslim\b", r"\bfaith\b", r"Ramadan",
-                          r"\bEid\b", r"mosque", r"heritage", r"\bprayer"),
-    "pregnancy": (r"pregnan",),
-    "sexual offending": (r"sexual offen", r"sexual risk", r"sexual preoccupation"),
-    "violence": (r"violen", r"weapon", r"threats to kill", r"robbery", r"bladed article"),
-    "trauma": (r"trauma",),
-    "self-harm": (r"self-harm",),
-    "employment and education": (r"employment", r"\bETE\b", r"qualification", r"\bjob\b"),
-    "veterans": (r"veteran", r"armed forces", r"ex-forces"),
-    "victims": (r"victim liaison", r"victim contact", r"\bVLO\b"),
-    "non-compliance": (r"non-compliance", r"non-engagement", r"disengag", r"missed appointments",
-                       r"enforcement", r"\bbreach"),
-    "physical health": (r"epilepsy", r"physical"),
-}
-
-# Standards an example illustrates: read from its group headings first, then its text.
-STANDARD_TERMS: dict[str, tuple[str, ...]] = {
-    "1.1 Leadership": (r"leadership", r"strateg", r"director", r"governance"),
-    "1.2 Staffing": (r"\bstaff\b", r"training", r"practitioners", r"development day"),
-    "1.3 Services": (r"commissioned", r"services", r"forum", r"peer mentor"),
-    "2.1 Assessment": (r"assess", r"\bPSR\b", r"information gathering", r"risk understanding"),
-    "2.2 Planning": (r"plan",),
-    "2.3 Implementation and delivery": (r"intervention", r"delivery", r"engagement", r"support",
-                                        r"responsiv", r"implement", r"communication",
-                                        r"liaison", r"multi-agency", r"programme"),
-    "2.4 Reviewing": (r"review",),
-}
-
-STANDARD_NAMES = tuple(STANDARD_TERMS)
+_CLAUSE = re.compile(r"[.;!?]\s+|\n+|,\s+(?=(?:but|and|while|although|though|which|committed|when|where|imposing|with)\b)|,\s+", re.I)
+_SENTENCE_SPLIT = re.compile(r"(?<=[.;!?])\s+|\n+")
 
 
-def _compile(patterns: tuple[str, ...]) -> re.Pattern[str]:
-    # All-caps acronyms are matched case-sensitively so that "co" or "ap" in ordinary words
-    # never count; everything else is case-insensitive.
-    parts = []
-    for p in patterns:
-        letters = re.sub(r"\\b|[^A-Za-z]", "", p)
-        parts.append(p if letters.isupper() and len(letters) <= 6 else f"(?i:{p})")
-    return re.compile("|".join(parts))
+# --- negation -------------------------------------------------------------------------------
 
 
-_SENTENCE_RE = {label: _compile(p) for label, p in SENTENCE_TERMS.items()}
-_NEED_RE = {label: _compile(p) for label, p in NEED_TERMS.items()}
-_STANDARD_RE = {label: _compile(p) for label, p in STANDARD_TERMS.items()}
+def negated_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans that a negation cue covers: from the cue to the next break (at most 60 characters)."""
+    spans = []
+    for cue in _VOCAB.negation_cue.finditer(text):
+        end = min(len(text), cue.end() + 60)
+        brk = _VOCAB.negation_break.search(text, cue.end(), end)
+        spans.append((cue.end(), brk.start() if brk else end))
+    return spans
 
 
-# Requirements and conditions that an example may only mention after its opening paragraph.
-REQUIREMENT_LABELS = frozenset({
-    "home detention curfew", "approved premises", "MAPPA", "restraining order", "exclusion zone",
-    "hospital order", "Thinking Skills Programme", "Building Better Relationships",
-    "accredited programme", "AAMR", "ATR", "unpaid work", "licence",
-})
-
-# "no DA or safeguarding concerns", "without breaching": a cue shortly before a match negates it
-_NEGATION = re.compile(r"\b(?:no|not|without|never|nor|neither)\b[^.;:]{0,25}$", re.I)
+def _is_negated(start: int, spans: list[tuple[int, int]]) -> bool:
+    return any(low <= start < high for low, high in spans)
 
 
-def _mentions(rx: re.Pattern[str], text: str) -> bool:
-    return any(not _NEGATION.search(text[max(0, m.start() - 40):m.start()]) for m in rx.finditer(text))
+def mentions(pattern: re.Pattern[str], text: str, spans: list[tuple[int, int]] | None = None) -> list[re.Match[str]]:
+    """Matches of `pattern` in `text` that no negation covers."""
+    spans = negated_spans(text) if spans is None else spans
+    return [m for m in pattern.finditer(text) if not _is_negated(m.start(), spans)]
 
 
 def tag_sentence(text: str) -> tuple[str, ...]:
-    """Sentence and requirement labels mentioned (and not negated) in `text`, in vocabulary order."""
-    return tuple(label for label, rx in _SENTENCE_RE.items() if _mentions(rx, text))
+    """Sentence, requirement and arrangement labels mentioned (and not negated) in `text`, in vocabulary order."""
+    spans = negated_spans(text)
+    return tuple(name for name, label in _VOCAB.sentences.items() if mentions(label.pattern, text, spans))
 
 
 def tag_needs(text: str) -> tuple[str, ...]:
-    """Need and risk labels mentioned (and not negated) in `text`, in vocabulary order."""
-    return tuple(label for label, rx in _NEED_RE.items() if _mentions(rx, text))
+    """Need labels mentioned (not negated, not a routine check or a team's name) in `text`."""
+    spans = negated_spans(text)
+    return tuple(name for name, label in _VOCAB.needs.items() if _need_mentions(label.pattern, text, spans))
+
+
+def _need_mentions(pattern: re.Pattern[str], text: str, spans: list[tuple[int, int]]) -> list[re.Match[str]]:
+    """Mentions of a need that are the person's need: not followed by "enquiries", "team"…, not "management of …"."""
+    found = []
+    for match in mentions(pattern, text, spans):
+        after = text[match.end():match.end() + 40]
+        after = re.sub(r"^[\w-]*", "", after)  # the rest of the word the match ends in
+        before = text[max(0, match.start() - 40):match.start()]
+        if _VOCAB.need_not_before.search(after) or _VOCAB.need_not_after.search(before):
+            continue
+        found.append(match)
+    return found
+
+
+# --- example tags -------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -134,29 +92,105 @@ class ExampleTags:
     standards: tuple[str, ...]
 
 
+def clauses(text: str) -> list[str]:
+    """Clauses: sentences split at semicolons and commas, so a cue binds to its own clause."""
+    return [c.strip() for c in _CLAUSE.split(text) if c and c.strip()]
+
+
+def imposed_sentences(text: str) -> set[str]:
+    """Sentence-type labels imposed in `text` (not considered, recommended, revoked or given earlier)."""
+    found: set[str] = set()
+    for clause in clauses(text):
+        if _VOCAB.not_imposed.search(clause):
+            continue
+        spans = negated_spans(clause)
+        for name in SENTENCES:
+            if mentions(_VOCAB.sentences[name].pattern, clause, spans):
+                found.add(name)
+    return found
+
+
+def attached_requirements(text: str) -> set[str]:
+    """Requirement labels in `text` that were attached, not merely assessed for or considered."""
+    found: set[str] = set()
+    for clause in clauses(text):
+        spans = negated_spans(clause)
+        for name in REQUIREMENTS:
+            for match in mentions(_VOCAB.sentences[name].pattern, clause, spans):
+                before = clause[:match.start()]
+                after = clause[match.end():match.end() + 30]
+                if _VOCAB.assessment_for.search(before[-40:]) or re.match(r"^\W*(?:\(\w+\)\s*)?(?:assessment|suitability|eligibility)", after, re.I):
+                    continue
+                if _VOCAB.not_imposed.search(clause) and name not in imposed_context_requirements(clause):
+                    continue
+                found.add(name)
+                break
+    return found
+
+
+def imposed_context_requirements(clause: str) -> set[str]:
+    """Requirements named in a clause that also imposes something ("resentenced to an SSO, with TSP")."""
+    if re.search(r"\b(?:imposing|imposed|resentenced|received|sentenced to|made subject)\b", clause, re.I):
+        return {name for name in REQUIREMENTS if _VOCAB.sentences[name].pattern.search(clause)}
+    return set()
+
+
 def tag_example(kind: str, title: str, intro: str, groups: Sequence[Group], outcome: str | None) -> ExampleTags:
     """The tags of one parsed example; every publication family's recogniser calls this.
 
     `kind` is "case" or "organisational"; `intro` is the opening text before the groups of
-    practice points; `outcome` is the outcome text, if any.
+    practice points; `outcome` is the outcome text, if any. Organisational examples carry no
+    sentence or needs: they are about a service, not a person.
     """
-    text = "\n\n".join([intro, *(g.text() for g in groups), f"Outcome: {outcome}" if outcome else ""]).strip()
-    # sentence: what the person was given, read from the intro (and the outcome, which
-    # is where a court's decision is reported); needs: from the whole example.
-    sentence: tuple[str, ...] = ()
-    if kind == "case":
-        stated = set(tag_sentence(intro + " " + (outcome or "")))
-        stated |= set(tag_sentence(text)) & REQUIREMENT_LABELS
-        sentence = tuple(label for label in SENTENCE_TERMS if label in stated)
-    needs = tag_needs(text) if kind == "case" else tag_needs(intro)
+    points = " ".join(p for g in groups for p in g.points)
+    text = "\n".join([intro, *(g.text() for g in groups), f"Outcome: {outcome}" if outcome else ""]).strip()
     standards = tag_standards([title, *(g.heading for g in groups)], text, organisational=kind == "organisational")
+    if kind != "case":
+        return ExampleTags((), (), standards)
+    opening = f"{intro}\n{outcome or ''}"
+    stated = imposed_sentences(opening) | attached_requirements(text)
+    stated |= {name for name in ARRANGEMENTS if mentions(_VOCAB.sentences[name].pattern, text)}
+    if "licence" not in stated and stated & {"custody"} and _mentions_release(text):
+        stated.add("licence")
+    sentence = tuple(label for label in SENTENCE_TERMS if label in stated)
+    needs = person_needs(f"{intro}\n{points}\n{outcome or ''}")
     return ExampleTags(sentence, needs, standards)
+
+
+def _mentions_release(text: str) -> bool:
+    return bool(re.search(r"\b(?:on licence|licence conditions?|released on|on (?:his|her|their) release|post-release)\b", text, re.I))
+
+
+def person_needs(text: str) -> tuple[str, ...]:
+    """The person's needs in a text, clause by clause.
+
+    A sentence whose subject is somebody else ("the victim's concerns were…", "her partner is
+    pregnant") and a clause listing strengths ("protective factors") set nothing.
+    """
+    found: set[str] = set()
+    for sentence in _SENTENCE_SPLIT.split(text):
+        if not sentence.strip() or _about_someone_else(sentence):
+            continue
+        for clause in clauses(sentence):
+            if _VOCAB.need_not_in_clause.search(clause):
+                continue
+            found.update(tag_needs(clause))
+    return tuple(label for label in NEED_TERMS if label in found)
+
+
+_OTHER_SUBJECT = re.compile(r"^(?:the|his|her|their|a)\s+(?:victim|partner|ex-partner|wife|girlfriend|boyfriend|husband|mother|father|"
+                            r"son|daughter|child|children|family|sister|brother|mum|dad)(?:['’]s)?\b", re.I)
+
+
+def _about_someone_else(clause: str) -> bool:
+    """A clause whose subject is another person ("the victim's concerns were…", "her partner is pregnant")."""
+    return bool(_OTHER_SUBJECT.match(clause.strip()))
 
 
 def tag_standards(headings: list[str], text: str, organisational: bool) -> tuple[str, ...]:
     """The standards an example illustrates, judged from its group headings (or its text)."""
     domain = "1." if organisational else "2."
-    candidates = {k: v for k, v in _STANDARD_RE.items() if k.startswith(domain)}
+    candidates = {k: v for k, v in _VOCAB.standards.items() if k.startswith(domain)}
     joined = " ".join(headings)
     found = [label for label, rx in candidates.items() if rx.search(joined)]
     if not found:
@@ -166,23 +200,10 @@ def tag_standards(headings: list[str], text: str, organisational: bool) -> tuple
 
 # --- facets stated in a question -------------------------------------------------------
 
-_FEMALE = re.compile(r"\b(she|her|hers|herself|woman|women|female|girl|lady|mum|mother|wife)\b", re.I)
-_MALE = re.compile(r"\b(he|him|his|himself|man|men|male|boy|lad|bloke|guy|dad|father|husband)\b", re.I)
-_AGE = re.compile(
-    r"\b(\d{2})\s*(?:-|\s)?\s*(?:years?[- ]old|yrs?[- ]old|yo\b|y/o\b|year old)"
-    r"|\baged\s+(\d{2})\b|\bage\s+(\d{2})\b|\b(\d{2})\s*(?:yrs|years)\b"
-    r"|\b(?:she|he|they)(?:'s| is| are)\s+(\d{2})\b",
-    re.I,
-)
-_DECADE = re.compile(r"\b(?:in (?:his|her|their) |early |mid |late |mid-|early-|late-)?(teens|twenties|thirties|forties|fifties|sixties)\b", re.I)
-_DECADES = {"teens": (13, 19), "twenties": (20, 29), "thirties": (30, 39), "forties": (40, 49),
-            "fifties": (50, 59), "sixties": (60, 69)}
-_YOUNG = re.compile(r"\b(young adult|young man|young woman|young lad|teenager|under 25|18 to 25|18-25)\b", re.I)
-
 
 @dataclass(frozen=True)
 class QueryFacets:
-    """What a question says about the person and the case."""
+    """What a question says about the person on probation and their case."""
 
     age: int | None = None
     age_range: tuple[int, int] | None = None
@@ -207,7 +228,7 @@ class QueryFacets:
         )
 
     def describe(self) -> list[str]:
-        """Human-readable facet labels, for "why it matched"."""
+        """Human-readable facet labels, for "why it matched" and the app's facet box."""
         out = []
         if self.age is not None:
             out.append(f"age {self.age}")
@@ -219,32 +240,165 @@ class QueryFacets:
         out.extend(sorted(self.needs))
         return out
 
+    def contradicts(self, other: "QueryFacets") -> list[str]:
+        """Facets both state, with different values: a sign that `other` describes another person."""
+        clashes = []
+        if self.gender and other.gender and self.gender != other.gender:
+            clashes.append(f"{other.gender} (was {self.gender})")
+        mine = self.age_range or ((self.age, self.age) if self.age is not None else None)
+        theirs = other.age_range or ((other.age, other.age) if other.age is not None else None)
+        if mine and theirs and (theirs[1] < mine[0] - 1 or theirs[0] > mine[1] + 1):
+            clashes.append(f"{other.describe()[0]} (was {self.describe()[0]})")
+        exclusive = {"community order", "suspended sentence order", "custody", "referral order", "YRO"}
+        if (self.sentence & exclusive) and (other.sentence & exclusive) and not (self.sentence & other.sentence & exclusive):
+            clashes.append(", ".join(sorted(other.sentence & exclusive)))
+        return clashes
 
-def read_facets(question: str, expanded: str = "") -> QueryFacets:
-    """Facets stated in a question; `expanded` adds glossary expansions (tag → HDC, …)."""
-    age = None
-    age_range = None
-    match = _AGE.search(question)
-    if match:
+    def merged(self, newer: "QueryFacets") -> "QueryFacets":
+        """These facets updated by a follow-up's: what it states wins, the rest carries over."""
+        has_age = newer.age is not None or newer.age_range is not None
+        return QueryFacets(
+            age=newer.age if has_age else self.age,
+            age_range=newer.age_range if has_age else self.age_range,
+            gender=newer.gender or self.gender,
+            sentence=self.sentence | newer.sentence,
+            needs=self.needs | newer.needs,
+        )
+
+
+_NUMBER_AGE = re.compile(
+    r"\b(?P<a>\d{2})\s*(?:-|\s)?\s*(?:years?[- ]old|yrs?[- ]old|yo\b|y/o\b|year old)"
+    r"|\baged?\s+(?P<b>\d{2})\b"
+    r"|\b(?:is|'s|’s|was|turned|turns|turning|just|only|nearly|almost|about|around|currently)\s+(?:only\s+|just\s+|nearly\s+|almost\s+|about\s+|around\s+)?(?P<c>\d{2})\b"
+    r"|(?:^|,)\s*(?P<d>\d{2})\s*(?:,|$)"
+    r"|\((?P<e>\d{2})\)"
+    r"|\b(?:man|woman|lad|girl|boy|male|female|client|guy|bloke|lady),?\s+(?P<f>\d{2})\b",
+    re.I,
+)
+_AGE_RANGE = re.compile(
+    r"\b(?:between|aged|age|from)?\s*(?P<low>\d{2})\s*(?:-|–|to|and)\s*(?P<high>\d{2})\b(?=\s*(?:years?|yrs?|yo\b|year-olds?|-year-olds?|$|[,.?!;)]|\s+and\b|\s+who\b|\s+on\b|\s+with\b))",
+    re.I,
+)
+_DECADE = re.compile(r"\b(?:(?:in|into)\s+(?:his|her|their|the)\s+)?(?:(early|mid|late)[- ]?)?(teens|twenties|thirties|forties|fifties|sixties|seventies)\b", re.I)
+
+
+def read_age(question: str) -> tuple[int | None, tuple[int, int] | None]:
+    """(age, age range) stated in a question about the person on probation."""
+    for match in _AGE_RANGE.finditer(question):
+        low, high = int(match.group("low")), int(match.group("high"))
+        if 10 <= low < high <= 99 and high - low <= 20 and not _VOCAB.not_age_after.match(question[match.end():]):
+            return None, (low, high)
+    for match in _NUMBER_AGE.finditer(question):
         value = int(next(g for g in match.groups() if g))
-        if 10 <= value <= 99:
-            age = value
-    if age is None:
-        decade = _DECADE.search(question)
-        if decade:
-            age_range = _DECADES[decade.group(1).lower()]
-        elif _YOUNG.search(question):
-            age_range = (18, 25)
+        if not 10 <= value <= 99:
+            continue
+        if _VOCAB.not_age_after.match(question[match.end():]):
+            continue
+        if _about_other_person_age(question, match.start()):
+            continue
+        return value, None
+    decade = _DECADE.search(question)
+    if decade:
+        low, high = _VOCAB.decades.get(decade.group(2).lower(), (13, 19))
+        part = (decade.group(1) or "").lower()
+        if part == "early":
+            high = low + 3
+        elif part == "mid":
+            low, high = low + 3, low + 6
+        elif part == "late":
+            low = low + 6
+        return None, (low, high)
+    for pattern, bounds in _VOCAB.age_ranges:
+        if pattern.search(question):
+            return None, bounds
+    return None, None
 
-    female = len(_FEMALE.findall(question))
-    male = len(_MALE.findall(question))
-    gender = "female" if female > male else "male" if male > female else None
 
-    text = question + " " + expanded
-    return QueryFacets(
-        age=age,
-        age_range=age_range,
-        gender=gender,
-        sentence=frozenset(tag_sentence(text)),
-        needs=frozenset(tag_needs(text)),
-    )
+def _about_other_person_age(text: str, start: int) -> bool:
+    """"his son is 12", "a 16-year-old victim": the age of somebody else."""
+    before = text[max(0, start - 30):start]
+    after = text[start:start + 30]
+    return bool(re.search(r"\b(?:son|daughter|child|kid|baby|victim|partner|girlfriend|boyfriend|wife|husband|sister|brother)\b[^,.;]*$",
+                          before, re.I) or re.match(r"\d{2}[- ]?years?[- ]old (?:victim|son|daughter|child|girl|boy)\b", after, re.I)
+                and not re.search(r"\b(?:client|he|she|my)\b", before, re.I))
+
+
+_WORD = re.compile(r"[A-Za-z’']+")
+_KIN = {"dad", "father", "son", "husband", "brother", "mum", "mother", "daughter", "wife", "sister"}
+_PERSON_NOUNS = {"man", "men", "male", "lad", "bloke", "guy", "boy", "gentleman", "woman", "women", "female", "girl", "lady"}
+_SUBJECT = {"he", "she"}
+_OBJECT = {"him", "her"}
+
+
+def read_gender(question: str) -> str | None:
+    """The gender of the person on probation, from the words about them (not about victims or family)."""
+    score = {"male": 0.0, "female": 0.0}
+    for clause in re.split(r"[.;!?]|\s[-–—]\s|,\s*(?:but|and|while|whereas)\b|\bbut\b", question):
+        words = _WORD.findall(clause)
+        lowered = [w.lower().replace("’", "'") for w in words]
+        about_other = bool(_VOCAB.others.search(clause))
+        for i, word in enumerate(lowered):
+            base = word.split("'")[0]  # "he's" -> "he"
+            gender = "male" if base in _VOCAB.male else "female" if base in _VOCAB.female else None
+            if gender is None:
+                continue
+            previous = lowered[max(0, i - 3):i]
+            following = lowered[i + 1:i + 3]
+            if base in _PERSON_NOUNS:
+                if any(p in ("victim", "against", "towards", "his", "her", "their", "attacked", "assaulted", "raped") for p in previous) \
+                        or (following and following[0] in ("victim", "victims", "he", "she", "who")) and "client" not in previous:
+                    continue
+                score[gender] += 2.0
+            elif base in _KIN:
+                if previous and previous[-1] in ("a", "single", "young", "new", "expectant", "first-time", "is", "she's", "he's"):
+                    score[gender] += 1.0
+            elif base in _SUBJECT:
+                rest = " ".join(lowered[i + 1:i + 5])
+                if re.match(r"^(?:'s|is|was)?\s*(?:the|his|her|a)?\s*(?:victim|partner|ex|wife|girlfriend|boyfriend|mum|mother|daughter|sister)\b", rest):
+                    continue
+                if about_other and _subject_is_other(lowered, i):
+                    continue
+                score[gender] += 1.0
+            elif base in _OBJECT and base == "her" and i + 1 < len(lowered) and lowered[i + 1] not in _STOP_AFTER_OBJECT:
+                # "her partner", "her order": a possessive, so she is the one with the partner or the order
+                if not (about_other and _subject_is_other(lowered, i)):
+                    score[gender] += 0.5
+            elif base in ("his", "hers", "himself", "herself"):
+                score[gender] += 0.5
+    if max(score.values()) < 0.5 or score["male"] == score["female"]:
+        return None
+    return max(score, key=score.get)
+
+
+_STOP_AFTER_OBJECT = {"and", "to", "about", "with", "for", "that", "so", "but", "in", "on", "at", "up", "out", "off", "into", "again",
+                      "or", "because", "when", "if", "the", "a", "every", "all", "too", "as", "is", "was", "around", "over", "down"}
+
+
+def _subject_is_other(words: list[str], index: int) -> bool:
+    """Whether the nearest preceding person word in the clause names somebody else (a victim, partner, relative)."""
+    for word in reversed(words[:index]):
+        if word in ("client", "i", "my", "he", "she", "him", "her", "his"):
+            return False
+        if _VOCAB.others.fullmatch(word):
+            return True
+    return False
+
+
+def read_facets(question: str) -> QueryFacets:
+    """Facets stated in a question about the person on probation: age, gender, sentence, needs."""
+    age, age_range = read_age(question)
+    sentence = set(tag_sentence(question))
+    if "electronic monitoring" in sentence and "AAMR" in sentence and not re.search(r"(?i)electronic(?:ally)? monitor|\bEM\b|curfew", question):
+        sentence.discard("electronic monitoring")  # "an alcohol tag" is AAMR, not a curfew tag
+    needs = set(person_needs(question))
+    return QueryFacets(age=age, age_range=age_range, gender=read_gender(question),
+                       sentence=frozenset(sentence), needs=frozenset(needs))
+
+
+def labels_in(texts: Iterable[str]) -> set[str]:
+    """Every sentence and need label mentioned in any of `texts`."""
+    found: set[str] = set()
+    for text in texts:
+        found.update(tag_sentence(text))
+        found.update(tag_needs(text))
+    return found

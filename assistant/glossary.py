@@ -107,6 +107,12 @@ def extract_definitions(documents: Iterable[Document]) -> list[Entry]:
     return sorted(found.values(), key=lambda e: e.term.lower())
 
 
+def is_acronym(term: str) -> bool:
+    """A term written in capitals ("AP", "CAS3"; not "PQiP"): matched only as written."""
+    letters = re.sub(r"[^A-Za-z]", "", term)
+    return len(letters) >= 2 and letters.isupper()
+
+
 class Glossary:
     """All entries, with lookup and query expansion."""
 
@@ -115,25 +121,29 @@ class Glossary:
         self._by_term: dict[str, list[Entry]] = {}
         for entry in self.entries:
             self._by_term.setdefault(entry.term.lower(), []).append(entry)
-        # longest terms first so "alcohol tag" wins over "tag"
-        terms = sorted(self._by_term, key=len, reverse=True)
-        # everyday words also match their plural and verb forms ("drinks", "tagged")
-        self._pattern = re.compile(
-            "|".join(rf"(?<![\w-]){re.escape(t)}{'' if self._is_acronym(t) else '(?:s|es|ed|ing)?'}(?![\w-])"
-                     for t in terms), re.I
-        ) if terms else None
-
-    def _is_acronym(self, term: str) -> bool:
-        return all(e.kind == "acronym" for e in self._by_term[term])
+        # Acronyms ("AP", "ADD", "CAS3") match case-sensitively as whole words, so the verb "add"
+        # or the word "ap" never count; other terms ignore case and also match their plural and
+        # verb forms ("drinks", "tagged"). Longest terms first, so "alcohol tag" wins over "tag".
+        acronyms = sorted({e.term for e in self.entries if is_acronym(e.term)}, key=len, reverse=True)
+        words = sorted({t for t, found in self._by_term.items() if not all(is_acronym(e.term) for e in found)},
+                       key=len, reverse=True)
+        self._acronym_pattern = re.compile("|".join(rf"(?<![\w-]){re.escape(t)}(?:s|ing|ed)?(?![\w-])"
+                                                    for t in acronyms)) if acronyms else None
+        self._pattern = re.compile("|".join(rf"(?<![\w-]){re.escape(t)}(?:s|es|ed|ing)?(?![\w-])" for t in words),
+                                   re.I) if words else None
 
     def _entries_for(self, found: str) -> list[Entry]:
+        if is_acronym(found) or (found[:2].isupper() and re.fullmatch(r"[A-Z0-9]+(?:s|ing|ed)", found)):
+            term = re.sub(r"(?<=[A-Z0-9])(?:s|ing|ed)$", "", found)  # "DNAing", "PSRs"
+            return [e for e in self._by_term.get(term.lower(), []) if e.term == term]
         key = found.lower()
-        if key in self._by_term:
-            return self._by_term[key]
-        for suffix in ("ing", "es", "ed", "s"):
-            if key.endswith(suffix) and key[: -len(suffix)] in self._by_term:
-                return self._by_term[key[: -len(suffix)]]
-        return []
+        candidates = self._by_term.get(key, [])
+        if not candidates:
+            for suffix in ("ing", "es", "ed", "s"):
+                if key.endswith(suffix) and key[: -len(suffix)] in self._by_term:
+                    candidates = self._by_term[key[: -len(suffix)]]
+                    break
+        return [e for e in candidates if not is_acronym(e.term)]
 
     @classmethod
     def build(cls, corpus_dir: Path, documents: Iterable[Document]) -> "Glossary":
@@ -150,20 +160,29 @@ class Glossary:
     def expand(self, query: str) -> list[tuple[str, tuple[str, ...]]]:
         """(term as found in the query, words to add) for every glossary term in the query.
 
-        Acronyms must be written in capitals ("AP", not "ap"), so ordinary words never count.
+        Acronyms must be written as the glossary writes them ("AP", not "ap"; "ADD", not "add").
         """
-        if self._pattern is None:
-            return []
+        matches = []
+        for pattern in (self._acronym_pattern, self._pattern):
+            if pattern is not None:
+                matches.extend(pattern.finditer(query))
+        # overlapping matches: the earlier, then the longer, wins
+        matches.sort(key=lambda m: (m.start(), -(m.end() - m.start())))
         found: list[tuple[str, tuple[str, ...]]] = []
         seen: set[str] = set()
-        for match in self._pattern.finditer(query):
+        covered_to = -1
+        for match in matches:
+            if match.start() < covered_to:
+                continue
             text = match.group(0)
-            entries = [e for e in self._entries_for(text)
-                       if e.kind == "everyday" or text.upper() == text or text == e.term]
+            entries = self._entries_for(text)
+            if not entries:
+                continue
+            covered_to = match.end()
             additions: list[str] = []
             for entry in entries:
                 additions.extend(x for x in entry.expands_to if x.lower() not in query.lower())
-            if entries and text.lower() not in seen:
+            if text.lower() not in seen:
                 seen.add(text.lower())
                 found.append((text, tuple(dict.fromkeys(additions))))
         return found

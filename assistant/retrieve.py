@@ -128,7 +128,7 @@ class Retriever:
         text = clean_query(question, self.settings.max_query_chars)
         expansions = tuple(self.index.glossary.expand(text)) + _standard_numbers(text)
         extra = " ".join(w for _, words in expansions for w in words)
-        return Query(text, expansions, read_facets(text, extra))
+        return Query(text, expansions, read_facets(text))
 
     def search(self, question: str, k: int = 5, filters: Mapping[str, object] | None = None,
                dense: bool = True, keyword: bool = True, expand: bool = True, use_facets: bool = True) -> list[Hit]:
@@ -137,10 +137,11 @@ class Retriever:
 
     def rank(self, question: str, k: int = 5, filters: Mapping[str, object] | None = None,
              dense: bool = True, keyword: bool = True, expand: bool = True, use_facets: bool = True,
-             ignore_facets: frozenset[str] = frozenset()) -> "Ranking":
+             ignore_facets: frozenset[str] = frozenset(), boost: Mapping[str, float] | None = None) -> "Ranking":
         """Like `search`, with the raw scores the answer composer needs (relevance, passages).
 
-        `ignore_facets` names facets read from the question that the user switched off.
+        `ignore_facets` names facets read from the question that the user switched off;
+        `boost` adds a bonus to named units (the examples a previous answer cited, for a follow-up).
         """
         if not isinstance(k, int) or k < 1:
             raise BadInputError(f"k must be a whole number of at least 1, got {k!r}")
@@ -175,6 +176,11 @@ class Retriever:
                 bonus, why = facet_score(self.index.units[unit_id], query.facets)
                 fused[pos] += self.settings.facet_weight * bonus
                 matches[unit_id] = why
+
+        for unit_id, bonus in (boost or {}).items():
+            pos = self._unit_pos.get(unit_id)
+            if pos is not None:
+                fused[pos] += bonus
 
         order = np.argsort(-fused, kind="stable")
         hits: list[Hit] = []

@@ -205,6 +205,17 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Carried:
+    """What a follow-up question carried forward from the conversation."""
+
+    question: str  # the earlier question the follow-up builds on
+    examples: tuple[tuple[str, str], ...] = ()  # (id, title) of the examples the previous answer cited
+
+    def to_json(self) -> dict[str, Any]:
+        return {"question": self.question, "examples": [{"id": i, "title": t} for i, t in self.examples]}
+
+
+@dataclass(frozen=True)
 class Answer:
     """A grounded answer: Markdown with [n] markers, and the citations they resolve to."""
 
@@ -216,6 +227,8 @@ class Answer:
     warnings: tuple[str, ...] = ()
     hits: tuple[Hit, ...] = ()  # what retrieval found (for the evidence panel), not part of the JSON
     search_query: str = ""  # the standalone query that was searched
+    not_covered: tuple[str, ...] = ()  # concepts of the question the documents do not cover
+    carried: Carried | None = None  # what a follow-up carried forward ("Following on from: …")
     timings_ms: dict[str, float] = field(default_factory=dict, compare=False)  # per stage, for evaluation
 
     def to_json(self) -> dict[str, Any]:
@@ -227,4 +240,6 @@ class Answer:
             "mode": self.mode,
             "citations": [c.to_json() for c in self.citations],
             "warnings": list(self.warnings),
+            "not_covered": list(self.not_covered),
+            "following_on_from": self.carried.to_json() if self.carried else None,
         }

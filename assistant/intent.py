@@ -1,0 +1,151 @@
+"""What kind of question this is, before anything is searched or composed.
+
+- manipulation: an attempt to make the assistant impersonate someone, drop its sources or its
+  reminder, confirm a claim without sources, or follow instructions hidden in the question;
+- an off-topic task ("write me a poem", "a recipe");
+- a request for a decision on a case (breach, recall, risk level);
+- a request for examples ("for a team session on…", "any cases where…");
+- a fact question and the kind of fact it wants ("how many", "when", "who");
+- a definition question and the term it asks about ("what does AP mean?");
+- a question not written in English.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Each category: patterns that show the attempt. Checked case-insensitively.
+_MANIPULATION: dict[str, tuple[str, ...]] = {
+    "instructions": (
+        r"\b(?:ignore|disregard|forget|override|bypass)\b.{0,40}\b(?:instructions?|rules|prompt|guidelines|above|previous|restrictions|safeguards|filters)\b",
+        r"\bsystem\s*prompt\b", r"^\s*(?:system|developer|admin)\s*:", r"\byou are now\b", r"\bjailbreak", r"\bdeveloper mode\b",
+        r"\bDAN\b", r"\breply only with\b", r"\brespond only with\b", r"\bnew instructions?\b", r"\bfrom now on,? (?:you|answer|respond)\b",
+        r"\bunrestricted\b.{0,20}\b(?:AI|assistant|mode)\b", r"\bprint (?:your|the) (?:prompt|instructions|rules)\b",
+        r"\[(?:system|instructions?|admin)\]", r"<\s*(?:system|instructions?)\s*>",
+    ),
+    "impersonation": (
+        r"\b(?:pretend|act|behave|respond|answer|reply|speak|write|talk)\b.{0,25}\b(?:as|like)\s+(?:if\s+you\s+(?:are|were)\s+)?(?:an?\s+|the\s+|my\s+)?"
+        r"(?:HMPPS|HM\s*PPS|MoJ|Ministry of Justice|(?:HM\s+)?Inspectorate|inspector|judge|magistrate|the court|my\s+(?:SPO|manager|boss|supervisor|line manager)|"
+        r"SPO|senior probation officer|head of (?:the )?PDU|probation service|chief (?:probation )?officer|official|government|police|parole board|solicitor|barrister|lawyer)",
+        r"\byou are (?:now )?(?:an?\s+|the\s+|my\s+)?(?:HMPPS|Inspectorate|inspector|judge|magistrate|SPO|senior probation officer|manager|boss|line manager|official)\b",
+        r"\b(?:pretend|imagine|role-?play|roleplay)\b.{0,30}\b(?:you(?:'re| are)|as|to be)\b",
+        r"\bon behalf of\b.{0,20}\b(?:HMPPS|the Inspectorate|the Ministry|the service|my SPO|my manager)\b",
+        r"\b(?:official|formal)\s+(?:statement|ruling|position|guidance|confirmation)\s+(?:from|of|by)\s+(?:HMPPS|the Inspectorate|the Ministry|the court)",
+        r"\bin the voice of\b", r"\bsign (?:it|this|the answer) (?:off )?as\b",
+    ),
+    "drop_sources": (
+        r"\b(?:without|no|skip|drop|remove|leave out|omit|don'?t (?:give|include|add|show|use|cite|list|bother with)|stop (?:citing|adding|giving))\b.{0,25}"
+        r"\b(?:sources?|citations?|references?|links?|quotes?|evidence|examples?)\b(?!\s+(?:of|from|about|for|on|where|with|showing)\b)",
+        r"\bjust (?:give me |tell me )?(?:the|a)?\s*(?:straight |plain |short |simple )?(?:answer|yes or no|rule)\b(?!\s+(?:from|with|about))",
+        r"\b(?:don'?t|do not) (?:cite|reference|quote)\b",
+    ),
+    "drop_reminder": (
+        r"\b(?:without|no|skip|drop|remove|leave out|omit|don'?t (?:give|include|add|show)|stop (?:adding|giving|including)|spare me)\b.{0,25}"
+        r"\b(?:disclaimers?|reminders?|warnings?|caveats?|notices?|licen[cs]e text|small print|the bit about)\b",
+        r"\bnot official guidance\b.{0,30}\b(?:skip|drop|remove|leave|don'?t)\b",
+        r"\b(?:treat|present|state|say)\b.{0,25}\b(?:this|it|your answer)\b.{0,15}\bas (?:official )?(?:policy|guidance|official|binding|a rule)\b",
+    ),
+    "confirm_claim": (
+        r"\b(?:just|simply|please|quickly|can you|could you)?\s*(?:confirm|agree|verify|validate|say|state|admit|acknowledge)\b.{0,15}\b(?:that|it'?s true that|whether it'?s true that)\b"
+        r".{0,160}\b(?:policy|rule|law|guidance|HMPPS|the Inspectorate|the standard|must|always|never|automatic|mandatory|required|allowed|entitled)\b",
+        r"\b(?:yes or no|true or false)\b.{0,80}\b(?:policy|rule|must|always|never|automatic|mandatory|allowed)\b",
+        r"\b(?:policy|guidance|the rules?|the law|HMPPS|the Inspectorate)\b.{0,40}\b(?:says?|states?|requires?)\b.{0,80}(?:,|-|–)?\s*(?:right|correct|yes)\s*\?",
+        r"\bthe answer is (?:yes|no)\b", r"\bagree with me\b", r"\bback me up\b",
+    ),
+}
+_MANIPULATION_RX = {name: re.compile("|".join(patterns), re.I) for name, patterns in _MANIPULATION.items()}
+
+_CREATIVE_TASK = re.compile(
+    r"^\s*(?:please\s+)?(?:write|compose|generate|make up|tell|sing|draw)(?: me)? (?:a |an |some )?(?:\w+ )?"
+    r"(?:poem|song|story|limerick|joke|haiku|essay|rap|recipe|sonnet|lyrics|novel|screenplay)\b|\brecipe\b|\bhoroscope\b",
+    re.I,
+)
+_DECISION = re.compile(
+    r"\b(?:should|shall|do|must|can|could|would)\s+(?:i|we)\b.{0,60}\b(?:breach|recall|revoke|activate|enforce|"
+    r"risk level|rosh|re-?categori[sz]e|tier)"
+    r"|\b(?:decide|decision|tell me)\b.{0,40}\b(?:breach|recall|risk level|high risk|low risk)",
+    re.I,
+)
+_EXAMPLES_REQUEST = re.compile(
+    r"\b(?:any|some|good|best|more|other|real|relevant|useful|a few|few|two|three|several)\s+(?:case\s+)?(?:examples?|cases?|case studies|case examples)\b"
+    r"|\b(?:examples?|cases?|case studies)\s+(?:of|where|with|about|on|involving|showing|that show|which show|in which|for a)\b"
+    r"|\bfor (?:a|an|my|our|the)\s+(?:team|PDD|training|protected development|group|practice|reflective|learning)\s*(?:session|day|meeting|discussion|event|workshop)?\b"
+    r"|\b(?:show|find|give|list|pick|suggest|recommend)\s+(?:me\s+|us\s+)?(?:some\s+|a few\s+|two\s+|three\s+|the\s+)?(?:good\s+)?(?:examples?|cases?|case studies)\b"
+    r"|\bwhich (?:examples?|cases?|case studies)\b|\b(?:examples?|cases?) (?:i|we) (?:could|can) use\b",
+    re.I,
+)
+_COUNT = re.compile(r"\bhow many\b|\bhow much\b|\bwhat (?:number|percentage|proportion)\b|\bhow often\b", re.I)
+_WHEN = re.compile(r"^\s*when\b|\bwhat (?:date|year|month|time)\b|\bwhen (?:did|was|were|does|is|will)\b|\bsince when\b", re.I)
+_WHO = re.compile(r"^\s*who\b|\bwho (?:did|was|were|is|are|drew|wrote|led|ran|chaired)\b|\bwhich (?:person|team|organisation|body)\b", re.I)
+_DEFINITION = re.compile(
+    r"^\s*(?:so\s+|and\s+|ok\s+)?(?:what(?:'s|’s| is| are| does| do)|whats)\s+(?:an?\s+|the\s+)?(?P<a>[\w'’&/-]+(?:\s+[\w'’&/-]+){0,4}?)"
+    r"(?:\s+(?:mean|stand for|stands for|refer to|involve|mean in probation))?\s*\??\s*$"
+    r"|\b(?:meaning of|definition of|define|what is meant by)\s+(?:an?\s+|the\s+)?(?P<b>[\w'’&/-]+(?:\s+[\w'’&/-]+){0,4}?)\s*\??\s*$"
+    r"|\bwhat does (?:an?\s+|the\s+)?(?P<c>[\w'’&/-]+(?:\s+[\w'’&/-]+){0,3}?)\s+(?:mean|stand for)\b",
+    re.I,
+)
+# Common function words of English: a question with none of these is probably not English.
+_ENGLISH = frozenset("""the a an and or but of to in on at for with from by is are was were be been being do does did have has had
+i you he she it we they my your his her its our their me him us them this that these those what which who whom whose when where
+why how not no can could should would will shall may might must if then so than as about into after before over under again
+there here all any some more most other such only own same too very just""".split())
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Intent:
+    """What a question asks for."""
+
+    manipulation: str | None = None  # the category of attempt, or None
+    off_topic_task: bool = False
+    decision: bool = False
+    examples: bool = False
+    fact: str | None = None  # "count" | "when" | "who" | None
+    definition: str | None = None  # the term a "what is X?" question asks about
+    english: bool = True
+
+
+def manipulation_kind(question: str) -> str | None:
+    """The category of manipulation the question attempts, if any."""
+    for name, rx in _MANIPULATION_RX.items():
+        if rx.search(question):
+            return name
+    return None
+
+
+def looks_english(question: str) -> bool:
+    """Whether a question of more than a few words uses English function words at all."""
+    words = [w.lower() for w in _WORD.findall(question)]
+    if len(words) < 4:
+        return True
+    return sum(w in _ENGLISH for w in words) / len(words) >= 0.12
+
+
+def read_intent(question: str) -> Intent:
+    """Classify a question (as the user asked it)."""
+    fact = "count" if _COUNT.search(question) else "when" if _WHEN.search(question) else \
+        "who" if _WHO.search(question) else None
+    definition = _DEFINITION.search(question)
+    term = None
+    if definition:
+        term = next((g for g in definition.groups() if g), None)
+    return Intent(
+        manipulation=manipulation_kind(question),
+        off_topic_task=bool(_CREATIVE_TASK.search(question)),
+        decision=bool(_DECISION.search(question)),
+        examples=bool(_EXAMPLES_REQUEST.search(question)),
+        fact=fact,
+        definition=term.strip() if term else None,
+        english=looks_english(question),
+    )
+
+
+def is_manipulation(question: str) -> bool:
+    """Prompt injection, an impersonation request, or an off-topic task ("write me a poem")."""
+    intent = read_intent(question)
+    return bool(intent.manipulation or intent.off_topic_task)
+
+
+def asks_for_a_decision(question: str) -> bool:
+    return bool(_DECISION.search(question))
