@@ -28,7 +28,9 @@ SENTENCES = _VOCAB.roles("sentence")
 REQUIREMENTS = _VOCAB.roles("requirement")
 ARRANGEMENTS = _VOCAB.roles("arrangement")
 
-_CLAUSE = re.compile(r"[.;!?]\s+|\n+|,\s+(?=(?:but|and|while|although|though|which|committed|when|where|imposing|with)\b)|,\s+", re.I)
+_CLAUSE = re.compile(r"[.;!?]\s+|\n+|,\s+|\s+(?=(?:but|whereas|although|though|however)\b)"
+                     r"|\b(?:says|said|told me|tells me|reports|reported|thinks|worries|claims|told us)\s+(?:that\s+)?"
+                     r"|\s+and\s+(?=(?:he|she|they|my client|the client)\b)", re.I)
 _SENTENCE_SPLIT = re.compile(r"(?<=[.;!?])\s+|\n+")
 
 
@@ -72,9 +74,10 @@ def _need_mentions(pattern: re.Pattern[str], text: str, spans: list[tuple[int, i
     found = []
     for match in mentions(pattern, text, spans):
         after = text[match.end():match.end() + 40]
-        after = re.sub(r"^[\w-]*", "", after)  # the rest of the word the match ends in
+        rest_of_word = re.sub(r"^\w*", "", after)  # "drug|s-related offence" -> "-related offence"
         before = text[max(0, match.start() - 40):match.start()]
-        if _VOCAB.need_not_before.search(after) or _VOCAB.need_not_after.search(before):
+        if _VOCAB.need_not_before.search(rest_of_word) or _VOCAB.need_not_before.search(re.sub(r"^[\w-]*", "", after)) \
+                or _VOCAB.need_not_after.search(before):
             continue
         found.append(match)
     return found
@@ -148,17 +151,30 @@ def tag_example(kind: str, title: str, intro: str, groups: Sequence[Group], outc
     if kind != "case":
         return ExampleTags((), (), standards)
     opening = f"{intro}\n{outcome or ''}"
-    stated = imposed_sentences(opening) | attached_requirements(text)
+    stated = imposed_sentences(opening) | attached_requirements(_without_protective_orders(text))
     stated |= {name for name in ARRANGEMENTS if mentions(_VOCAB.sentences[name].pattern, text)}
-    if "licence" not in stated and stated & {"custody"} and _mentions_release(text):
-        stated.add("licence")
+    if _TIME_SERVED.search(opening):
+        stated.add("custody")  # sentenced, and released because of time already served
+    if "custody" in stated and _RELEASED.search(text):
+        stated.add("licence")  # supervised after release from a custodial sentence
     sentence = tuple(label for label in SENTENCE_TERMS if label in stated)
-    needs = person_needs(f"{intro}\n{points}\n{outcome or ''}")
-    return ExampleTags(sentence, needs, standards)
+    needs = set(person_needs(f"{title}.\n{intro}\n{points}\n{outcome or ''}"))
+    needs |= implied_needs(stated)
+    return ExampleTags(sentence, tuple(label for label in NEED_TERMS if label in needs), standards)
 
 
-def _mentions_release(text: str) -> bool:
-    return bool(re.search(r"\b(?:on licence|licence conditions?|released on|on (?:his|her|their) release|post-release)\b", text, re.I))
+_TIME_SERVED = re.compile(r"\btime (?:served|spent) on remand\b|\bbecause of time served\b|\bon time served\b", re.I)
+_RELEASED = re.compile(r"\breleased\b|\bon (?:his|her|their) release\b|\bpost-release\b|\blicen[cs]e\b", re.I)
+
+
+def implied_needs(sentence_labels: Iterable[str]) -> set[str]:
+    """Needs a court can only meet with an order it made (a DRR means drug misuse, a hospital order mental health)."""
+    return {need for label in sentence_labels for need in _VOCAB.sentences[label].implies}
+
+
+def _without_protective_orders(text: str) -> str:
+    """`text` with any restraining order that protects the person (one against their ex or partner) left out."""
+    return _VOCAB.protective.sub(" ", text)
 
 
 def person_needs(text: str) -> tuple[str, ...]:
@@ -169,17 +185,35 @@ def person_needs(text: str) -> tuple[str, ...]:
     """
     found: set[str] = set()
     for sentence in _SENTENCE_SPLIT.split(text):
-        if not sentence.strip() or _about_someone_else(sentence):
+        if not sentence.strip():
             continue
+        someone_else = _about_someone_else(sentence)
         for clause in clauses(sentence):
             if _VOCAB.need_not_in_clause.search(clause):
                 continue
-            found.update(tag_needs(clause))
+            needs = set(tag_needs(clause))
+            if someone_else and not _about_someone_else(clause) and not _CLIENT_START.match(clause):
+                continue  # the rest of a sentence about somebody else
+            if _about_someone_else(clause) and re.match(r"^\W*(?:and\s+)?(?:my client['’]s|his|her|their|the)\s+(?:kids|children|child|son|daughter|baby)\b",
+                                                         clause, re.I):
+                found.update(needs & {"child safeguarding"})  # "her kids are on a child protection plan"
+                continue
+            if _about_someone_else(clause):
+                # "her partner is violent towards her": the person is a victim of domestic abuse, no more
+                needs &= {"domestic abuse"} if re.search(r"\b(?:partner|ex|husband|wife|boyfriend|girlfriend)\b", clause, re.I) else set()
+                if re.search(r"\b(?:violent|abusive|controlling|hits?|beats?|assault)", clause, re.I) and \
+                        re.search(r"\b(?:partner|ex|husband|wife|boyfriend|girlfriend)\b", clause, re.I):
+                    needs.add("domestic abuse")
+            found.update(needs)
     return tuple(label for label in NEED_TERMS if label in found)
 
 
-_OTHER_SUBJECT = re.compile(r"^(?:the|his|her|their|a)\s+(?:victim|partner|ex-partner|wife|girlfriend|boyfriend|husband|mother|father|"
-                            r"son|daughter|child|children|family|sister|brother|mum|dad)(?:['’]s)?\b", re.I)
+_OTHER_SUBJECT = re.compile(r"^(?:and\s+|but\s+)?(?:the|his|her|their|a|my client['’]s|the client['’]s)\s+(?:\w+\s+)?(?:victim|partner|ex-partner|ex|"
+                            r"wife|girlfriend|boyfriend|husband|mother|father|son|daughter|child|children|kids|family|sister|brother|"
+                            r"mum|dad|neighbour|friend)(?:['’]s)?\b(?!\s+(?:is|was|'s|has been) (?:on|in|doing|serving|subject|sentenced|released|due))", re.I)
+
+
+_CLIENT_START = re.compile(r"^\W*(?:and\s+|but\s+)?(?:he|she|they|my client|the client|client)\b", re.I)
 
 
 def _about_someone_else(clause: str) -> bool:
@@ -192,10 +226,14 @@ def tag_standards(headings: list[str], text: str, organisational: bool) -> tuple
     domain = "1." if organisational else "2."
     candidates = {k: v for k, v in _VOCAB.standards.items() if k.startswith(domain)}
     joined = " ".join(headings)
-    found = [label for label, rx in candidates.items() if rx.search(joined)]
+    found = [label for label, rx in candidates.items()
+             if rx.search(joined) or len(rx.findall(text)) >= STANDARD_MENTIONS]
     if not found:
         found = [label for label, rx in candidates.items() if rx.search(text)]
     return tuple(found)
+
+
+STANDARD_MENTIONS = 4  # a standard the text names this often is illustrated even without a sub-heading
 
 
 # --- facets stated in a question -------------------------------------------------------
@@ -301,12 +339,13 @@ def read_age(question: str) -> tuple[int | None, tuple[int, int] | None]:
     if decade:
         low, high = _VOCAB.decades.get(decade.group(2).lower(), (13, 19))
         part = (decade.group(1) or "").lower()
+        step = (high - low) // 3  # thirds of the band: 20–23, 23–26, 26–29; 13–15, 15–17, 17–19
         if part == "early":
-            high = low + 3
+            high = low + step
         elif part == "mid":
-            low, high = low + 3, low + 6
+            low, high = low + step, low + 2 * step
         elif part == "late":
-            low = low + 6
+            low = high - step
         return None, (low, high)
     for pattern, bounds in _VOCAB.age_ranges:
         if pattern.search(question):
@@ -327,16 +366,52 @@ _WORD = re.compile(r"[A-Za-z’']+")
 _KIN = {"dad", "father", "son", "husband", "brother", "mum", "mother", "daughter", "wife", "sister"}
 _PERSON_NOUNS = {"man", "men", "male", "lad", "bloke", "guy", "boy", "gentleman", "woman", "women", "female", "girl", "lady"}
 _SUBJECT = {"he", "she"}
-_OBJECT = {"him", "her"}
+_GENDER_OF = {**{w: "male" for w in ("he", "him", "his", "himself", "man", "boy", "lad", "guy", "bloke", "husband", "boyfriend",
+                                     "dad", "father", "son", "brother")},
+              **{w: "female" for w in ("she", "her", "hers", "herself", "woman", "girl", "lady", "wife", "girlfriend", "mum",
+                                       "mother", "daughter", "sister")}}
+# somebody else of each gender a pronoun may stand for ("victim", "partner" and "ex" may be either)
+_OTHERS_OF = {"male": {"victim", "partner", "ex", "ex-partner", "husband", "boyfriend", "dad", "father", "son", "brother",
+                       "grandfather", "neighbour", "complainant"},
+              "female": {"victim", "partner", "ex", "ex-partner", "wife", "girlfriend", "missus", "mum", "mother", "daughter",
+                         "sister", "nan", "grandmother", "neighbour", "complainant"}}
+_VICTIM_PATTERNS = (
+    re.compile(r"\b(?:victim|complainant)s?\b(?:,| is| was|'s|’s)?\s+(?:a |an |the )?(?:\d+[- ]year[- ]old )?(?P<noun>woman|girl|lady|man|boy|lad)\b", re.I),
+    re.compile(r"\b(?:victim|complainant)\s+(?:says|said|told|tells|reports|reported|feels|felt|thinks|is scared|is frightened)\s+"
+               r"(?:me\s+|us\s+)?(?:that\s+)?(?P<pronoun>she|he)\b", re.I),
+    re.compile(r"\b(?P<pronoun>she|he)(?:'s|’s| is| was)\s+(?:the |his |her |their )?(?:victim|complainant)\b", re.I),
+    re.compile(r"\b(?:batter|beat|hit|assault|attack|stabb?|punch|kick|strangl|threaten|abus|harass|stalk|rap|hurt|controll?)\w*\s+"
+               r"(?P<pronoun>her|him)\b", re.I),
+    re.compile(r"\b(?P<noun>woman|girl|lady|man|boy|lad)\s+whose\s+(?:ex|partner|husband|wife|boyfriend|girlfriend)\b", re.I),
+)
+_KIN_CLIENT = re.compile(r"\b(?:his|her|their|my client['’]?s?)\s+(?P<kin>dad|father|son|brother|husband|boyfriend|mum|mother|daughter|"
+                         r"sister|wife|girlfriend)\s+(?:is|was|'s|’s|has been|got|gets)\s+(?:on|in|doing|serving|sentenced|"
+                         r"released|subject|due|out on)\b", re.I)
+
+
+def _victim_genders(question: str) -> set[str]:
+    """Genders the question gives to a victim ("she's the victim", "battering her", "a woman whose ex…")."""
+    found = set()
+    for pattern in _VICTIM_PATTERNS:
+        for match in pattern.finditer(question):
+            word = (match.groupdict().get("noun") or match.groupdict().get("pronoun") or "").lower()
+            if word in _GENDER_OF:
+                found.add(_GENDER_OF[word])
+    return found
 
 
 def read_gender(question: str) -> str | None:
     """The gender of the person on probation, from the words about them (not about victims or family)."""
+    kin = _KIN_CLIENT.search(question)
+    if kin:
+        return _GENDER_OF[kin.group("kin").lower()]  # "her dad is on licence": the dad is the one on probation
+    victims = _victim_genders(question)
+    if len(victims) == 2:
+        victims = set()
     score = {"male": 0.0, "female": 0.0}
     for clause in re.split(r"[.;!?]|\s[-–—]\s|,\s*(?:but|and|while|whereas)\b|\bbut\b", question):
         words = _WORD.findall(clause)
         lowered = [w.lower().replace("’", "'") for w in words]
-        about_other = bool(_VOCAB.others.search(clause))
         for i, word in enumerate(lowered):
             base = word.split("'")[0]  # "he's" -> "he"
             gender = "male" if base in _VOCAB.male else "female" if base in _VOCAB.female else None
@@ -345,23 +420,29 @@ def read_gender(question: str) -> str | None:
             previous = lowered[max(0, i - 3):i]
             following = lowered[i + 1:i + 3]
             if base in _PERSON_NOUNS:
+                if gender in victims and not any(p in ("client", "my") for p in previous):
+                    continue
                 if any(p in ("victim", "against", "towards", "his", "her", "their", "attacked", "assaulted", "raped") for p in previous) \
-                        or (following and following[0] in ("victim", "victims", "he", "she", "who")) and "client" not in previous:
+                        or (following and following[0] in ("victim", "victims", "whose")) and "client" not in previous:
                     continue
                 score[gender] += 2.0
             elif base in _KIN:
                 if previous and previous[-1] in ("a", "single", "young", "new", "expectant", "first-time", "is", "she's", "he's"):
                     score[gender] += 1.0
+            elif gender in victims and not (previous and previous[-1] in ("client", "my")):
+                continue  # a pronoun for the victim
             elif base in _SUBJECT:
                 rest = " ".join(lowered[i + 1:i + 5])
                 if re.match(r"^(?:'s|is|was)?\s*(?:the|his|her|a)?\s*(?:victim|partner|ex|wife|girlfriend|boyfriend|mum|mother|daughter|sister)\b", rest):
                     continue
-                if about_other and _subject_is_other(lowered, i):
+                if _refers_to_other(lowered, i, gender, victims):
                     continue
                 score[gender] += 1.0
-            elif base in _OBJECT and base == "her" and i + 1 < len(lowered) and lowered[i + 1] not in _STOP_AFTER_OBJECT:
+            elif base in ("him", "her") and victims and gender not in victims:
+                score[gender] += 0.5  # "the victim says she is frightened of him": he is the one on probation
+            elif base == "her" and i + 1 < len(lowered) and lowered[i + 1] not in _STOP_AFTER_OBJECT:
                 # "her partner", "her order": a possessive, so she is the one with the partner or the order
-                if not (about_other and _subject_is_other(lowered, i)):
+                if not _refers_to_other(lowered, i, gender, victims):
                     score[gender] += 0.5
             elif base in ("his", "hers", "himself", "herself"):
                 score[gender] += 0.5
@@ -374,12 +455,14 @@ _STOP_AFTER_OBJECT = {"and", "to", "about", "with", "for", "that", "so", "but", 
                       "or", "because", "when", "if", "the", "a", "every", "all", "too", "as", "is", "was", "around", "over", "down"}
 
 
-def _subject_is_other(words: list[str], index: int) -> bool:
-    """Whether the nearest preceding person word in the clause names somebody else (a victim, partner, relative)."""
+def _refers_to_other(words: list[str], index: int, gender: str, victims: set[str] = frozenset()) -> bool:
+    """Whether the nearest preceding person word in the clause is somebody else this pronoun could stand for."""
     for word in reversed(words[:index]):
         if word in ("client", "i", "my", "he", "she", "him", "her", "his"):
             return False
-        if _VOCAB.others.fullmatch(word):
+        if word in ("victim", "complainant") and victims and gender not in victims:
+            continue  # the victim is known to be of the other gender
+        if word in _OTHERS_OF[gender]:
             return True
     return False
 
@@ -387,12 +470,29 @@ def _subject_is_other(words: list[str], index: int) -> bool:
 def read_facets(question: str) -> QueryFacets:
     """Facets stated in a question about the person on probation: age, gender, sentence, needs."""
     age, age_range = read_age(question)
-    sentence = set(tag_sentence(question))
+    sentence = current_sentence(question)
     if "electronic monitoring" in sentence and "AAMR" in sentence and not re.search(r"(?i)electronic(?:ally)? monitor|\bEM\b|curfew", question):
         sentence.discard("electronic monitoring")  # "an alcohol tag" is AAMR, not a curfew tag
-    needs = set(person_needs(question))
-    return QueryFacets(age=age, age_range=age_range, gender=read_gender(question),
-                       sentence=frozenset(sentence), needs=frozenset(needs))
+    if "home detention curfew" in sentence:
+        sentence -= {"curfew", "electronic monitoring"}  # HDC says both already
+    needs = set(person_needs(question)) | implied_needs(sentence)
+    gender = read_gender(question)
+    if gender is None and "pregnancy" in needs:
+        gender = "female"
+    return QueryFacets(age=age, age_range=age_range, gender=gender, sentence=frozenset(sentence), needs=frozenset(needs))
+
+
+def current_sentence(text: str) -> set[str]:
+    """Sentence labels for the person's current order: not past or only considered ones, not an order protecting them."""
+    found: set[str] = set()
+    for sentence in _SENTENCE_SPLIT.split(_without_protective_orders(text)):
+        if not sentence.strip() or _about_someone_else(sentence):
+            continue
+        for clause in clauses(sentence):
+            if _VOCAB.not_current.search(clause):
+                continue
+            found.update(tag_sentence(clause))
+    return found
 
 
 def labels_in(texts: Iterable[str]) -> set[str]:

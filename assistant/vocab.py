@@ -38,6 +38,7 @@ class Label:
     name: str
     role: str  # sentence | requirement | arrangement | need
     pattern: re.Pattern[str]
+    implies: tuple[str, ...] = ()  # needs a court can only meet with this order ("DRR" -> substance misuse)
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,8 @@ class Vocabulary:
     need_not_in_clause: re.Pattern[str]
     not_imposed: re.Pattern[str]
     assessment_for: re.Pattern[str]
+    not_current: re.Pattern[str]
+    protective: re.Pattern[str]
     negation_cue: re.Pattern[str]
     negation_break: re.Pattern[str]
     male: frozenset[str]
@@ -70,7 +73,7 @@ def vocabulary() -> Vocabulary:
 
     def labels(section: str, default_role: str) -> dict[str, Label]:
         return {name: Label(name, spec.get("role", default_role),
-                            compile_terms([*spec["patterns"], *spec.get("everyday", [])]))
+                            compile_terms([*spec["patterns"], *spec.get("everyday", [])]), tuple(spec.get("implies", ())))
                 for name, spec in data[section].items()}
 
     people = data["people"]
@@ -85,6 +88,8 @@ def vocabulary() -> Vocabulary:
         need_not_in_clause=re.compile("|".join(data["need_context"]["not_in_clause"]), re.I),
         not_imposed=re.compile("|".join(data["sentence_context"]["not_imposed"]), re.I),
         assessment_for=re.compile("|".join(data["sentence_context"]["assessment_for"]), re.I),
+        not_current=re.compile("|".join(data["sentence_context"]["not_current"]), re.I),
+        protective=re.compile("|".join(data["sentence_context"]["protective"]), re.I),
         negation_cue=_words(negation["cues"]),
         negation_break=re.compile(r"[.;:!?,()—–]|\b(?:" + "|".join(negation["breaks"]) + r")\b", re.I),
         male=frozenset(people["male"]),
