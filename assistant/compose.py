@@ -43,10 +43,9 @@ LOOSE_MATCH = 0.20
 KNOWN_WORDS_WEIGHT = 0.15
 
 # Point selection, calibrated on the hand-labelled key passages of the gold set (docs/evaluation.md).
-POINT_BAR = 0.36  # the absolute relevance a point needs
-SECONDARY_BAR = 0.42  # …and a point from an example other than the best one
+POINT_BAR = 0.45  # the probability a point needs to be shown (the best point is always shown)
+SECONDARY_BAR = 0.55  # …and a point from an example other than the best one's
 MAX_POINTS = 6
-MIN_POINTS = 3  # from the best example, when it has them and they come close to the bar
 MAX_SECONDARY_POINTS = 2  # per other example
 MAX_FACT_POINTS = 2
 CANDIDATE_UNITS = 5
@@ -109,6 +108,7 @@ class Passage:
     is_outcome: bool = False
     pieces: tuple[str, ...] = ()
     order: int = 0
+    is_intro: bool = False  # the opening description of a case (who the person is)
 
     @property
     def quotes(self) -> tuple[str, ...]:
@@ -149,14 +149,15 @@ def passages_of(unit: Unit) -> list[Passage]:
     chunks = unit_chunks(unit)
     passages: list[Passage] = []
 
-    def add(text: str, heading: str, chunk_id: str, is_outcome: bool = False, pieces: tuple[str, ...] = ()) -> None:
-        passages.append(Passage(text, unit, heading, chunk_id, is_outcome, pieces, len(passages)))
+    def add(text: str, heading: str, chunk_id: str, is_outcome: bool = False, pieces: tuple[str, ...] = (),
+            is_intro: bool = False) -> None:
+        passages.append(Passage(text, unit, heading, chunk_id, is_outcome, pieces, len(passages), is_intro))
 
     if isinstance(unit, Example):
         group_chunks = [c for c in chunks if c.granularity == "group"]
         summary = next(c for c in chunks if c.granularity == "summary")
-        for sentence in whole_sentences(unit.intro):
-            add(sentence, "", summary.id)
+        for sentence in whole_sentences(unit.intro, limit=0):
+            add(sentence, "", summary.id, is_intro=bool(unit.groups))
         for group, chunk in zip(unit.groups, group_chunks):
             _add_points(list(group.points), group.heading, chunk.id, add)
         if unit.outcome:
@@ -263,50 +264,87 @@ class PassageScorer:
 @dataclass
 class Scored:
     passage: Passage
-    score: float
+    score: float  # the probability that the point answers the question (0..1)
     dense: float
     lexical: float
 
 
-def score_passages(scorer: PassageScorer, question: str, query_vector: np.ndarray, expansions: Sequence[str],
-                   passages: Sequence[Passage], stated: frozenset[str], intent: Intent,
-                   counted: re.Pattern[str] | None, unit_rank: dict[str, int]) -> list[Scored]:
-    """Every passage scored against the question, best first."""
-    if not passages:
-        return []
+# The point scorer: a logistic model over these features, its weights fitted on the dev split of
+# the hand-labelled key passages by evals/tools/fit_points.py (which prints how it does on the
+# held-out questions). Refit after changing a feature.
+FEATURES = ("bias", "dense", "clause", "heading", "expanded", "lexical", "lexical_precision", "facets", "fact_kind",
+            "outcome", "section", "length", "top_unit", "unit_rank")
+WEIGHTS = {"bias": -3.58, "dense": 1.02, "clause": 1.20, "heading": 0.82, "expanded": 0.95, "lexical": 1.37,
+           "lexical_precision": 1.44, "facets": 1.06, "fact_kind": 0.77, "outcome": -0.36, "section": -0.46, "length": -0.90,
+           "top_unit": 1.57, "unit_rank": -2.32}
+_PARTS = re.compile(r"[.;?!]|\s[-–—]\s|,\s*(?=(?:how|what|should|can|and how|but how|so how|which|when|is|are|do|does)\b)", re.I)
+
+
+def question_parts(question: str) -> list[str]:
+    """The question and its clauses of three words or more ("<the case> - how do I …?")."""
+    parts = [p.strip() for p in _PARTS.split(question) if len(p.strip().split()) >= 3]
+    return list(dict.fromkeys([question, *parts]))
+
+
+def passage_features(scorer: PassageScorer, question: str, standalone: str, expansions: Sequence[str],
+                     passages: Sequence[Passage], stated: frozenset[str], intent: Intent,
+                     counted: re.Pattern[str] | None, unit_rank: dict[str, int]) -> np.ndarray:
+    """One row of FEATURES per passage."""
+    parts = question_parts(question)
+    texts = [*parts, standalone, " ".join([standalone, *expansions])]
+    vectors = scorer.embed(texts)
+    part_vectors, standalone_vector, expanded_vector = vectors[:len(parts)], vectors[-2], vectors[-1]
+    query_vector = _normalise(0.7 * part_vectors[0] + 0.3 * standalone_vector) if standalone != question else part_vectors[0]
+    passage_vectors = scorer.vectors([p.text for p in passages])
+    heading_vectors = scorer.vectors([p.heading or p.unit.title for p in passages])
+    dense = passage_vectors @ query_vector
+    clause = (passage_vectors @ part_vectors.T).max(axis=1)
+    heading = (heading_vectors @ part_vectors.T).max(axis=1)
+    expanded = passage_vectors @ expanded_vector
     asked = scorer.tokens(question)
     extra = frozenset().union(*(scorer.tokens(e) for e in expansions)) - asked if expansions else frozenset()
     weights = {t: scorer.weight(t) for t in asked} | {t: 0.5 * scorer.weight(t) for t in extra}
     total = sum(weights.values()) or 1.0
-    vectors = scorer.vectors([p.text for p in passages])
-    dense = vectors @ query_vector
-    results = []
-    for passage, similarity in zip(passages, dense):
+    rows = []
+    for i, passage in enumerate(passages):
         words = scorer.tokens(passage.text)
         lexical = sum(w for t, w in weights.items() if t in words) / total
-        score = 0.6 * float(similarity) + 0.4 * lexical
-        if stated:
-            shared = stated & facet_vocab.labels_in([passage.text])
-            score += 0.05 * min(2, len(shared))
-        score += _kind_bonus(passage.text, intent, counted)
-        score -= 0.02 * unit_rank.get(passage.unit.id, 0)
-        if passage.is_outcome:
-            score -= 0.03
-        results.append(Scored(passage, score, float(similarity), lexical))
+        own = sum(scorer.weight(t) for t in words) or 1.0
+        precision = sum(scorer.weight(t) for t in words if t in weights) / own
+        shared = len(stated & facet_vocab.labels_in([passage.text])) if stated else 0
+        rank = unit_rank.get(passage.unit.id, CANDIDATE_UNITS)
+        rows.append([1.0, dense[i], clause[i], heading[i], expanded[i], lexical, precision, min(shared, 2) / 2,
+                     _kind_bonus(passage.text, intent, counted), float(passage.is_outcome),
+                     float(not isinstance(passage.unit, Example)), min(len(passage.text), 400) / 400,
+                     float(rank == 0), min(rank, 4) / 4])
+    return np.array(rows, dtype=np.float64)
+
+
+def score_passages(scorer: PassageScorer, question: str, standalone: str, expansions: Sequence[str],
+                   passages: Sequence[Passage], stated: frozenset[str], intent: Intent,
+                   counted: re.Pattern[str] | None, unit_rank: dict[str, int],
+                   weights: dict[str, float] | None = None) -> list[Scored]:
+    """Every passage scored against the question (the probability that it answers it), best first."""
+    if not passages:
+        return []
+    features = passage_features(scorer, question, standalone, expansions, passages, stated, intent, counted, unit_rank)
+    w = np.array([(weights or WEIGHTS)[name] for name in FEATURES])
+    probability = 1.0 / (1.0 + np.exp(-(features @ w)))
+    results = [Scored(p, float(prob), float(f[1]), float(f[5])) for p, prob, f in zip(passages, probability, features)]
     results.sort(key=lambda s: (-s.score, unit_rank.get(s.passage.unit.id, 0), s.passage.order))
     return results
 
 
 def _kind_bonus(text: str, intent: Intent, counted: re.Pattern[str] | None) -> float:
-    """For "how many", "when" and "who" questions, the passage that holds that kind of fact."""
+    """For "how many", "when" and "who" questions, whether the passage holds that kind of fact (-1..1)."""
     if intent.fact == "count":
         if counted is not None and counted.search(text):
-            return 0.3
-        return 0.08 if _NUMBER.search(text) else -0.05
+            return 1.0
+        return 0.3 if _NUMBER.search(text) else -0.5
     if intent.fact == "when":
-        return 0.15 if _DATE.search(text) else -0.03
+        return 1.0 if _DATE.search(text) else -0.3
     if intent.fact == "who":
-        return 0.1 if _WHO.search(text) else 0.0
+        return 0.6 if _WHO.search(text) else 0.0
     return 0.0
 
 
@@ -322,21 +360,20 @@ class Choice:
 
 
 def choose_points(scored: list[Scored], hits: Sequence[Hit], intent: Intent) -> Choice:
-    """3–6 points that pass the bar, the best first; other examples only when their own points pass."""
+    """The points that pass the bar (at most 6), the best first; another example only when its own points pass."""
     if not scored:
         return Choice()
-    primary = hits[0].unit.id
+    primary = scored[0].passage.unit.id
     limit = MAX_FACT_POINTS if intent.fact else MAX_POINTS
     chosen: list[Scored] = [scored[0]]
-    per_unit: dict[str, int] = {scored[0].passage.unit.id: 1}
-    outcome_used: set[str] = {scored[0].passage.unit.id} if scored[0].passage.is_outcome else set()
+    per_unit: dict[str, int] = {primary: 1}
+    outcome_used: set[str] = {primary} if scored[0].passage.is_outcome else set()
     for item in scored[1:]:
         if len(chosen) >= limit:
             break
         unit_id = item.passage.unit.id
-        is_primary = unit_id == primary or unit_id == chosen[0].passage.unit.id
-        bar = POINT_BAR if is_primary else SECONDARY_BAR
-        if item.score < bar:
+        is_primary = unit_id == primary
+        if item.score < (POINT_BAR if is_primary else SECONDARY_BAR):
             continue
         if not is_primary and per_unit.get(unit_id, 0) >= MAX_SECONDARY_POINTS:
             continue
@@ -346,17 +383,6 @@ def choose_points(scored: list[Scored], hits: Sequence[Hit], intent: Intent) -> 
         per_unit[unit_id] = per_unit.get(unit_id, 0) + 1
         if item.passage.is_outcome:
             outcome_used.add(unit_id)
-    if not intent.fact and len(chosen) < MIN_POINTS:
-        # the best example's next points, when they come close to the bar
-        lead = chosen[0].passage.unit.id
-        for item in scored:
-            if len(chosen) >= MIN_POINTS:
-                break
-            if item in chosen or item.passage.unit.id != lead or item.score < POINT_BAR - 0.06:
-                continue
-            if item.passage.is_outcome and lead in outcome_used:
-                continue
-            chosen.append(item)
     cited = {c.passage.unit.id for c in chosen}
     see_also = [h for h in hits[:CANDIDATE_UNITS] if h.unit.id not in cited and h.kind == hits[0].kind][:3]
     return Choice(chosen, see_also)
@@ -451,15 +477,14 @@ class ExtractiveComposer:
                intent: Intent) -> list[Scored]:
         if self.scorer is None:
             raise RuntimeError("ExtractiveComposer needs a PassageScorer; build it with ExtractiveComposer.for_index")
-        texts = [question] if query_text == question else [question, query_text]
-        vectors = self.scorer.embed(texts)
-        query_vector = vectors[0] if len(vectors) == 1 else _normalise(0.7 * vectors[0] + 0.3 * vectors[1])
         expansions = [w for _, words in ranking.query.expansions for w in words]
         stated = frozenset(ranking.query.facets.sentence | ranking.query.facets.needs)
         unit_rank = {h.unit.id: i for i, h in enumerate(ranking.hits)}
         counted = counted_thing(question) or counted_thing(query_text)
-        return score_passages(self.scorer, question, query_vector, expansions, candidates, stated, intent,
-                              counted, unit_rank)
+        if not intent.fact:
+            # the opening description of a case says who the person is, not what worked
+            candidates = [p for p in candidates if not p.is_intro] or list(candidates)
+        return score_passages(self.scorer, question, query_text, expansions, candidates, stated, intent, counted, unit_rank)
 
     def _examples_answer(self, question: str, query_text: str, ranking: Ranking, intent: Intent,
                          warnings: list[str], carried: Carried | None, coverage: Coverage | None) -> Answer | None:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
+from assistant.answer_quality import point_scores, summarise_points, trust_report, trust_summary
 from assistant.compose import CITATION_MARKER, cited_statements
 from assistant.errors import BadInputError
 
@@ -44,6 +45,8 @@ class GoldCase:
     history: tuple[dict, ...] = ()
     filters: dict = field(default_factory=dict)
     persona: str = "practitioner"
+    key_passages: tuple[str, ...] = ()  # the passages of the gold units that answer the question (hand-labelled)
+    split: str = "dev"
 
     @property
     def in_scope(self) -> bool:
@@ -80,7 +83,8 @@ def load_gold(path: Path, known_ids: Iterable[str] | None = None) -> list[GoldCa
 def _check_case(row: Any, where: str, known: set[str] | None, seen: set[str]) -> GoldCase:
     if not isinstance(row, dict):
         raise BadInputError(f"{where}: each line must be a JSON object")
-    allowed = {"id", "question", "kind", "gold", "alternates", "facts", "history", "filters", "persona"}
+    allowed = {"id", "question", "kind", "gold", "alternates", "facts", "history", "filters", "persona", "key_passages",
+               "split", "not_covered", "category"}
     extra = set(row) - allowed
     if extra:
         raise BadInputError(f"{where}: unknown field(s) {', '.join(sorted(extra))}")
@@ -92,7 +96,7 @@ def _check_case(row: Any, where: str, known: set[str] | None, seen: set[str]) ->
     seen.add(row["id"])
     if row["kind"] not in KINDS:
         raise BadInputError(f"{where}: kind must be one of {', '.join(KINDS)}, got '{row['kind']}'")
-    for name in ("gold", "alternates", "facts"):
+    for name in ("gold", "alternates", "facts", "key_passages", "not_covered"):
         value = row.get(name, [])
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             raise BadInputError(f"{where}: '{name}' must be a list of strings")
@@ -120,6 +124,7 @@ def _check_case(row: Any, where: str, known: set[str] | None, seen: set[str]) ->
         id=row["id"], question=row["question"], kind=row["kind"], gold=tuple(row.get("gold", [])),
         alternates=tuple(row.get("alternates", [])), facts=tuple(row.get("facts", [])),
         history=tuple(history), filters=filters, persona=row.get("persona", "practitioner"),
+        key_passages=tuple(row.get("key_passages", [])), split=str(row.get("split", "dev")),
     )
 
 
@@ -412,12 +417,21 @@ def evaluate_answers(assistant, cases: Sequence[GoldCase], llm: str | None = Non
             recalls.append(alce[0])
             precisions.append(alce[1])
         answers[case.id] = answer
+        points = point_scores(answer, case.key_passages, case.relevant) if case.key_passages else {}
         rows.append({"id": case.id, "question": case.question, "kind": case.kind, "in_scope": case.in_scope,
                      "gold": list(case.gold), "mode": answer.mode, **answer_scores(answer, case),
-                     "citation_recall": alce[0] if alce else None, "citation_precision": alce[1] if alce else None})
+                     "citation_recall": alce[0] if alce else None, "citation_precision": alce[1] if alce else None,
+                     "points": points})
         if progress:
             progress("answers", i + 1, len(cases))
     summary = summarise_answers(rows)
+    labelled = [r["points"] for r in rows if r["points"]]
+    if labelled:
+        pooled = summarise_points(labelled)
+        summary.update({"point_precision": pooled["point_precision"], "key_passage_recall": pooled["key_passage_recall"],
+                        "key_passage_present": pooled["key_passage_present"],
+                        "key_passage_first": pooled["key_passage_first"], "gold_first_rate": pooled["gold_first"],
+                        "mean_points": pooled["mean_points"]})
     summary["citation_recall"] = round(statistics.fmean(recalls), 4) if recalls else 0.0
     summary["citation_precision"] = round(statistics.fmean(precisions), 4) if precisions else 0.0
     latency = {stage: latency_summary(v) for stage, v in stages.items() if v}
@@ -465,8 +479,13 @@ def llm_judge(backend, cases: Sequence[GoldCase], answers: dict, runs: int) -> d
 
 def run_evaluation(assistant, gold: Path, systems: Sequence[str] = SYSTEMS, llm: str | None = None,
                    judge_runs: int = 3, support_labels: Path | None = None,
-                   progress: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
-    """The whole evaluation: retrieval per system, answers, support agreement, optional judge."""
+                   progress: Callable[[str, int, int], None] | None = None, trust: bool = True) -> dict[str, Any]:
+    """The whole evaluation: retrieval per system, answers, support agreement, optional judge.
+
+    With `trust`, also the answer-trust measures of the labelled files beside the gold file
+    (adjacent questions, manipulation, conversations, facets, requests for examples; see
+    `assistant.answer_quality`).
+    """
     import platform
     from datetime import datetime, timezone
 
@@ -482,6 +501,9 @@ def run_evaluation(assistant, gold: Path, systems: Sequence[str] = SYSTEMS, llm:
     }
     if support_labels and support_labels.exists():
         results["answers"]["support_check"] = support_agreement(assistant, support_labels)
+    trust_details = trust_report(assistant, gold.parent, progress) if trust else {}
+    if trust_details:
+        results["trust"] = trust_summary(trust_details)
     if llm:
         backend = assistant.llm_backend(llm)
         results["answers"]["judge"] = llm_judge(backend, cases, answers["answers"], judge_runs)
@@ -492,6 +514,7 @@ def run_evaluation(assistant, gold: Path, systems: Sequence[str] = SYSTEMS, llm:
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "mode": "llm " + llm if llm else "extractive",
+        "trust": trust_details,
         "seconds": round(time.perf_counter() - started, 1),
     }
     return results
@@ -508,10 +531,12 @@ def compare_results(current: dict[str, Any], previous: dict[str, Any]) -> dict[s
     for system, metrics in current.get("systems", {}).items():
         before = previous.get("systems", {}).get(system, {})
         changes["systems"][system] = {m: round(v - before[m], 4) for m, v in metrics.items() if m in before}
-    for metric, value in current.get("answers", {}).items():
-        old = previous.get("answers", {}).get(metric)
-        if isinstance(value, (int, float)) and isinstance(old, (int, float)):
-            changes["answers"][metric] = round(value - old, 4)
+    for section in ("answers", "trust"):
+        changes.setdefault(section, {})
+        for metric, value in current.get(section, {}).items():
+            old = previous.get(section, {}).get(metric)
+            if isinstance(value, (int, float)) and isinstance(old, (int, float)):
+                changes[section][metric] = round(value - old, 4)
     return changes
 
 
@@ -568,9 +593,18 @@ def load_thresholds(path: Path) -> dict[str, Any]:
 def gate_failures(results: dict[str, Any], thresholds: dict[str, Any]) -> list[str]:
     """Retrieval and answer metrics below the thresholds for this gold file."""
     failures = check_gate(results["systems"], thresholds.get("retrieval", {}))
-    if "answers" in thresholds:
-        numeric = {k: v for k, v in results["answers"].items() if isinstance(v, (int, float))}
-        failures += check_gate({"answers": numeric}, {"answers": thresholds["answers"]})
+    for section in ("answers", "trust"):
+        if section in thresholds:
+            numeric = {k: v for k, v in results.get(section, {}).items() if isinstance(v, (int, float))}
+            failures += check_gate({section: numeric}, {section: thresholds[section]})
+    maxima = thresholds.get("at_most", {})
+    for metric, limit in maxima.items():
+        section, _, name = metric.partition(".")
+        value = results.get(section, {}).get(name)
+        if value is None:
+            failures.append(f"{metric}: not measured (at most {limit})")
+        elif value > limit:
+            failures.append(f"{metric}: {value} > {limit}")
     return failures
 
 

@@ -1,0 +1,121 @@
+"""Fit the point scorer's weights (assistant.compose.WEIGHTS) on the hand-labelled key passages.
+
+    .venv/bin/python evals/tools/fit_points.py            # fit on dev, report dev and held-out
+    .venv/bin/python evals/tools/fit_points.py --bars     # also try point bars
+
+Dev questions: evals/gold.jsonl and the dev split of evals/in_scope_hard.jsonl. Held out:
+evals/holdout.jsonl and the held-out split of in_scope_hard. For each question the candidates are
+the composer's own (the passages of the best units retrieval finds, with the features the composer
+computes); a candidate is positive when it is a labelled key passage. A logistic regression with
+a little L2 is fitted by gradient descent, then the composer's own point choice is replayed with
+the fitted weights to report point precision, key passage present and key passage first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from assistant import Assistant  # noqa: E402
+from assistant import compose  # noqa: E402
+from assistant.answer_quality import load_lines, matches  # noqa: E402
+from assistant.intent import read_intent  # noqa: E402
+from assistant.retrieve import counted_thing  # noqa: E402
+
+
+def questions():
+    evals = ROOT / "evals"
+    for name, split in (("gold.jsonl", "dev"), ("holdout.jsonl", "heldout"), ("in_scope_hard.jsonl", None)):
+        for row in load_lines(evals / name):
+            if row.get("kind") != "out_of_scope" and row.get("key_passages"):
+                yield row, split or row.get("split", "dev")
+
+
+def build(assistant):
+    composer = assistant.composer
+    items = []
+    for row, split in questions():
+        question = row["question"]
+        context = assistant.context(question, row.get("history") or [])
+        ranking = assistant.retriever.rank(context.standalone, k=5, filters=row.get("filters") or None, boost=context.boost)
+        if not ranking.hits:
+            continue
+        intent = read_intent(question)
+        candidates = composer._candidates(ranking.hits)
+        if not intent.fact:
+            candidates = [p for p in candidates if not p.is_intro] or candidates
+        expansions = [w for _, words in ranking.query.expansions for w in words]
+        stated = frozenset(ranking.query.facets.sentence | ranking.query.facets.needs)
+        unit_rank = {h.unit.id: i for i, h in enumerate(ranking.hits)}
+        counted = counted_thing(question) or counted_thing(context.standalone)
+        features = compose.passage_features(composer.scorer, question, context.standalone, expansions, candidates,
+                                            stated, intent, counted, unit_rank)
+        labels = np.array([any(matches(p.text, k) for k in row["key_passages"]) for p in candidates], dtype=float)
+        items.append({"split": split, "row": row, "candidates": candidates, "features": features, "labels": labels,
+                      "hits": ranking.hits, "intent": intent, "unit_rank": unit_rank})
+    return items
+
+
+def fit(items, l2=0.001, steps=4000, rate=1.0):
+    x = np.vstack([i["features"] for i in items])
+    y = np.concatenate([i["labels"] for i in items])
+    w = np.zeros(x.shape[1])
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-x @ w))
+        w -= rate * (x.T @ (p - y) / len(y) + l2 * w)
+    return w
+
+
+def replay(items, weights, bar, secondary_bar):
+    """The composer's point choice with these weights and bars: precision, present, first, points per answer."""
+    relevant = shown = present = first = 0
+    saved = compose.POINT_BAR, compose.SECONDARY_BAR
+    compose.POINT_BAR, compose.SECONDARY_BAR = bar, secondary_bar
+    try:
+        for item in items:
+            probability = 1 / (1 + np.exp(-item["features"] @ weights))
+            scored = [compose.Scored(p, float(s), 0.0, 0.0) for p, s in zip(item["candidates"], probability)]
+            scored.sort(key=lambda s: (-s.score, item["unit_rank"].get(s.passage.unit.id, 0), s.passage.order))
+            choice = compose.choose_points(scored, item["hits"], item["intent"])
+            keys = item["row"]["key_passages"]
+            flags = [any(matches(s.passage.text, k) for k in keys) for s in choice.points]
+            relevant += sum(flags)
+            shown += len(flags)
+            present += any(flags)
+            first += bool(flags and flags[0])
+    finally:
+        compose.POINT_BAR, compose.SECONDARY_BAR = saved
+    n = len(items)
+    return {"point_precision": round(relevant / max(shown, 1), 3), "key_present": round(present / n, 3),
+            "key_first": round(first / n, 3), "points": round(shown / n, 2), "n": n}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bars", action="store_true", help="try a grid of point bars")
+    args = parser.parse_args()
+    assistant = Assistant.load().warm_up()
+    items = build(assistant)
+    dev = [i for i in items if i["split"] == "dev"]
+    held = [i for i in items if i["split"] != "dev"]
+    weights = fit(dev)
+    print("WEIGHTS = {" + ", ".join(f'"{n}": {w:.2f}' for n, w in zip(compose.FEATURES, weights)) + "}")
+    current = np.array([compose.WEIGHTS[n] for n in compose.FEATURES])
+    for label, w in (("fitted", weights), ("in compose.py", current)):
+        print(label, "dev", replay(dev, w, compose.POINT_BAR, compose.SECONDARY_BAR),
+              "held out", replay(held, w, compose.POINT_BAR, compose.SECONDARY_BAR))
+    if args.bars:
+        for bar in (0.3, 0.4, 0.5, 0.6, 0.7):
+            for secondary in (bar, bar + 0.1, bar + 0.2):
+                print(f"bar {bar:.2f} secondary {secondary:.2f}", "dev", replay(dev, weights, bar, secondary),
+                      "held out", replay(held, weights, bar, secondary))
+
+
+if __name__ == "__main__":
+    main()
