@@ -29,7 +29,7 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 
 from assistant import facets as facet_vocab
-from assistant.coverage import Coverage, CoverageChecker
+from assistant.coverage import CorpusPhrases, Coverage, CoverageChecker
 from assistant.index import unit_chunks
 from assistant.intent import Intent, asks_for_a_decision, is_manipulation, read_intent  # noqa: F401 (re-exported)
 from assistant.retrieve import Ranking, counted_thing
@@ -420,7 +420,7 @@ class ExtractiveComposer:
 
         embed = index.embedder.embed
         scorer = PassageScorer(embed, document_frequency)
-        coverage = CoverageChecker(vocab.keys(), index.glossary, scorer.vectors)
+        coverage = CoverageChecker(CorpusPhrases.for_index(index), index.glossary, scorer.vectors)
         return cls(index.glossary, scorer, coverage)
 
     def compose(self, question: str, ranking: Ranking, warnings: list[str], *, standalone: str | None = None,
