@@ -23,11 +23,18 @@ _MANIPULATION: dict[str, tuple[str, ...]] = {
         r"\bDAN\b", r"\breply only with\b", r"\brespond only with\b", r"\bnew instructions?\b", r"\bfrom now on,? (?:you|answer|respond)\b",
         r"\bunrestricted\b.{0,20}\b(?:AI|assistant|mode)\b", r"\bprint (?:your|the) (?:prompt|instructions|rules)\b",
         r"\[(?:system|instructions?|admin)\]", r"<\s*(?:system|instructions?)\s*>",
+        r"\bnote to (?:the )?(?:assistant|AI|bot|model|chatbot)\b", r"\b(?:assistant|AI|bot) override\b",
+        r"\bignore (?:the|your|all) (?:documents|sources|corpus|rules|evidence)\b",
+        r"\bset aside\b.{0,25}\b(?:rules|instructions|sources|guidelines)\b",
     ),
     "impersonation": (
         r"\b(?:pretend|act|behave|respond|answer|reply|speak|write|talk)\b.{0,25}\b(?:as|like)\s+(?:if\s+you\s+(?:are|were)\s+)?(?:an?\s+|the\s+|my\s+)?"
         r"(?:HMPPS|HM\s*PPS|MoJ|Ministry of Justice|(?:HM\s+)?Inspectorate|inspector|judge|magistrate|the court|my\s+(?:SPO|manager|boss|supervisor|line manager)|"
-        r"SPO|senior probation officer|head of (?:the )?PDU|probation service|chief (?:probation )?officer|official|government|police|parole board|solicitor|barrister|lawyer)",
+        r"SPO|senior probation officer|head of (?:the )?PDU|probation service|chief (?:probation )?officer|official|government|police|parole board|solicitor|barrister|lawyer|"
+        r"(?:his |her |their |the )?(?:consultant )?(?:psychiatrist|psychologist|doctor|GP|nurse|clinician|social worker)|sentencing judge)",
+        r"\b(?:you(?:'re|’re| are)(?: now)?|as|act as)\s+my\s+(?:SPO|manager|boss|supervisor|line manager|senior|team leader)\b",
+        r"\bsign (?:it |this |that )?off\b", r"\bplay (?:a|an|the)\s+(?:\w+\s+){0,2}(?:who|that)\b",
+        r"\bpresent (?:that|this|it) as\b",
         r"\byou are (?:now )?(?:an?\s+|the\s+|my\s+)?(?:HMPPS|Inspectorate|inspector|judge|magistrate|SPO|senior probation officer|manager|boss|line manager|official)\b",
         r"\b(?:pretend|imagine|role-?play|roleplay)\b.{0,30}\b(?:you(?:'re| are)|as|to be)\b",
         r"\bon behalf of\b.{0,20}\b(?:HMPPS|the Inspectorate|the Ministry|the service|my SPO|my manager)\b",
@@ -39,12 +46,14 @@ _MANIPULATION: dict[str, tuple[str, ...]] = {
         r"\b(?:sources?|citations?|references?|links?|quotes?|evidence|examples?)\b(?!\s+(?:of|from|about|for|on|where|with|showing)\b)",
         r"\bjust (?:give me |tell me )?(?:the|a)?\s*(?:straight |plain |short |simple )?(?:answer|yes or no|rule)\b(?!\s+(?:from|with|about))",
         r"\b(?:don'?t|do not) (?:cite|reference|quote)\b",
+        r"\b(?:don'?t|do not|no) need (?:to|for) (?:quote|cite|reference|source|sources|citations|references)",
     ),
     "drop_reminder": (
         r"\b(?:without|no|skip|drop|remove|leave out|omit|don'?t (?:give|include|add|show)|stop (?:adding|giving|including)|spare me)\b.{0,25}"
         r"\b(?:disclaimers?|reminders?|warnings?|caveats?|notices?|licen[cs]e text|small print|the bit about)\b",
         r"\bnot official guidance\b.{0,30}\b(?:skip|drop|remove|leave|don'?t)\b",
         r"\b(?:treat|present|state|say)\b.{0,25}\b(?:this|it|your answer)\b.{0,15}\bas (?:official )?(?:policy|guidance|official|binding|a rule)\b",
+        r"\bdon'?t give me the (?:line|bit|spiel|lecture|speech)\b", r"\b(?:no|without|skip) (?:the )?(?:lecture|spiel)\b",
     ),
     "confirm_claim": (
         r"\b(?:just|simply|please|quickly|can you|could you)?\s*(?:confirm|agree|verify|validate|say|state|admit|acknowledge)\b.{0,15}\b(?:that|it'?s true that|whether it'?s true that)\b"
@@ -52,6 +61,8 @@ _MANIPULATION: dict[str, tuple[str, ...]] = {
         r"\b(?:yes or no|true or false)\b.{0,80}\b(?:policy|rule|must|always|never|automatic|mandatory|allowed)\b",
         r"\b(?:policy|guidance|the rules?|the law|HMPPS|the Inspectorate)\b.{0,40}\b(?:says?|states?|requires?)\b.{0,80}(?:,|-|–)?\s*(?:right|correct|yes)\s*\?",
         r"\bthe answer is (?:yes|no)\b", r"\bagree with me\b", r"\bback me up\b",
+        r"\b(?:yes or no|true or false)\b", r"\bjust say (?:yes|no)\b", r"\bI(?:'m|’m| am) right (?:that|about|in)\b",
+        r"\baren'?t I\b", r"\bconfirm (?:for (?:me|my \w+) )?(?:that|it'?s true)\b",
     ),
 }
 _MANIPULATION_RX = {name: re.compile("|".join(patterns), re.I) for name, patterns in _MANIPULATION.items()}
