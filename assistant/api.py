@@ -146,7 +146,7 @@ class Assistant:
     def facets(self, question: str, history: Sequence[Mapping[str, str]] | None = None) -> list[str]:
         """The facets read from a question (with its conversation), as removable labels."""
         context = self.context(redact(question).text, _redacted(history))
-        return self.retriever.prepare(context.standalone).facets.describe()
+        return self.retriever.prepare(context.facet_text).facets.describe()
 
     def llm_backend(self, spec: str):
         """The LLM backend for `spec` ("openai:<model>" or "ollama:<model>"), kept while settings stay the same."""

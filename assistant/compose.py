@@ -335,8 +335,19 @@ def score_passages(scorer: PassageScorer, question: str, standalone: str, expans
     return results
 
 
+def definition_pattern(term: str, glossary) -> re.Pattern[str] | None:
+    """For "what does ASPIRE stand for?", a pattern for a passage that spells out what the glossary says it means."""
+    entries = [e for found, _ in glossary.expand(term) for e in glossary.lookup(found) if e.term.lower() == found.lower()]
+    words = [w for e in entries for w in re.findall(r"[A-Za-z]{4,}", re.sub(r"\(.*?\)", "", e.meaning))][:6]
+    if len(words) < 2:
+        return None
+    return re.compile("".join(rf"(?=.*\b{re.escape(w)})" for w in words), re.I | re.S)
+
+
 def _kind_bonus(text: str, intent: Intent, counted: re.Pattern[str] | None) -> float:
-    """For "how many", "when" and "who" questions, whether the passage holds that kind of fact (-1..1)."""
+    """For "how many", "when", "who" and "what does X mean" questions, whether the passage holds that fact (-1..1)."""
+    if intent.definition and counted is not None and not intent.fact:
+        return 1.0 if counted.search(text) else 0.0
     if intent.fact == "count":
         if counted is not None and counted.search(text):
             return 1.0
@@ -481,6 +492,8 @@ class ExtractiveComposer:
         stated = frozenset(ranking.query.facets.sentence | ranking.query.facets.needs)
         unit_rank = {h.unit.id: i for i, h in enumerate(ranking.hits)}
         counted = counted_thing(question) or counted_thing(query_text)
+        if intent.definition and self.glossary is not None:
+            counted = definition_pattern(intent.definition, self.glossary) or counted
         if not intent.fact:
             # the opening description of a case says who the person is, not what worked
             candidates = [p for p in candidates if not p.is_intro] or list(candidates)

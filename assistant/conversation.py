@@ -34,6 +34,16 @@ _NEW_CASE = re.compile(
     r"|\b(?:i(?:'ve| have)|we(?:'ve| have))\s+(?:got\s+)?(?:a|an)\s+(?:\d{2}|young|new|older|client|lad|man|woman|guy|bloke|girl|lady)\b"
     r"|\b(?:separate|unrelated) (?:case|question|matter)\b|\bmoving on\b|\bchanging the subject\b",
     re.I)
+_SAME_PERSON = re.compile(r"^\W*(?:(?:the\s+)?same|this|that)\s+(?:lad|guy|client|man|woman|person|one|bloke|girl|lady|case|fella|"
+                          r"individual|offender|young (?:man|woman|person))\b", re.I)
+_BACK_TO = re.compile(r"\bback to (?:my|the|our|that|this)\s+(?:\w+\s+)?(?:client|case|lad|guy|man|woman|person|one|bloke|girl|"
+                      r"lady|fella)\b|\bback to (?:him|her)\b|\breturning to (?:my|the) (?:client|case)\b", re.I)
+_TOPIC_SWITCH = re.compile(r"^\W*(?:separate question|different (?:topic|question|subject)|new topic|switching (?:topics?|subjects?)|"
+                           r"(?:quick|a quick|just a quick) (?:aside|question)|unrelated(?: question)?|on another note|"
+                           r"changing the subject|moving on|another question|general question|off topic|by the way)\b", re.I)
+_CUE_PREFIX = re.compile(r"^[^-–—:;,?!.]{0,60}?\b(?:same|back to|separate question|different|new topic|switching|aside|unrelated|"
+                         r"another note|changing the subject|moving on|another question|general question|by the way)\b"
+                         r"[^-–—:;,?!.]{0,40}[-–—:;,]\s*", re.I)
 _PERSON_NOUN = re.compile(r"\b(?:\d{2}[- ]?(?:year[- ]old|yo)|aged \d{2}|man|woman|lad|girl|boy|bloke|guy|lady|male|female)\b", re.I)
 _SHORT = 8  # words: a question this short leans on the conversation
 
@@ -47,6 +57,11 @@ class Context:
     boost: Mapping[str, float] = field(default_factory=dict)  # unit id -> bonus for retrieval
     new_case: bool = False  # it described another person, so nothing carried over
     case_question: str = ""  # the question that opened the current case (itself, when it stands alone)
+    about: str = ""  # the text the person's facets are read from, when it differs from `standalone`
+
+    @property
+    def facet_text(self) -> str:
+        return self.about or self.standalone
 
 
 def user_turns(history: Sequence[Mapping[str, object]] | None) -> list[tuple[str, tuple[str, ...], str]]:
@@ -77,10 +92,25 @@ def read_context(question: str, history: Sequence[Mapping[str, object]] | None, 
     turns = user_turns(history)
     if not turns:
         return Context(question, case_question=question)
+    asked = strip_cue(question)
+    if _TOPIC_SWITCH.search(question):
+        return Context(asked, new_case=True, case_question=asked)
     previous_question, cited, reply = turns[-1]
     earlier = _context_of(turns[:-1], previous_question, titles, max_chars)
+    if _BACK_TO.search(question):
+        case = _last_case(turns, titles, max_chars)
+        if case is not None:
+            case_question, examples = case
+            standalone = f"{case_question} {asked}"[-max_chars:]
+            return Context(standalone, Carried(case_question, examples), {i: FOLLOW_UP_BOOST for i, _ in examples},
+                           case_question=case_question)
+    if _SAME_PERSON.search(question):
+        # the same person, another matter: carry who they are (their facets), not the last topic
+        case_question = earlier.case_question or previous_question
+        return Context(asked, Carried(case_question), {}, case_question=case_question,
+                       about=f"{earlier.facet_text} {asked}"[-max_chars:])
     if _starts_new_case(question, earlier.standalone):
-        return Context(question, new_case=True, case_question=question)
+        return Context(asked, new_case=True, case_question=asked)
     words = question.split()
     short = len(words) <= _SHORT and not read_intent(question).definition
     leans = short or _FOLLOW_UP_START.search(question) or _BACK_REFERENCE.search(question)
@@ -92,6 +122,24 @@ def read_context(question: str, history: Sequence[Mapping[str, object]] | None, 
     standalone = " ".join([*parts, question])[-max_chars:]
     return Context(standalone, Carried(case_question, examples), {i: FOLLOW_UP_BOOST for i, _ in examples},
                    case_question=case_question)
+
+
+def strip_cue(question: str) -> str:
+    """The question without a leading conversational cue ("Separate question - ", "Same lad - ")."""
+    stripped = _CUE_PREFIX.sub("", question, count=1).strip()
+    return stripped if len(stripped.split()) >= 2 else question
+
+
+def _last_case(turns: list[tuple[str, tuple[str, ...], str]], titles: Mapping[str, str],
+               max_chars: int) -> tuple[str, tuple[tuple[str, str], ...]] | None:
+    """The most recent turn about a case (a person described, or an example cited), skipping general asides."""
+    for index in range(len(turns) - 1, -1, -1):
+        text, cited, reply = turns[index]
+        examples = tuple((i, t) for i, t in cited_in(reply, cited, titles) if ":section:" not in i)
+        context = _context_of(turns[:index], text, titles, max_chars)
+        if examples or not read_facets(context.standalone).is_empty():
+            return context.case_question or text, examples
+    return None
 
 
 def _context_of(turns: list[tuple[str, tuple[str, ...], str]], question: str, titles: Mapping[str, str],

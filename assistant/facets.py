@@ -440,6 +440,8 @@ def read_gender(question: str) -> str | None:
                 score[gender] += 1.0
             elif base in ("him", "her") and victims and gender not in victims:
                 score[gender] += 0.5  # "the victim says she is frightened of him": he is the one on probation
+            elif base in ("him", "her") and not victims and not _refers_to_other(lowered, i, gender, victims):
+                score[gender] += 0.5  # "how do I support him"
             elif base == "her" and i + 1 < len(lowered) and lowered[i + 1] not in _STOP_AFTER_OBJECT:
                 # "her partner", "her order": a possessive, so she is the one with the partner or the order
                 if not _refers_to_other(lowered, i, gender, victims):
@@ -455,6 +457,10 @@ _STOP_AFTER_OBJECT = {"and", "to", "about", "with", "for", "that", "so", "but", 
                       "or", "because", "when", "if", "the", "a", "every", "all", "too", "as", "is", "was", "around", "over", "down"}
 
 
+_VICTIM_SERVICE = {"liaison", "contact", "work", "services", "service", "scheme", "support", "safety", "awareness", "impact",
+                   "unit", "team"}
+
+
 def _refers_to_other(words: list[str], index: int, gender: str, victims: set[str] = frozenset()) -> bool:
     """Whether the nearest preceding person word in the clause is somebody else this pronoun could stand for."""
     for word in reversed(words[:index]):
@@ -462,6 +468,9 @@ def _refers_to_other(words: list[str], index: int, gender: str, victims: set[str
             return False
         if word in ("victim", "complainant") and victims and gender not in victims:
             continue  # the victim is known to be of the other gender
+        position = words.index(word)
+        if word == "victim" and position + 1 < len(words) and words[position + 1] in _VICTIM_SERVICE:
+            continue  # "victim liaison" is a service, not a person
         if word in _OTHERS_OF[gender]:
             return True
     return False
