@@ -10,7 +10,7 @@ from assistant.api import Assistant
 from assistant.config import load_settings
 from assistant.errors import CorpusError, IndexCorruptError, IndexMissingError, IndexStaleError
 from assistant.index import OpenIndex, build_index, chroma_client, make_chunks, read_manifest
-from assistant.parse import all_units, load_corpus
+from assistant.ingest import all_units, load_corpus
 from conftest import SESSION_HOME
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from assistant.errors import CorpusError
 from assistant.facets import tag_needs, tag_sentence
-from assistant.parse import load_corpus, parse_document
+from assistant.ingest import load_corpus, parse_document
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "corpus" / "documents" / "effective-practice-spotlight-north-east-2025.txt"
