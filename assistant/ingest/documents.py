@@ -46,7 +46,7 @@ def parse_document(path: Path) -> Document:
     warnings: list[str] = []
 
     doc_id = str(meta.get("id") or slugify(path.stem, 40))
-    title = str(meta.get("title") or metadata.first_heading(blocks) or reading.properties.get("title") or path.stem)
+    title = str(meta.get("title") or metadata.title_from(blocks) or reading.properties.get("title") or path.stem)
     url = metadata.safe_url(meta.get("url"))
     if meta.get("url") and url is None:
         warnings.append(f"{doc_id}: ignored the meta file's url {str(meta.get('url'))[:60]!r}; "

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import CorpusError
-from assistant.ingest.blocks import HEADING, Block
+from assistant.ingest.blocks import HEADING, PARA, Block
 from assistant.ingest.vocabulary import label_key, vocabulary
 
 _YEAR = re.compile(r"\b(19[89]\d|20\d\d)\b")
@@ -49,12 +49,21 @@ def safe_url(url: Any) -> str | None:
     return url.strip()
 
 
-def first_heading(blocks: list[Block]) -> str | None:
+def title_from(blocks: list[Block]) -> str | None:
+    """The document's title: its top heading when that is level 1, else the first title-like
+    line before the first heading (plain text has no heading markup for its title)."""
     headings = [b for b in blocks if b.kind == HEADING]
-    if not headings:
-        return None
-    top = min(b.level for b in headings)
-    return next(b.text for b in headings if b.level == top)
+    if headings and min(b.level for b in headings) == 1:
+        return next(b.text for b in headings if b.level == 1)
+    labels = {label_key(label) for label in vocabulary()["documents"]["date_labels"]}
+    for block in blocks:
+        if block.kind == HEADING:
+            break
+        text = block.text
+        if block.kind == PARA and 3 <= len(text.split()) <= 25 and not text.endswith((".", ":", "?", "!")) \
+                and label_key(text.split(":", 1)[0]) not in labels:
+            return text
+    return headings[0].text if headings else None
 
 
 def year_from(blocks: list[Block], title: str) -> int | None:
