@@ -208,9 +208,11 @@ def download(url: str, folder: Path, *, progress: Progress | None = None, max_by
                 content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
                 final_url = str(response.url)
                 suffix = CONTENT_TYPES.get(content_type)
-                url_suffix = Path(urllib.parse.urlparse(final_url).path).suffix.lower()
-                if suffix is None and content_type in UNTYPED and url_suffix in SUPPORTED_SUFFIXES:
-                    suffix = url_suffix
+                disposition = response.headers.get("content-disposition", "")
+                named_suffix = Path(_download_name(disposition, final_url, "")).suffix.lower() or \
+                    Path(urllib.parse.urlparse(final_url).path).suffix.lower()
+                if suffix is None and content_type in UNTYPED and named_suffix in SUPPORTED_SUFFIXES:
+                    suffix = named_suffix  # an untyped download is judged by its file name
                 if suffix is None:
                     raise CorpusError(f"{url} is {content_type or 'of no stated type'}, not a publication; "
                                       "add an HTML page, PDF, plain text, Markdown or Word (.docx) file")
@@ -255,7 +257,10 @@ def download(url: str, folder: Path, *, progress: Progress | None = None, max_by
 
 
 def _download_name(disposition: str, url: str, suffix: str) -> str:
+    """A safe file name for a download: the server's suggested name or the URL's last part, with
+    `suffix` (or, when `suffix` is empty, the name's own suffix)."""
     found = re.search(r"filename\*?=(?:UTF-8'')?\"?([^\";]+)\"?", disposition, re.I)
     raw = urllib.parse.unquote(found.group(1)) if found else Path(urllib.parse.urlparse(url).path).name
-    stem = Path(raw).stem if Path(raw).suffix.lower() in SUPPORTED_SUFFIXES or Path(raw).suffix else raw
-    return _file_name(stem or urllib.parse.urlparse(url).netloc, suffix)
+    raw = Path(raw.replace("\\", "/")).name
+    stem, own = Path(raw).stem, Path(raw).suffix.lower()
+    return _file_name(stem or urllib.parse.urlparse(url).netloc, suffix or own)
