@@ -223,6 +223,106 @@ def examples(ctx: click.Context, as_json: bool) -> None:
         click.echo(f"{example.id}\n   {example.title}  [{example.section}]  {who}")
 
 
+def _reindex(settings) -> None:
+    """Bring the index up to date after the corpus changed, with progress bars and the per-document table."""
+    from assistant.index import build_index
+
+    with _progress_bars(label_width=18, leave=False, units={"embed": " chunks"}, default_unit="") as progress:
+        report = build_index(settings, progress=progress)
+    for warning in report.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    click.echo(report.summary())
+
+
+@main.command()
+@click.argument("source", metavar="PATH_OR_URL")
+@click.option("--title", default=None, help="Title (default: read from the document).")
+@click.option("--year", type=int, default=None, help="Publication year (default: read from the document).")
+@click.option("--region", default=None, help="Region, e.g. 'North East' (default: read from the title).")
+@click.option("--kind", default=None, help="Publication kind: spotlight, guide, youth guide, report, standards, …")
+@click.option("--id", "doc_id", default=None, help="Document id, the prefix of its example ids (default: from the file name).")
+@click.pass_context
+def add(ctx: click.Context, source: str, title, year, region, kind, doc_id) -> None:
+    """Add a publication (a file, or an http(s) URL to download) to the corpus and re-index.
+
+    The file goes into corpus/documents/ with a .meta.json holding its title, year, region
+    and kind, read from the document where it says them; the options override. Formats:
+    .txt, .md, .html, .pdf, .docx.
+
+    \b
+    Examples:
+      assistant add ~/Downloads/effective-practice-guide.pdf --kind guide
+      assistant add https://example.org/spotlight.html --region "North West" --year 2025
+    """
+    from assistant.corpus import add_document
+
+    settings = _settings(ctx)
+    with _progress_bars(label_width=18, leave=False, units={"download": "B"}, default_unit="") as progress:
+        added = add_document(settings.resolved("corpus_dir"), source, title=title, year=year, region=region,
+                             kind=kind, doc_id=doc_id, progress=progress)
+    click.echo(f"Added {added.id} ({added.file}): {added.examples} examples, {added.sections} sections")
+    _reindex(settings)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for other tools.")
+@click.pass_context
+def documents(ctx: click.Context, as_json: bool) -> None:
+    """List the documents in the corpus: counts, year, kind, date added, warnings.
+
+    A document that cannot be read is listed with the reason; "not indexed" means the
+    index does not yet match it (run `assistant index`).
+
+    \b
+    Example:
+      assistant documents --json
+    """
+    from assistant.corpus import list_documents
+    from assistant.errors import AssistantError
+    from assistant.index import read_manifest
+
+    settings = _settings(ctx)
+    try:
+        manifest = read_manifest(settings.resolved("index_dir"))
+    except AssistantError:
+        manifest = None
+    records = list_documents(settings.resolved("corpus_dir"), manifest)
+    if as_json:
+        click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+        return
+    for record in records:
+        if record.get("skipped"):
+            click.echo(f"{record['file']}\n   not readable: {record['skipped']}")
+            continue
+        facts = [f"{record['examples']} examples, {record['sections']} sections"]
+        facts += [str(record[k]) for k in ("kind", "year", "region") if record.get(k)]
+        if record.get("added"):
+            facts.append(f"added {record['added'][:10]}")
+        if not record["indexed"]:
+            facts.append("not indexed")
+        click.echo(f"{record['id']}  {record['title']}\n   {record['file']} · {' · '.join(facts)}")
+        for warning in record["warnings"]:
+            click.echo(f"   warning: {warning}")
+
+
+@main.command()
+@click.argument("ident", metavar="ID")
+@click.pass_context
+def remove(ctx: click.Context, ident: str) -> None:
+    """Remove a document (by id or file name) and its meta file from the corpus, then re-index.
+
+    \b
+    Example:
+      assistant remove ne-2025
+    """
+    from assistant.corpus import remove_document
+
+    settings = _settings(ctx)
+    removed = remove_document(settings.resolved("corpus_dir"), ident)
+    click.echo(f"Removed {removed['id']} ({removed['file']})")
+    _reindex(settings)
+
+
 def _project_file(path: str) -> Path:
     """A path as given when absolute or present from here; else relative to the project folder."""
     from assistant.config import project_root

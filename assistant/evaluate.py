@@ -231,7 +231,7 @@ class NaiveBaseline:
         from langchain_text_splitters import RecursiveCharacterTextSplitter
 
         from assistant import embed
-        from assistant.parse import document_paths
+        from assistant.ingest import document_paths
 
         embed._offline()
         corpus_dir = self.assistant.settings.resolved("corpus_dir")

@@ -30,7 +30,7 @@ from assistant.config import Settings
 from assistant.errors import (ChromaUnavailableError, IndexCorruptError, IndexMissingError,
                               IndexStaleError)
 from assistant.glossary import Glossary
-from assistant.parse import PARSER_VERSION, all_units, corpus_hash, read_corpus
+from assistant.ingest import PARSER_VERSION, all_units, corpus_hash, document_record, read_corpus
 from assistant.types import Example, Section, Unit, unit_from_json, unit_to_json
 
 INDEX_FORMAT = 1
@@ -332,9 +332,8 @@ def build_index(settings: Settings, progress: Progress | None = None, rebuild: b
             "chroma": _chroma_location(settings) | {"collection": collection_name},
             "counts": {"documents": len(documents), "examples": len(examples),
                        "sections": len(units) - len(examples), "chunks": len(chunks)},
-            "documents": [{"id": d.id, "title": d.title, "file": d.path, "examples": len(d.examples),
-                           "sections": len(d.sections), **{k: v for k, v in d.meta.items() if k in ("url", "year", "publisher", "licence", "region")}}
-                          for d in documents],
+            "documents": [document_record(d) for d in documents],
+            "skipped": [{"file": name, "reason": why} for name, why in corpus.skipped],
         }
         _write_json_atomic(index_dir / MANIFEST, manifest)
     except BaseException:

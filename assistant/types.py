@@ -61,6 +61,9 @@ class Example:
     text: str
     url: str
     order: int = 0
+    document_year: int | None = None  # publication metadata, from the meta file or the document
+    document_region: str | None = None
+    document_kind: str | None = None  # the publication family: "spotlight", "guide", "youth guide", "report", …
 
     def person_summary(self) -> str:
         """A one-line person summary, e.g. "Paul, 31, male · community order, RAR"."""
@@ -101,6 +104,9 @@ class Section:
     text: str
     url: str
     order: int = 0
+    document_year: int | None = None
+    document_region: str | None = None
+    document_kind: str | None = None
 
     @property
     def section(self) -> str:
@@ -159,7 +165,8 @@ class Hit:
 
 
 def unit_from_json(data: dict[str, Any]) -> Unit:
-    """Rebuild an Example or Section from the index's units file."""
+    """Rebuild an Example or Section from the index's units file (older files lack the document_* fields)."""
+    meta = {name: data.get(name) for name in ("document_year", "document_region", "document_kind")}
     if data["unit"] == "example":
         person = Person(**data["person"]) if data["person"] else None
         groups = tuple(Group(g["heading"], tuple(g["points"])) for g in data["groups"])
@@ -168,12 +175,12 @@ def unit_from_json(data: dict[str, Any]) -> Unit:
             document_id=data["document_id"], section=data["section"], person=person,
             sentence=tuple(data["sentence"]), needs=tuple(data["needs"]),
             standards=tuple(data["standards"]), intro=data["intro"], groups=groups,
-            outcome=data["outcome"], text=data["text"], url=data["url"], order=data["order"],
+            outcome=data["outcome"], text=data["text"], url=data["url"], order=data["order"], **meta,
         )
     return Section(
         id=data["id"], title=data["title"], document=data["document"],
         document_id=data["document_id"], path=tuple(data["path"]), text=data["text"],
-        url=data["url"], order=data["order"],
+        url=data["url"], order=data["order"], **meta,
     )
 
 

@@ -220,11 +220,21 @@ def glossary_rows(assistant, term: str | None) -> list[list[str]]:
     return [[e.term, e.meaning, e.kind, e.source] for e in sorted(entries, key=lambda e: e.term.lower())]
 
 
+def _document_line(d: dict) -> str:
+    """One indexed document, as `assistant documents` lists it: counts, kind, year, region, warnings, link."""
+    facts = [str(d[k]) for k in ("kind", "year", "region") if d.get(k)]
+    line = f"- **{d['title']}** ({', '.join(facts) or d.get('file', '')}): {d['examples']} examples, {d['sections']} sections"
+    if d.get("added"):
+        line += f", added {str(d['added'])[:10]}"
+    if d.get("warnings"):
+        line += f"; {len(d['warnings'])} warning(s): " + "; ".join(d["warnings"])
+    return line + (f" — {d['url']}" if d.get("url") else "")
+
+
 def about_markdown(assistant) -> str:
     about = assistant.about()
     counts = about["counts"]
-    docs = "\n".join(f"- **{d['title']}** ({d.get('publisher', '')}, {d.get('year', '')}): {d['examples']} examples, "
-                     f"{d['sections']} sections — {d.get('url', '')}" for d in about["documents"])
+    docs = "\n".join(_document_line(d) for d in about["documents"])
     return f"""## What is indexed
 
 {docs}

@@ -13,7 +13,7 @@ import pytest
 
 from assistant.facets import (ExampleTags, QueryFacets, clauses, negated_spans, read_facets, tag_example, tag_needs,
                               tag_sentence)
-from assistant.parse import load_corpus
+from assistant.ingest import load_corpus
 from assistant.types import Group
 from assistant.vocab import compile_terms, vocabulary
 

@@ -8,7 +8,7 @@ import pytest
 
 from assistant.errors import CorpusError
 from assistant.glossary import Glossary, extract_definitions, read_curated
-from assistant.parse import load_corpus
+from assistant.ingest import load_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
 

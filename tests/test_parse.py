@@ -8,7 +8,7 @@ import pytest
 
 from assistant.errors import CorpusError
 from assistant.facets import tag_needs, tag_sentence
-from assistant.parse import load_corpus, parse_document
+from assistant.ingest import load_corpus, parse_document
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "corpus" / "documents" / "effective-practice-spotlight-north-east-2025.txt"
@@ -348,3 +348,12 @@ def test_unreadable_pdf(tmp_path):
     path.write_bytes(b"%PDF-1.4 this is not really a pdf")
     with pytest.raises(CorpusError, match="broken.pdf: the PDF cannot be read"):
         parse_document(path)
+
+
+def test_text_under_the_title_heading_is_kept_as_a_section():
+    """An introduction straight under a document's title (no heading of its own) is not dropped."""
+    docs = load_corpus(ROOT / "corpus")
+    standards = next(d for d in docs if d.id == "standards")
+    intro = standards.sections[0]
+    assert intro.title == "HM Inspectorate of Probation inspection standards: a practitioner's summary"
+    assert intro.text.startswith("This summary is written for the Probation Practice Assistant")

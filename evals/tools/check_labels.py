@@ -249,7 +249,7 @@ class Checker:
 
 def main() -> int:
     sys.path.insert(0, str(ROOT))
-    from assistant.parse import all_units, load_corpus
+    from assistant.ingest import all_units, load_corpus
 
     units = {unit.id: unit for unit in all_units(load_corpus(ROOT / "corpus"))}
     checker = Checker(units)

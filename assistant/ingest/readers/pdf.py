@@ -1,0 +1,346 @@
+"""PDF (pypdf): text with its position and font, rebuilt into headings, paragraphs, lists and tables.
+
+- Running headers and footers (a line near the top or bottom edge that repeats on most
+  pages once its numbers are ignored, such as "Thematic inspection 2025 | Page 4") and bare
+  page numbers are page furniture; so are contents pages' lines ("3. The day of release ....
+  12").
+- Headings are lines set larger than the body text, ranked by size; a short bold line at
+  body size is a minor heading. A heading that wraps onto a second line is joined.
+- Lines are joined into paragraphs until a wider gap, a change of font, a bullet or a new
+  heading; a paragraph that runs over a page break is joined across it.
+- A line whose words sit in separate columns is a table row; its numeric cells are kept.
+
+An encrypted PDF that opens with an empty password is read; one that needs a password, a
+damaged one and one with no text layer (a scan) get a one-line reason.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from assistant.errors import CorpusError
+from assistant.ingest.blocks import FURNITURE, HEADING, ITEM, PARA, Block, clean, furniture, table_block
+from assistant.ingest.furniture import has_back_to_top, strip_back_to_top
+from assistant.ingest.readers import Reading
+
+_BULLET = re.compile(r"^(?:[•●▪◦‣∙·\uf0b7\uf0a7\uf0d8\uf076*\-–—]|o(?=\s))\s*(?=\S)")
+_NUMBERED_ITEM = re.compile(r"^(?:\d{1,2}|[a-z])[.)]\s+(?=\S)")
+_NUMBERED_HEADING = re.compile(r"^\d{1,2}(?:\.\d{1,2})*\.?\s+[A-Z]")
+_LEADERS = re.compile(r"(?:\.\s*){4,}\s*\d{1,3}\s*$|…+\s*\d{1,3}\s*$")
+_PAGE_NUMBER = re.compile(r"^(?:page\s+)?[-–]?\s*\d{1,3}\s*[-–]?(?:\s*(?:of|/)\s*\d{1,3})?$", re.I)
+_SENTENCE_END = (".", "?", "!", ":", ";", "”", "’", '"')
+_BOLD = re.compile(r"bold|black|heavy|semibold|demi", re.I)
+
+
+@dataclass
+class _Line:
+    text: str
+    x: float
+    y: float
+    size: float
+    bold: bool
+    right: float
+    cells: list[str] = field(default_factory=list)
+    page: int = 0
+
+
+def read(raw: bytes) -> Reading:
+    reader = _open(raw)
+    if not reader.pages:
+        raise CorpusError("has no pages; check the file or remove it")
+    pages = []
+    for number, page in enumerate(reader.pages):
+        try:
+            pages.append(_page_lines(page, number))
+        except Exception as exc:  # pypdf raises many kinds of error on damaged content streams
+            raise CorpusError(f"the PDF cannot be read ({type(exc).__name__}: {exc}); "
+                              "save the web page as .html or .txt instead") from None
+    if not any(line.text.strip() for page in pages for line in page):
+        raise CorpusError("has no text layer (a scanned PDF?); add the web page or a text version instead")
+    properties = {}
+    try:
+        info = reader.metadata or {}
+        if info.get("/Title"):
+            properties["title"] = clean(str(info["/Title"]))
+        if info.get("/CreationDate"):
+            found = re.search(r"(\d{4})(\d{2})?(\d{2})?", str(info["/CreationDate"]))
+            if found:
+                properties["date"] = found.group(1)
+    except Exception:  # metadata is optional; a damaged info dictionary only loses the title
+        pass
+    return Reading(_blocks(pages), properties)
+
+
+def _open(raw: bytes):
+    from pypdf import PdfReader
+    from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # malformed-but-readable files are common
+    try:
+        reader = PdfReader(io.BytesIO(raw))
+        if reader.is_encrypted:
+            try:
+                opened = reader.decrypt("")
+            except (DependencyError, NotImplementedError):
+                opened = 0
+            if not opened:
+                raise CorpusError("the PDF is password-protected; save an unprotected copy or the web page instead")
+        _ = len(reader.pages)
+        return reader
+    except CorpusError:
+        raise
+    except (FileNotDecryptedError, DependencyError):
+        raise CorpusError("the PDF is password-protected; save an unprotected copy or the web page instead") from None
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError) as exc:
+        raise CorpusError(f"the PDF cannot be read ({exc}); save the web page as .html or .txt instead") from None
+
+
+def _page_lines(page, number: int) -> list[_Line]:
+    """The text lines of one page, top to bottom, each with its position, size and boldness."""
+    fragments: list[tuple[float, float, float, bool, str]] = []
+
+    def visit(text, cm, tm, font, size):
+        if not text or not text.strip():
+            return
+        x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+        y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+        scale = (abs(tm[3] * cm[3]) or abs(tm[0] * cm[0]) or 1.0)
+        name = str(font.get("/BaseFont", "")) if font else ""
+        for offset, part in enumerate(text.split("\n")):
+            if part.strip():
+                fragments.append((x, y - offset * size * scale * 1.2, size * scale, bool(_BOLD.search(name)), part))
+
+    text = page.extract_text(visitor_text=visit) or ""
+    if not fragments:
+        # no positions (an unusual content stream): fall back to the plain lines, top to bottom
+        return [_Line(clean(t), 0.0, -i * 12.0, 10.0, False, 0.0, page=number)
+                for i, t in enumerate(text.splitlines()) if clean(t)]
+    fragments.sort(key=lambda f: (-round(f[1], 0), f[0]))
+    lines: list[_Line] = []
+    group: list[tuple[float, float, float, bool, str]] = []
+    for fragment in fragments:
+        if group and abs(fragment[1] - group[0][1]) > max(1.5, 0.4 * group[0][2]):
+            lines.append(_make_line(group, number))
+            group = []
+        group.append(fragment)
+    if group:
+        lines.append(_make_line(group, number))
+    return [line for line in lines if line.text]
+
+
+def _make_line(group, page: int) -> _Line:
+    group = sorted(group, key=lambda f: f[0])
+    cells: list[list[str]] = [[]]
+    end = None
+    for x, _, size, _, text in group:
+        if end is not None and x - end > max(2.5 * size, 18):
+            cells.append([])
+        cells[-1].append(text.strip())
+        end = x + _width(text, size)
+    sizes = Counter()
+    bold_chars = 0
+    for _, _, size, bold, text in group:
+        sizes[round(size, 1)] += len(text)
+        bold_chars += len(text) if bold else 0
+    total = sum(sizes.values()) or 1
+    joined = [clean(" ".join(c)) for c in cells]
+    return _Line(text=clean(" ".join(joined)), x=group[0][0], y=group[0][1], size=sizes.most_common(1)[0][0],
+                 bold=bold_chars >= 0.9 * total, right=end or group[0][0],
+                 cells=joined if len(joined) > 1 else [], page=page)
+
+
+def _width(text: str, size: float) -> float:
+    return len(text) * size * 0.5  # an average glyph is about half an em wide
+
+
+def _blocks(pages: list[list[_Line]]) -> list[Block]:
+    furniture_keys = _running_lines(pages)
+    body_lines = [line for page in pages for line in page if not _is_furniture(line, pages, furniture_keys)]
+    sizes = Counter()
+    for line in body_lines:
+        sizes[line.size] += len(line.text)
+    body = sizes.most_common(1)[0][0] if sizes else 10.0
+    heading_sizes = sorted({s for s in sizes if s >= body * 1.15}, reverse=True)
+    right_edge = max((line.right for line in body_lines if line.size == body), default=0.0)
+    spaced = _paragraphs_are_spaced(body_lines)
+
+    blocks: list[Block] = []
+    previous: _Line | None = None
+    contents_page = -1
+    for page in pages:
+        for line in page:
+            if _is_furniture(line, pages, furniture_keys):
+                role = "page number" if _PAGE_NUMBER.match(line.text) else "page header"
+                blocks.append(furniture(line.text, role))
+                continue
+            if _LEADERS.search(line.text) or (contents_page == line.page and re.search(r"\s\d{1,3}$", line.text)):
+                blocks.append(furniture(line.text, "contents"))
+                previous = None
+                continue
+            if re.fullmatch(r"(?i)(table of )?contents", line.text):
+                contents_page = line.page
+                blocks.append(furniture(line.text, "contents"))
+                previous = None
+                continue
+            level = _heading_level(line, body, heading_sizes)
+            if level and has_back_to_top(line.text):
+                line.text = strip_back_to_top(line.text)
+            elif has_back_to_top(line.text):
+                level, line.text = 2, strip_back_to_top(line.text)
+            if line.cells and not level:
+                _add_table_row(blocks, line)
+            elif level:
+                if previous and blocks and blocks[-1].kind == HEADING and _same_style(previous, line) and \
+                        _wrapped(previous, line, right_edge):
+                    blocks[-1] = Block(HEADING, clean(blocks[-1].text + " " + line.text), blocks[-1].level)
+                else:
+                    blocks.append(Block(HEADING, line.text, level))
+            elif bullet := _BULLET.match(line.text):
+                blocks.append(Block(ITEM, line.text[bullet.end():], 1))
+            elif _NUMBERED_ITEM.match(line.text) and not _continues(blocks, previous, line, spaced):
+                blocks.append(Block(ITEM, line.text[_NUMBERED_ITEM.match(line.text).end():], 1))
+            elif _continues(blocks, previous, line, spaced):
+                last = blocks[-1]
+                blocks[-1] = Block(last.kind, clean(last.text + " " + line.text), last.level)
+            else:
+                blocks.append(Block(PARA, line.text))
+            previous = line
+    return _rejoin_page_breaks(blocks)
+
+
+def _heading_level(line: _Line, body: float, heading_sizes: list[float]) -> int:
+    """A heading's level by its size rank (the largest is 1); a short bold body-size line ranks next."""
+    words = len(line.text.split())
+    if line.size in heading_sizes and words <= 30:
+        return heading_sizes.index(line.size) + 1
+    if line.bold and abs(line.size - body) < 0.6 and words <= 30 and not line.text.endswith((".", ";", ",")):
+        if _BULLET.match(line.text):
+            return 0
+        numbered = _NUMBERED_HEADING.match(line.text)
+        if numbered:
+            return min(len(heading_sizes) + 1, 2 + line.text.split()[0].rstrip(".").count("."))
+        return len(heading_sizes) + 1
+    return 0
+
+
+def _same_style(a: _Line, b: _Line) -> bool:
+    return abs(a.size - b.size) < 0.6 and a.bold == b.bold
+
+
+def _wrapped(previous: _Line, line: _Line, right_edge: float) -> bool:
+    """Whether `line` carries on a heading that wrapped (the previous line ran to the margin)."""
+    gap = previous.y - line.y
+    if previous.page != line.page or gap > previous.size * 1.6:
+        return False
+    if previous.text.endswith((".", ":", "?", "!")):
+        return False
+    return line.text[:1].islower() or previous.right >= 0.72 * max(right_edge, previous.right)
+
+
+def _paragraphs_are_spaced(lines: list[_Line]) -> bool:
+    """Whether paragraphs are set apart by wider gaps (else only the words can tell where they break)."""
+    pitches = Counter()
+    for a, b in zip(lines, lines[1:]):
+        if a.page == b.page and _same_style(a, b) and a.y > b.y:
+            pitches[round(a.y - b.y)] += 1
+    if not pitches:
+        return False
+    modal = pitches.most_common(1)[0][0]
+    return sum(n for pitch, n in pitches.items() if pitch > modal * 1.3) >= 2
+
+
+def _opens_block(text: str) -> bool:
+    """A line that always starts a block: an example marker, a case label or an outcome."""
+    from assistant.ingest.recognise import _case_summary_pattern, _marker_pattern, heading_role
+
+    if _marker_pattern().match(text) or _case_summary_pattern().match(text):
+        return True
+    head = text.split(":", 1)[0]
+    return heading_role(text) == "label" or (":" in text and heading_role(head) == "label")
+
+
+def _continues(blocks: list[Block], previous: _Line | None, line: _Line, spaced: bool) -> bool:
+    """Whether `line` carries on the paragraph or list item before it."""
+    if not blocks or previous is None or blocks[-1].kind not in (PARA, ITEM):
+        return False
+    if previous.page != line.page:
+        return False
+    if not _same_style(previous, line) or previous.cells:
+        return False
+    if _opens_block(line.text):
+        return False
+    gap = previous.y - line.y
+    if gap > previous.size * 1.75:
+        return False
+    if not spaced:
+        # no paragraph spacing: a sentence ending before a capital, or a short title-like line, ends a block
+        ends = previous.text.endswith((".", ":", "?", "!", ";"))
+        if line.text[:1].isupper() and (ends or (len(previous.text) <= 80 and blocks[-1].text == previous.text)):
+            return False
+    elif gap > previous.size * 1.45:
+        return False
+    if blocks[-1].kind == ITEM and line.x < previous.x - 2 and previous.text.endswith(_SENTENCE_END):
+        return False
+    if previous.text.endswith(_SENTENCE_END) and line.x > previous.x + 8:
+        return False  # a first-line indent starts a new paragraph
+    return True
+
+
+def _add_table_row(blocks: list[Block], line: _Line) -> None:
+    if blocks and blocks[-1].kind == "table":
+        rows = [list(r) for r in blocks[-1].rows] + [line.cells]
+    else:
+        rows = [line.cells]
+    block = table_block(rows)
+    if blocks and blocks[-1].kind == "table":
+        blocks[-1] = block
+    else:
+        blocks.append(block)
+
+
+def _rejoin_page_breaks(blocks: list[Block]) -> list[Block]:
+    """A paragraph cut by a page break (its next part starts in lower case) is one paragraph."""
+    out: list[Block] = []
+    pending_furniture: list[Block] = []
+    for block in blocks:
+        if block.kind == FURNITURE:
+            pending_furniture.append(block)
+            continue
+        last = out[-1] if out else None
+        if pending_furniture and last and last.kind in (PARA, ITEM) and block.kind == PARA and \
+                block.text[:1].islower() and not last.text.endswith((".", "?", "!")):
+            out[-1] = Block(last.kind, clean(last.text + " " + block.text), last.level)
+            out.extend(pending_furniture)
+        else:
+            out.extend(pending_furniture)
+            out.append(block)
+        pending_furniture = []
+    out.extend(pending_furniture)
+    return out
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\d+", "#", text.lower()).strip()
+
+
+def _running_lines(pages: list[list[_Line]]) -> set[str]:
+    """Digit-blind texts of lines at a page's top or bottom edge that repeat on most pages."""
+    if len(pages) < 2:
+        return set()
+    counts: Counter[str] = Counter()
+    for page in pages:
+        edge = page[:2] + page[-2:]
+        counts.update({_key(line.text) for line in edge})
+    return {key for key, n in counts.items() if n >= max(2, len(pages) / 2)}
+
+
+def _is_furniture(line: _Line, pages: list[list[_Line]], keys: set[str]) -> bool:
+    page = pages[line.page]
+    at_edge = line in page[:2] or line in page[-2:]
+    if not at_edge:
+        return False
+    return _key(line.text) in keys or bool(_PAGE_NUMBER.match(line.text))

@@ -1,0 +1,68 @@
+"""The ingestion vocabularies, read once from `vocabulary.toml` beside this module.
+
+Labels, person patterns, outcome labels, navigation lines and the terms that tell a case
+from an organisational example live in that data file, not in code. This module turns them
+into compiled patterns and small lookup helpers.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+VOCABULARY_FILE = Path(__file__).with_name("vocabulary.toml")
+
+
+@cache
+def vocabulary() -> dict[str, Any]:
+    """The parsed vocabulary file (read once per process)."""
+    with VOCABULARY_FILE.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def label_key(text: str) -> str:
+    """A label reduced to its letters, so that "Inspector’s comments:", "Inspectors comments" and
+    "INSPECTOR'S COMMENTS" compare equal, as do "Take-away learning" and "Takeaway learning"."""
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+@cache
+def label_set(name: str) -> frozenset[str]:
+    """The keys of one list of labels in the [labels] table."""
+    return frozenset(label_key(label) for label in vocabulary()["labels"][name])
+
+
+def is_label(text: str, name: str) -> bool:
+    """Whether `text` (a whole heading or short paragraph) is one of the labels in list `name`."""
+    return len(text) <= 80 and label_key(text) in label_set(name)
+
+
+def words_pattern(words: list[str], case_sensitive: bool = False) -> str:
+    """An alternation of whole words or phrases (longest first), for use inside a larger pattern."""
+    ordered = sorted(set(words), key=len, reverse=True)
+    body = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in ordered)
+    return body if case_sensitive else f"(?i:{body})"
+
+
+@cache
+def compiled(section: str, key: str, flags: int = re.IGNORECASE) -> re.Pattern[str]:
+    """A pattern built from a list of phrases: matches any of them as a whole word or phrase."""
+    phrases = vocabulary()[section][key]
+    return re.compile(r"(?<![\w-])(?:" + "|".join(
+        re.escape(p).replace(r"\ ", r"\s+") for p in sorted(phrases, key=len, reverse=True)) + r")(?![\w-])", flags)
+
+
+def count_terms(section: str, key: str, text: str) -> int:
+    """How many times the phrases of one vocabulary list occur in `text`."""
+    phrases = vocabulary()[section][key]
+    plain = [p for p in phrases if not (p.isupper() and len(p) <= 6)]
+    acronyms = [p for p in phrases if p.isupper() and len(p) <= 6]
+    count = 0
+    if plain:
+        count += len(re.findall(r"(?<![\w-])(?:" + "|".join(re.escape(p) for p in plain) + r")(?![\w-])", text, re.I))
+    if acronyms:
+        count += len(re.findall(r"\b(?:" + "|".join(re.escape(p) for p in acronyms) + r")\b", text))
+    return count

@@ -1,0 +1,56 @@
+"""Publication metadata on units: from the meta file or the document; only http(s) links kept."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+
+from assistant.ingest import parse_document
+from assistant.types import unit_from_json, unit_to_json
+from test_parse import SEED
+
+SPOTLIGHT_TEXT = (
+    "Effective Practice Spotlight: The Probation Service – North West region\n\nYear:\n2024\n\n"
+    "Court work (Back to top)\n\nExample of effectiveness: A clear report\n\n"
+    "Ben, a 30-year-old man, received a community order. He had no previous convictions.\n\n"
+    "Outcome: The court followed the proposal.\n"
+)
+
+
+def test_units_carry_the_publication_year_region_and_kind_from_the_meta_file():
+    doc = parse_document(SEED)
+    units = [*doc.examples, *doc.sections]
+    assert {(u.document_year, u.document_region, u.document_kind) for u in units} == {(2025, "North East", "spotlight")}
+
+
+def test_metadata_is_read_from_the_document_when_there_is_no_meta_file(tmp_path):
+    path = tmp_path / "north-west.txt"
+    path.write_text(SPOTLIGHT_TEXT, encoding="utf-8")
+    doc = parse_document(path)
+    assert doc.title == "Effective Practice Spotlight: The Probation Service – North West region"
+    [example] = doc.examples
+    assert (example.document_year, example.document_region, example.document_kind) == (2024, "North West", "spotlight")
+
+
+def test_only_http_links_are_kept_from_the_meta_file(tmp_path):
+    path = tmp_path / "north-west.txt"
+    path.write_text(SPOTLIGHT_TEXT, encoding="utf-8")
+    (tmp_path / "north-west.meta.json").write_text(json.dumps({"id": "nw", "url": "javascript:alert(1)"}))
+    doc = parse_document(path)
+    assert all(e.url == "" for e in doc.examples)
+    assert any("ignored the meta file's url" in w and "only http(s)" in w for w in doc.warnings)
+    (tmp_path / "north-west.meta.json").write_text(json.dumps({"id": "nw", "url": "https://example.org/nw"}))
+    doc = parse_document(path)
+    assert doc.examples[0].url.startswith("https://example.org/nw#:~:text=") and doc.warnings == []
+
+
+def test_units_files_from_before_the_metadata_fields_still_load():
+    example = parse_document(SEED).examples[3]
+    row = unit_to_json(example)
+    assert row["document_year"] == 2025
+    for name in ("document_year", "document_region", "document_kind"):
+        del row[name]
+    old = unit_from_json(row)
+    assert old.document_year is None and old.title == example.title and old.person == example.person
+    assert asdict(old) | {"document_year": 2025, "document_region": "North East",
+                          "document_kind": "spotlight"} == asdict(example)
