@@ -50,7 +50,8 @@ MAX_SECONDARY_POINTS = 2  # per other example
 MAX_FACT_POINTS = 2
 CANDIDATE_UNITS = 5
 MAX_EXAMPLES_LISTED = 6
-EXAMPLE_LIST_BAR = 0.30
+EXAMPLE_LIST_BAR = 0.0  # the probability a listed example's best point needs (calibrated on evals/examples_requests.jsonl, dev)
+EXAMPLE_HIT_RATIO = 0.6  # …and its retrieval score, as a share of the best example's
 
 NOT_GUIDANCE = ("_Not official guidance: this shows practice from inspected cases. Decisions rest with you, "
                 "your SPO and policy._")
@@ -222,6 +223,8 @@ class PassageScorer:
         self.document_frequency = document_frequency  # stem -> share of chunks holding it (0..1)
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._tokens: OrderedDict[str, frozenset[str]] = OrderedDict()
+        self._labels: dict[str, frozenset[str]] = {}
+        self._weights: dict[str, float] = {}
         self.cache_size = cache_size
         from bm25s.stopwords import STOPWORDS_EN
         from Stemmer import Stemmer
@@ -255,10 +258,20 @@ class PassageScorer:
             self._tokens.popitem(last=False)
         return words
 
+    def labels(self, text: str) -> frozenset[str]:
+        """The sentence and need labels a passage mentions, cached by text."""
+        found = self._labels.get(text)
+        if found is None:
+            found = self._labels[text] = frozenset(facet_vocab.labels_in([text]))
+        return found
+
     def weight(self, stem: str) -> float:
         """How much a shared word says: rare words in the corpus say more (a smoothed idf, 0..1)."""
-        share = self.document_frequency(stem)
-        return float(np.clip(np.log(1.0 / max(share, 1e-4)) / np.log(1e4), 0.05, 1.0))
+        value = self._weights.get(stem)
+        if value is None:
+            share = self.document_frequency(stem)
+            value = self._weights[stem] = float(np.clip(np.log(1.0 / max(share, 1e-4)) / np.log(1e4), 0.05, 1.0))
+        return value
 
 
 @dataclass
@@ -311,7 +324,7 @@ def passage_features(scorer: PassageScorer, question: str, standalone: str, expa
         lexical = sum(w for t, w in weights.items() if t in words) / total
         own = sum(scorer.weight(t) for t in words) or 1.0
         precision = sum(scorer.weight(t) for t in words if t in weights) / own
-        shared = len(stated & facet_vocab.labels_in([passage.text])) if stated else 0
+        shared = len(stated & scorer.labels(passage.text)) if stated else 0
         rank = unit_rank.get(passage.unit.id, CANDIDATE_UNITS)
         rows.append([1.0, dense[i], clause[i], heading[i], expanded[i], lexical, precision, min(shared, 2) / 2,
                      _kind_bonus(passage.text, intent, counted), float(passage.is_outcome),
@@ -346,11 +359,13 @@ def definition_pattern(term: str, glossary) -> re.Pattern[str] | None:
 
 def _kind_bonus(text: str, intent: Intent, counted: re.Pattern[str] | None) -> float:
     """For "how many", "when", "who" and "what does X mean" questions, whether the passage holds that fact (-1..1)."""
+    # a passage that spells out the term asked about, or states the number of the thing counted, is
+    # very likely the answer: it counts three times a passage that merely holds a number or a date
     if intent.definition and counted is not None and not intent.fact:
-        return 1.0 if counted.search(text) else 0.0
+        return 3.0 if counted.search(text) else 0.0
     if intent.fact == "count":
         if counted is not None and counted.search(text):
-            return 1.0
+            return 3.0
         return 0.3 if _NUMBER.search(text) else -0.5
     if intent.fact == "when":
         return 1.0 if _DATE.search(text) else -0.3
@@ -512,7 +527,7 @@ class ExtractiveComposer:
             best.setdefault(item.passage.unit.id, item)
         top = best.get(cases[0].unit.id)
         listed = [h for h in cases if h.unit.id in best and
-                  (h is cases[0] or (best[h.unit.id].score >= EXAMPLE_LIST_BAR and h.score >= 0.45 * cases[0].score))]
+                  (h is cases[0] or (best[h.unit.id].score >= EXAMPLE_LIST_BAR and h.score >= EXAMPLE_HIT_RATIO * cases[0].score))]
         listed = listed[:MAX_EXAMPLES_LISTED]
         if top is None or not listed:
             return None

@@ -145,7 +145,7 @@ def read_intent(question: str) -> Intent:
         manipulation=manipulation_kind(question),
         off_topic_task=bool(_CREATIVE_TASK.search(question)),
         decision=bool(_DECISION.search(question)),
-        examples=bool(_EXAMPLES_REQUEST.search(question)),
+        examples=bool(_EXAMPLES_REQUEST.search(question)) and fact is None,
         fact=fact,
         definition=term.strip() if term else None,
         english=looks_english(question),

@@ -29,6 +29,12 @@ from assistant.index import OpenIndex, keyword_tokens
 from assistant.types import Example, Hit, Unit
 
 FILTER_KEYS = ("theme", "document", "sentence", "need", "standard", "kind")
+# The words of asking ("what", "how", "does"): stemmed as the keyword index stems them, and never
+# searched for, so "what" does not find a page titled "what we inspect".
+QUESTION_WORDS = frozenset({"what", "how", "who", "whom", "whose", "when", "where", "whi", "which", "do", "doe", "did",
+                            "can", "could", "should", "would", "will", "shall", "may", "might", "must", "is", "are",
+                            "was", "were", "am", "be", "been", "have", "has", "had", "i", "me", "my", "we", "you",
+                            "he", "she", "him", "her", "hi", "our", "your", "about", "get", "got", "ani", "some"})
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -261,7 +267,7 @@ class Retriever:
     def _keyword(self, text: str) -> np.ndarray:
         tokens = keyword_tokens([text])[0]
         vocab = self.index.keyword_index.vocab_dict
-        tokens = [t for t in tokens if t in vocab]
+        tokens = [t for t in tokens if t in vocab and t not in QUESTION_WORDS]
         scores = np.zeros(len(self._unit_ids), np.float32)
         if not tokens:
             return scores
