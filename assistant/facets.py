@@ -66,10 +66,10 @@ def tag_sentence(text: str) -> tuple[str, ...]:
 def tag_needs(text: str) -> tuple[str, ...]:
     """Need labels mentioned (not negated, not a routine check or a team's name) in `text`."""
     spans = negated_spans(text)
-    return tuple(name for name, label in _VOCAB.needs.items() if _need_mentions(label.pattern, text, spans))
+    return tuple(name for name, label in _VOCAB.needs.items() if _need_mentions(label.pattern, text, spans, label))
 
 
-def _need_mentions(pattern: re.Pattern[str], text: str, spans: list[tuple[int, int]]) -> list[re.Match[str]]:
+def _need_mentions(pattern: re.Pattern[str], text: str, spans: list[tuple[int, int]], label=None) -> list[re.Match[str]]:
     """Mentions of a need that are the person's need: not followed by "enquiries", "team"…, not "management of …"."""
     found = []
     for match in mentions(pattern, text, spans):
@@ -78,6 +78,12 @@ def _need_mentions(pattern: re.Pattern[str], text: str, spans: list[tuple[int, i
         before = text[max(0, match.start() - 40):match.start()]
         if _VOCAB.need_not_before.search(rest_of_word) or _VOCAB.need_not_before.search(re.sub(r"^[\w-]*", "", after)) \
                 or _VOCAB.need_not_after.search(before):
+            continue
+        if label is not None and label.not_before is not None and (
+                label.not_before.search(rest_of_word) or label.not_before.search(re.sub(r"^[\w-]*", "", after))):
+            continue
+        word = re.match(r"[\w-]*", text[match.start():]).group(0)
+        if label is not None and label.not_after is not None and label.not_after.search(before) and not word.endswith("ing"):
             continue
         found.append(match)
     return found
@@ -108,8 +114,10 @@ def imposed_sentences(text: str) -> set[str]:
             continue
         spans = negated_spans(clause)
         for name in SENTENCES:
-            if mentions(_VOCAB.sentences[name].pattern, clause, spans):
-                found.add(name)
+            for match in mentions(_VOCAB.sentences[name].pattern, clause, spans):
+                if not _VOCAB.not_imposed_before.search(clause[:match.start()]):
+                    found.add(name)
+                    break
     return found
 
 
@@ -124,7 +132,8 @@ def attached_requirements(text: str) -> set[str]:
                 after = clause[match.end():match.end() + 30]
                 if _VOCAB.assessment_for.search(before[-40:]) or re.match(r"^\W*(?:\(\w+\)\s*)?(?:assessment|suitability|eligibility)", after, re.I):
                     continue
-                if _VOCAB.not_imposed.search(clause) and name not in imposed_context_requirements(clause):
+                if (_VOCAB.not_imposed.search(clause) or _VOCAB.not_imposed_before.search(before)) \
+                        and name not in imposed_context_requirements(clause):
                     continue
                 found.add(name)
                 break
@@ -155,16 +164,25 @@ def tag_example(kind: str, title: str, intro: str, groups: Sequence[Group], outc
     stated |= {name for name in ARRANGEMENTS if mentions(_VOCAB.sentences[name].pattern, text)}
     if _TIME_SERVED.search(opening):
         stated.add("custody")  # sentenced, and released because of time already served
-    if "custody" in stated and _RELEASED.search(text):
+    if not stated & COMMUNITY_SENTENCES and _RELEASE_FROM_PRISON.search(text):
+        stated.add("custody")  # released from prison: a custodial sentence, then supervision on licence
+    if stated & {"licence", "post-sentence supervision", "home detention curfew"}:
+        stated.add("custody")  # a licence follows a custodial sentence
+    if stated & {"custody", "home detention curfew"} and _RELEASED.search(text) and "post-sentence supervision" not in stated:
         stated.add("licence")  # supervised after release from a custodial sentence
+    if "home detention curfew" in stated:
+        stated -= {"curfew", "electronic monitoring"}  # HDC says both already
     sentence = tuple(label for label in SENTENCE_TERMS if label in stated)
     needs = set(person_needs(f"{title}.\n{intro}\n{points}\n{outcome or ''}"))
     needs |= implied_needs(stated)
     return ExampleTags(sentence, tuple(label for label in NEED_TERMS if label in needs), standards)
 
 
+COMMUNITY_SENTENCES = frozenset({"community order", "suspended sentence order", "referral order", "YRO", "hospital order"})
+_RELEASE_FROM_PRISON = re.compile(r"\b(?:released from (?:prison|custody)|due for release|release from (?:prison|custody)|"
+                                  r"at the (?:prison )?gate|prison released|(?:first|every|five|\w+) releases)\b", re.I)
 _TIME_SERVED = re.compile(r"\btime (?:served|spent) on remand\b|\bbecause of time served\b|\bon time served\b", re.I)
-_RELEASED = re.compile(r"\breleased\b|\bon (?:his|her|their) release\b|\bpost-release\b|\blicen[cs]e\b", re.I)
+_RELEASED = re.compile(r"\breleased?\b|\breleases\b|\bpost-release\b|\blicen[cs]e\b|\bat the (?:prison )?gate\b", re.I)
 
 
 def implied_needs(sentence_labels: Iterable[str]) -> set[str]:
@@ -193,12 +211,14 @@ def person_needs(text: str) -> tuple[str, ...]:
                 continue
             needs = set(tag_needs(clause))
             if someone_else and not _about_someone_else(clause) and not _CLIENT_START.match(clause):
+                found.update(needs & {"victims"})  # work with the victim is victim work, whoever does it
                 continue  # the rest of a sentence about somebody else
             if _about_someone_else(clause) and re.match(r"^\W*(?:and\s+)?(?:my client['’]s|his|her|their|the)\s+(?:kids|children|child|son|daughter|baby)\b",
                                                          clause, re.I):
                 found.update(needs & {"child safeguarding"})  # "her kids are on a child protection plan"
                 continue
             if _about_someone_else(clause):
+                found.update(needs & {"victims"})
                 # "her partner is violent towards her": the person is a victim of domestic abuse, no more
                 needs &= {"domestic abuse"} if re.search(r"\b(?:partner|ex|husband|wife|boyfriend|girlfriend)\b", clause, re.I) else set()
                 if re.search(r"\b(?:violent|abusive|controlling|hits?|beats?|assault)", clause, re.I) and \
@@ -208,9 +228,13 @@ def person_needs(text: str) -> tuple[str, ...]:
     return tuple(label for label in NEED_TERMS if label in found)
 
 
-_OTHER_SUBJECT = re.compile(r"^(?:and\s+|but\s+)?(?:the|his|her|their|a|my client['’]s|the client['’]s)\s+(?:\w+\s+)?(?:victim|partner|ex-partner|ex|"
-                            r"wife|girlfriend|boyfriend|husband|mother|father|son|daughter|child|children|kids|family|sister|brother|"
-                            r"mum|dad|neighbour|friend)(?:['’]s)?\b(?!\s+(?:is|was|'s|has been) (?:on|in|doing|serving|subject|sentenced|released|due))", re.I)
+_OTHER_SUBJECT = re.compile(
+    r"^(?:and\s+|but\s+)?(?:"
+    r"(?:the\s+)?(?:victim liaison officer|VLO)\b"  # works for the victim
+    r"|(?:the|his|her|their|a|my client['’]s|the client['’]s)\s+(?:\w+\s+)?"
+    r"(?:victim(?!\s+(?:liaison|contact|support|services?|scheme|unit|team|officer))|partner|ex-partner|ex|wife|girlfriend|"
+    r"boyfriend|husband|mother|father|son|daughter|child|children|kids|family|sister|brother|mum|dad|neighbour|friend)"
+    r"(?:['’]s)?\b(?!\s+(?:is|was|'s|has been) (?:on|in|doing|serving|subject|sentenced|released|due)))", re.I)
 
 
 _CLIENT_START = re.compile(r"^\W*(?:and\s+|but\s+)?(?:he|she|they|my client|the client|client)\b", re.I)

@@ -39,6 +39,8 @@ class Label:
     role: str  # sentence | requirement | arrangement | need
     pattern: re.Pattern[str]
     implies: tuple[str, ...] = ()  # needs a court can only meet with this order ("DRR" -> substance misuse)
+    not_after: re.Pattern[str] | None = None  # a mention just after this is not the person's ("had been assaulted")
+    not_before: re.Pattern[str] | None = None  # …nor one just before this ("drug supply")
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ class Vocabulary:
     need_not_after: re.Pattern[str]
     need_not_in_clause: re.Pattern[str]
     not_imposed: re.Pattern[str]
+    not_imposed_before: re.Pattern[str]
     assessment_for: re.Pattern[str]
     not_current: re.Pattern[str]
     protective: re.Pattern[str]
@@ -73,7 +76,9 @@ def vocabulary() -> Vocabulary:
 
     def labels(section: str, default_role: str) -> dict[str, Label]:
         return {name: Label(name, spec.get("role", default_role),
-                            compile_terms([*spec["patterns"], *spec.get("everyday", [])]), tuple(spec.get("implies", ())))
+                            compile_terms([*spec["patterns"], *spec.get("everyday", [])]), tuple(spec.get("implies", ())),
+                            re.compile("(?:" + "|".join(spec["not_after"]) + ")$", re.I) if spec.get("not_after") else None,
+                            re.compile(r"^\W{0,3}(?:" + "|".join(spec["not_before"]) + ")", re.I) if spec.get("not_before") else None)
                 for name, spec in data[section].items()}
 
     people = data["people"]
@@ -87,6 +92,7 @@ def vocabulary() -> Vocabulary:
         need_not_after=re.compile(r"(?:" + "|".join(data["need_context"]["not_after"]) + r")$", re.I),
         need_not_in_clause=re.compile("|".join(data["need_context"]["not_in_clause"]), re.I),
         not_imposed=re.compile("|".join(data["sentence_context"]["not_imposed"]), re.I),
+        not_imposed_before=re.compile("|".join(data["sentence_context"]["not_imposed_before"]), re.I),
         assessment_for=re.compile("|".join(data["sentence_context"]["assessment_for"]), re.I),
         not_current=re.compile("|".join(data["sentence_context"]["not_current"]), re.I),
         protective=re.compile("|".join(data["sentence_context"]["protective"]), re.I),

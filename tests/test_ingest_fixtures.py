@@ -106,7 +106,6 @@ def test_publication_metadata_is_read_from_the_document(fixture):
     assert all(e.document_year == year and e.document_kind == expected["document_kind"] for e in doc.examples)
 
 
-@pytest.mark.xfail(strict=True, reason="tagger rewrite lands with issue 8")
 def test_fixture_sentence_and_needs():
     """Sentence (what was imposed in the case) and needs (the person's), written by the rules."""
     wrong = []
