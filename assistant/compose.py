@@ -280,6 +280,7 @@ class Scored:
     score: float  # the probability that the point answers the question (0..1)
     dense: float
     lexical: float
+    kind: float = 0.0  # how far it holds the kind of fact asked for (a number of the thing counted, a date…)
 
 
 # The point scorer: a logistic model over these features, its weights fitted on the dev split of
@@ -327,7 +328,7 @@ def passage_features(scorer: PassageScorer, question: str, standalone: str, expa
         shared = len(stated & scorer.labels(passage.text)) if stated else 0
         rank = unit_rank.get(passage.unit.id, CANDIDATE_UNITS)
         rows.append([1.0, dense[i], clause[i], heading[i], expanded[i], lexical, precision, min(shared, 2) / 2,
-                     _kind_bonus(passage.text, intent, counted), float(passage.is_outcome),
+                     _kind_bonus(passage, intent, counted), float(passage.is_outcome),
                      float(not isinstance(passage.unit, Example)), min(len(passage.text), 400) / 400,
                      float(rank == 0), min(rank, 4) / 4])
     return np.array(rows, dtype=np.float64)
@@ -343,7 +344,7 @@ def score_passages(scorer: PassageScorer, question: str, standalone: str, expans
     features = passage_features(scorer, question, standalone, expansions, passages, stated, intent, counted, unit_rank)
     w = np.array([(weights or WEIGHTS)[name] for name in FEATURES])
     probability = 1.0 / (1.0 + np.exp(-(features @ w)))
-    results = [Scored(p, float(prob), float(f[1]), float(f[5])) for p, prob, f in zip(passages, probability, features)]
+    results = [Scored(p, float(prob), float(f[1]), float(f[5]), float(f[8])) for p, prob, f in zip(passages, probability, features)]
     results.sort(key=lambda s: (-s.score, unit_rank.get(s.passage.unit.id, 0), s.passage.order))
     return results
 
@@ -357,8 +358,11 @@ def definition_pattern(term: str, glossary) -> re.Pattern[str] | None:
     return re.compile("".join(rf"(?=.*\b{re.escape(w)})" for w in words), re.I | re.S)
 
 
-def _kind_bonus(text: str, intent: Intent, counted: re.Pattern[str] | None) -> float:
-    """For "how many", "when", "who" and "what does X mean" questions, whether the passage holds that fact (-1..1)."""
+def _kind_bonus(passage: Passage, intent: Intent, counted: re.Pattern[str] | None) -> float:
+    """For "how many", "when", "who" and "what does X mean" questions, whether the passage holds that fact (-1..3)."""
+    text = passage.text
+    if intent.summary and not isinstance(passage.unit, Example):
+        return 1.0 if passage.order == 0 else 0.0  # a section says what it is about first
     # a passage that spells out the term asked about, or states the number of the thing counted, is
     # very likely the answer: it counts three times a passage that merely holds a number or a date
     if intent.definition and counted is not None and not intent.fact:
@@ -399,7 +403,8 @@ def choose_points(scored: list[Scored], hits: Sequence[Hit], intent: Intent) -> 
             break
         unit_id = item.passage.unit.id
         is_primary = unit_id == primary
-        if item.score < (POINT_BAR if is_primary else SECONDARY_BAR):
+        strong_fact = item.kind >= 3.0  # states the number of the thing counted, or spells out the term
+        if item.score < (POINT_BAR if is_primary else SECONDARY_BAR) and not strong_fact:
             continue
         if not is_primary and per_unit.get(unit_id, 0) >= MAX_SECONDARY_POINTS:
             continue

@@ -42,6 +42,8 @@ _QUESTION_WORDS = re.compile(r"\b(?:how|what|what's|whats|which|who|whom|when|wh
                              r"is|are|does|do|did|will)\b", re.I)
 _CLAUSE = re.compile(r"(?<=[.?!;:])\s+|\s+[-–—]\s+")
 _JOINERS = {"of", "and"}
+# what redaction put in place of case details, with the label written before it ("CRN [CRN]")
+_PLACEHOLDER = re.compile(r"(?:\b[A-Za-z.]{2,5}\s*[:#]?\s*)?\[[A-Z][A-Z ]+\]")
 
 
 def _vocab_words(key: str) -> frozenset[str]:
@@ -169,6 +171,7 @@ class CoverageChecker:
 
     def terms(self, question: str) -> list[Term]:
         """The acronyms, names and terms a question names, each marked if it is in the clause that asks."""
+        question = _PLACEHOLDER.sub(lambda m: " " * len(m.group(0)), question)  # "[DATE OF BIRTH]" is not a term
         request = _request_span(question)
         words = list(_WORD.finditer(question))
         found: list[Term] = []
@@ -235,7 +238,7 @@ class CoverageChecker:
         missing = [t for t in missing if t.support < (NAME_SUPPORT if t.kind in ("acronym", "name") else TERM_SUPPORT)]
         central = tuple(t for t in missing if (t.strong or t.in_request) and (
             t.support < CLEARLY_MISSING or best_passage < BEST_PASSAGE))
-        rare = tuple(m.group(0) for m in _WORD.finditer(question)
+        rare = tuple(m.group(0) for m in _WORD.finditer(_PLACEHOLDER.sub(" ", question))
                      if m.group(0).lower() not in FUNCTION_WORDS and not m.group(0).isdigit()
                      and not self.phrases.has_word(m.group(0)) and everyday_frequency(m.group(0)) < RARE_ZIPF
                      and not any(m.group(0) in t.text for t in missing) and not self._glossary_knows(m.group(0), question))

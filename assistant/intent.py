@@ -86,6 +86,8 @@ _EXAMPLES_REQUEST = re.compile(
     r"|\bwhich (?:examples?|cases?|case studies)\b|\b(?:examples?|cases?) (?:i|we) (?:could|can) use\b",
     re.I,
 )
+_SUMMARY = re.compile(r"\bwhat (?:does|do|did) (?:the |a |an )?[\w .'’-]{1,50}? (?:say|cover|look for|look at|involve|expect|ask)\b"
+                      r"|\bwhat(?:'s| is| are) [\w .'’-]{1,50}? about\b|\btell me about\b|\bsummar(?:y|ise|ize)\b", re.I)
 _COUNT = re.compile(r"\bhow many\b|\bhow much\b|\bwhat (?:number|percentage|proportion)\b|\bhow often\b", re.I)
 _WHEN = re.compile(r"^\s*when\b|\bwhat (?:date|year|month|time)\b|\bwhen (?:did|was|were|does|is|will)\b|\bsince when\b", re.I)
 _WHO = re.compile(r"^\s*who\b|\bwho (?:did|was|were|is|are|drew|wrote|led|ran|chaired)\b|\bwhich (?:person|team|organisation|body)\b", re.I)
@@ -114,6 +116,7 @@ class Intent:
     examples: bool = False
     fact: str | None = None  # "count" | "when" | "who" | None
     definition: str | None = None  # the term a "what is X?" question asks about
+    summary: bool = False  # "what does the planning standard say?": the opening of a section answers it
     english: bool = True
 
 
@@ -147,7 +150,8 @@ def read_intent(question: str) -> Intent:
         decision=bool(_DECISION.search(question)),
         examples=bool(_EXAMPLES_REQUEST.search(question)) and fact is None,
         fact=fact,
-        definition=term.strip() if term else None,
+        definition=term.strip() if term and not _SUMMARY.search(question) else None,
+        summary=bool(_SUMMARY.search(question)),
         english=looks_english(question),
     )
 

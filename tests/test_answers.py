@@ -15,7 +15,7 @@ from conftest import cli_env, run_cli
 
 EVALS = Path(__file__).resolve().parents[1] / "evals"
 KAI = "ne-2025:professional-curiosity-and-cultural-responsivity-in-practice"
-ANSWER_KEYS = {"question", "answer", "refused", "mode", "citations", "warnings"}
+ANSWER_KEYS = {"question", "answer", "refused", "mode", "citations", "warnings", "not_covered", "following_on_from"}
 CITATION_KEYS = {"n", "id", "title", "document", "section", "url", "quotes"}
 
 
@@ -66,7 +66,7 @@ def test_points_are_chosen_for_the_question_not_copied_in_order(assistant):
 def test_stated_facets_are_compared(assistant):
     answer = assistant.ask("22 year old lad on an SSO with ADHD")
     assert "**How these compare with your case**" in answer.answer
-    assert "matches age 22, male, ADHD and neurodiversity, suspended sentence order" in answer.answer
+    assert "- [1] Sam — like yours: aged 22, a man, ADHD and neurodiversity, suspended sentence order." in answer.answer
 
 
 @pytest.mark.parametrize("question", [
@@ -78,7 +78,7 @@ def test_stated_facets_are_compared(assistant):
 def test_off_topic_and_manipulative_requests_get_the_fixed_refusal(assistant, question):
     answer = assistant.ask(question)
     assert answer.refused and answer.citations == ()
-    assert answer.answer.startswith(compose.REFUSAL)
+    assert answer.answer.startswith((compose.REFUSAL, compose.MANIPULATION_REFUSAL))
     assert "[1]" not in answer.answer
 
 

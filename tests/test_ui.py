@@ -19,7 +19,7 @@ from assistant.ui import (ATTRIBUTION, about_markdown, api_ask, build_app, finde
 from conftest import ROOT, cli_env, free_port, run_cli
 
 EMILY = "ne-2025:effective-safe-and-tailored-delivery-of-upw-for-a-pregnant"
-ASK_KEYS = {"question", "answer", "refused", "mode", "citations", "warnings"}
+ASK_KEYS = {"question", "answer", "refused", "mode", "citations", "warnings", "not_covered", "following_on_from"}
 
 
 def test_answer_markers_link_to_evidence_cards(assistant):
