@@ -129,7 +129,7 @@ def evaluate_refusals(assistant, rows: Sequence[dict[str, Any]]) -> dict[str, An
     results = []
     for row in rows:
         answer = assistant.ask(row["question"])
-        results.append({**row, "refused": answer.refused, "not_covered_named": bool(answer.not_covered),
+        results.append({**row, "refused": answer.refused, "not_covered_named": bool(getattr(answer, "not_covered", ())),
                         "answer_cited": [c.unit.id for c in answer.citations]})
     return {"summary": by_split(results, lambda rs: {"n": len(rs), "refused": _rate(r["refused"] for r in rs),
                                                      "named": _rate(r["not_covered_named"] for r in rs)}),
