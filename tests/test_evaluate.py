@@ -89,11 +89,21 @@ def test_gate_fails_when_a_threshold_is_above_the_measured_value():
 def test_quality_gate(assistant, gold_file):
     """The deterministic evaluation `make test` runs: fails when a metric drops below evals/thresholds.json."""
     thresholds = load_thresholds(EVALS / "thresholds.json")[gold_file]
-    results = run_evaluation(assistant, EVALS / gold_file, ["ours"])
+    # the answer-trust files (adjacent, manipulation, conversations, …) are measured once, with the gold set
+    results = run_evaluation(assistant, EVALS / gold_file, ["ours"], trust=gold_file == "gold.jsonl")
     assert gate_failures(results, thresholds) == []
     # issue #2's floor for retrieval, whatever the thresholds file says
     ours = results["systems"]["ours"]
     assert ours["hit@1"] >= 0.85 and ours["hit@3"] >= 0.95 and ours["mrr@10"] >= 0.90
+    if gold_file == "gold.jsonl":
+        # issue #8's floors that the system meets, whatever the thresholds file says
+        answers, trust = results["answers"], results["trust"]
+        assert answers["gold_citation_rate"] >= 0.95 and answers["gold_first_rate"] >= 0.85
+        assert answers["key_passage_first"] >= 0.80 and answers["in_scope_refused"] == 0
+        assert trust["in_scope_hard.all.refused"] == 0
+        assert trust["conversations.all.cases_correct"] >= 0.90 and trust["facets.exact"] >= 0.95
+        out_of_scope = (trust["adjacent.all.refused"] * 53 + trust["manipulation.all.handled"] * 19) / 72
+        assert out_of_scope >= 0.90
 
 
 def test_naive_chunks_are_judged_by_the_unit_they_overlap(assistant):
