@@ -52,8 +52,8 @@ def card_titles(page) -> list[str]:
 def test_ask_and_see_the_answer_with_markers_and_evidence_cards(page):
     ask(page, "My client has ADHD and keeps missing appointments")
     bot = page.locator('#chat [data-testid="bot"]').last
-    assert bot.locator('a[href^="#card-"]').count() >= 3
-    assert "What happened" in bot.inner_text() or "Engaging the person" in bot.inner_text()
+    assert bot.locator('a[href^="#card-"]').count() >= 2  # the example's heading and its points
+    assert bot.inner_text().startswith("[1] ")  # each group of points is led by the example it comes from
     titles = card_titles(page)
     assert titles and titles[0].startswith("[1] ")
     assert page.locator("#evidence mark").count() >= 1  # the quoted points are highlighted
