@@ -200,12 +200,14 @@ def ask(ctx: click.Context, question: str, theme, need, sentence, standard, docu
     from assistant.api import Assistant
 
     assistant = Assistant.load(_settings(ctx))
-    answer = assistant.ask(question, filters=_filters(theme, need, sentence, standard, document, kind) or None,
-                           llm=llm)
+    filters = _filters(theme, need, sentence, standard, document, kind) or None
+    answer = assistant.ask(question, filters=filters, llm=llm)
     if as_json:
         click.echo(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
         return
-    for warning in answer.warnings:
+    from assistant.ui import answer_notes
+
+    for warning in [*answer.warnings, *answer_notes(assistant, question, answer, filters)]:
         click.echo(f"Note: {warning}", err=True)
     from assistant.links import with_source_links
 

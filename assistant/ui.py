@@ -18,10 +18,12 @@ import json
 import os
 import queue
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,6 +69,11 @@ SESSION_TTL_S = 3600  # a session's state is dropped an hour after its last use
 # Finder: a search lists the examples scoring at least this share of the best one.
 MIN_RELATIVE_SCORE = 0.25
 RELEVANCE_LABELS = ((0.75, "strong match"), (0.5, "good match"), (0.0, "partial match"))
+
+# Session packs and evaluation reports are written to folders that are removed an hour later
+# (by the next export), and Gradio's copies of them are deleted on the same schedule.
+EXPORTS_TTL_S = 3600
+EXPORTS_FOLDER = "probation-assistant-exports"
 
 # Evaluate tab: its own process, so its memory goes back when it ends.
 EVAL_MEMORY_BYTES = 4 * 1024 ** 3  # address space; a run peaks near 2.7 GB of it and 1 GB resident
@@ -493,6 +500,20 @@ def picked_summary(ids: list[str]) -> str:
     return f"**{len(ids)} example{'s' if len(ids) != 1 else ''} picked** for the pack."
 
 
+def export_folder(prefix: str) -> Path:
+    """A new folder for one export, under one temp folder whose exports older than EXPORTS_TTL_S are removed."""
+    root = Path(tempfile.gettempdir()) / EXPORTS_FOLDER
+    root.mkdir(parents=True, exist_ok=True)
+    cutoff = time.time() - EXPORTS_TTL_S
+    for old in root.iterdir():
+        try:
+            if old.is_dir() and old.stat().st_mtime < cutoff:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:  # another process removed it first
+            continue
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=root))
+
+
 def pack_handler(assistant, ids: list[str], details=None, folder: Path | None = None) -> list[str]:
     """Write the session pack for the chosen example ids as Markdown and Word; return the paths.
 
@@ -501,7 +522,7 @@ def pack_handler(assistant, ids: list[str], details=None, folder: Path | None = 
     from assistant.pack import write_pack
 
     examples = [assistant.example(i) for i in ids or []]
-    folder = Path(folder or tempfile.mkdtemp(prefix="session-pack-"))
+    folder = Path(folder) if folder else export_folder("session-pack-")
     markdown, docx = write_pack([e for e in examples if e is not None], folder, details)
     return [str(markdown), str(docx)]
 
@@ -963,7 +984,7 @@ def evaluate_tab(gr, assistant) -> None:
     gold_choice.change(measures_markdown, [gold_choice], [measures], api_visibility="private")
 
     def on_evaluate(gold_name, systems, progress=gr.Progress()):
-        out = Path(tempfile.mkdtemp(prefix="eval-report-"))
+        out = export_folder("eval-report-")
         progress(0, desc="starting the evaluation")
         try:
             return evaluate_handler(assistant, gold_name, systems, out,
@@ -985,7 +1006,7 @@ def build_app(assistant, feedback_store=None):
     store = feedback_store or FeedbackStore(assistant.settings.resolved("feedback_db"))
     choices = Choices.of(assistant)
 
-    with gr.Blocks(title="Probation Practice Assistant") as app:
+    with gr.Blocks(title="Probation Practice Assistant", delete_cache=(EXPORTS_TTL_S, EXPORTS_TTL_S)) as app:
         gr.Markdown("# Probation Practice Assistant\nPractice from HM Inspectorate of Probation's inspected cases, "
                     "with the examples behind every answer.")
         with gr.Tab("Ask", id="ask"):

@@ -94,3 +94,12 @@ def test_index_if_needed_says_the_index_is_up_to_date(settings):
     result = run_cli("index", "--if-needed", env=cli_env(settings))
     assert result.returncode == 0, result.stderr
     assert re.search(r"^Index is up to date \(built \d{4}-\d{2}-\d{2}", result.stdout, re.M), result.stdout
+
+
+def test_ask_says_when_the_filters_exclude_everything_or_the_question_is_not_in_english(settings):
+    result = run_cli("ask", "keeping her engaged on unpaid work", "--theme", "Court work", "--need", "pregnancy",
+                     env=cli_env(settings))
+    assert result.returncode == 0, result.stderr
+    assert "Note: No example matches all of these filters together (theme: Court work; need: pregnancy)" in result.stderr
+    welsh = run_cli("ask", "Mae fy nghleient yn colli apwyntiadau o hyd, beth ddylwn i ei wneud?", env=cli_env(settings))
+    assert "Note: This question looks like Welsh" in welsh.stderr

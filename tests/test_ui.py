@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -377,3 +378,18 @@ def test_the_evaluation_process_has_a_memory_cap(assistant, tmp_path, monkeypatc
     monkeypatch.setattr(ui, "EVAL_MEMORY_BYTES", 300 * 1024 ** 2)  # too little to load the model
     with pytest.raises(BadInputError, match="memory"):
         ui.evaluate_handler(assistant, "holdout.jsonl", ["ours"], tmp_path)
+
+
+def test_exports_older_than_an_hour_are_removed_by_the_next_export(assistant):
+    import os
+    import time
+
+    from assistant.ui import EXPORTS_TTL_S, export_folder
+
+    stale = export_folder("session-pack-")
+    (stale / "old.md").write_text("x", encoding="utf-8")
+    os.utime(stale, (time.time() - EXPORTS_TTL_S - 60,) * 2)
+    recent = export_folder("session-pack-")
+    paths = pack_handler(assistant, [EMILY])
+    assert not stale.exists() and recent.exists()
+    assert Path(paths[0]).parent.parent == stale.parent
