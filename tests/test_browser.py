@@ -169,6 +169,9 @@ def test_on_a_phone_the_evidence_sits_under_the_answer_collapsed_cited_first(any
     if page.viewport_name == "phone":
         assert 0 <= evidence["y"] - (chat["y"] + chat["height"]) <= 80  # directly under the answer
         assert page.evaluate("() => Array.from(document.querySelectorAll('#evidence details.card')).every(c => !c.open)")
+        page.evaluate("() => { const c = document.querySelector('#chat').getBoundingClientRect(); "
+                      "window.scrollBy(0, c.bottom - 420); }")
+        shot(page, "chat-under-answer")  # the end of the answer and the cards under it, on one screen
         page.locator("#chat a[href='#card-1']").last.click()  # a marker still opens its card
         page.wait_for_timeout(300)
         assert page.evaluate("() => document.querySelector('#card-1').open")
