@@ -111,13 +111,15 @@ def _row(name: str, metric: str, value: Any, minimum: float | None) -> dict[str,
             "meaning": MEASURES.get(metric, "")}
 
 
-def _verdict(row: dict[str, Any]) -> str:
+def verdict(row: dict[str, Any]) -> str:
+    """"passes", "below the threshold" or "no threshold", for a row of `measure_rows`."""
     if row["passes"] is None:
         return "no threshold"
     return "passes" if row["passes"] else "below the threshold"
 
 
-def _shown(value: Any) -> str:
+def shown_value(value: Any) -> str:
+    """A measure's value for display: three decimals, or the answer measure's own wording."""
     return f"{value:.3f}" if isinstance(value, float) else _answer_value(value)
 
 
@@ -155,7 +157,7 @@ def markdown_summary(results: dict[str, Any], changes: dict[str, Any] | None = N
     if checked:
         lines += ["", "## Against the thresholds (evals/thresholds.json)", "",
                   "| measure | value | threshold | result |", "|---|---|---|---|"]
-        lines += [f"| {r['measure']} | {_shown(r['value'])} | ≥ {r['threshold']} | {_verdict(r)} |" for r in checked]
+        lines += [f"| {r['measure']} | {shown_value(r['value'])} | ≥ {r['threshold']} | {verdict(r)} |" for r in checked]
     failures = failed_questions(results)
     lines += ["", f"## Questions ours did not answer with a gold example first ({len(failures)})", ""]
     for row in failures:
@@ -258,8 +260,8 @@ def html_report(results: dict[str, Any], changes: dict[str, Any] | None = None) 
         f"{_delta(changes, 'answers', None, k)}</td></tr>" for k in ANSWER_METRICS if k in results["answers"])
     checked = [row for row in measure_rows(results) if row["threshold"] is not None]
     gate = "".join(
-        f"<tr><th>{html.escape(r['measure'])}</th><td>{html.escape(_shown(r['value']))}</td>"
-        f"<td>≥ {r['threshold']}</td><td class=\"{'pass' if r['passes'] else 'fail'}\">{_verdict(r)}</td></tr>"
+        f"<tr><th>{html.escape(r['measure'])}</th><td>{html.escape(shown_value(r['value']))}</td>"
+        f"<td>≥ {r['threshold']}</td><td class=\"{'pass' if r['passes'] else 'fail'}\">{verdict(r)}</td></tr>"
         for r in checked)
     gate_table = (f"<h2>Against the thresholds</h2><p>From evals/thresholds.json, as <code>assistant eval --gate</code> "
                   f"applies them.</p><table><tr><th>measure</th><th>value</th><th>threshold</th><th>result</th></tr>"

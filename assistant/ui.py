@@ -597,7 +597,7 @@ def measures_markdown(gold_name: str) -> str:
 def results_markdown(results: dict[str, Any]) -> str:
     """A run's results for the tab: whether each measure with a threshold passes, then the systems."""
     from assistant.evaluate import RETRIEVAL_METRICS
-    from assistant.report import _shown, _verdict, gold_note, measure_rows
+    from assistant.report import shown_value, verdict, gold_note, measure_rows
 
     details = results["details"]
     rows = measure_rows(results)
@@ -609,7 +609,7 @@ def results_markdown(results: dict[str, Any]) -> str:
     lines = [f"### {details['gold']}: {results['n_questions']} in-scope questions ({details['n_cases']} in all), "
              f"{details['seconds']} s", "", gold_note(details["gold"]), "", verdict, "",
              "| measure | value | threshold | result |", "|---|---|---|---|"]
-    lines += [f"| {r['measure']} | {_shown(r['value'])} | ≥ {r['threshold']} | {_verdict(r)} |" for r in checked]
+    lines += [f"| {r['measure']} | {shown_value(r['value'])} | ≥ {r['threshold']} | {verdict(r)} |" for r in checked]
     lines += ["", "| system | " + " | ".join(RETRIEVAL_METRICS) + " |", "|---" * (len(RETRIEVAL_METRICS) + 1) + "|"]
     for system, metrics in results["systems"].items():
         lines.append(f"| {system} | " + " | ".join(f"{metrics[m]:.3f}" for m in RETRIEVAL_METRICS) + " |")
