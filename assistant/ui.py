@@ -597,17 +597,17 @@ def measures_markdown(gold_name: str) -> str:
 def results_markdown(results: dict[str, Any]) -> str:
     """A run's results for the tab: whether each measure with a threshold passes, then the systems."""
     from assistant.evaluate import RETRIEVAL_METRICS
-    from assistant.report import shown_value, verdict, gold_note, measure_rows
+    from assistant.report import gold_note, measure_rows, shown_value, verdict
 
     details = results["details"]
     rows = measure_rows(results)
     checked = [r for r in rows if r["threshold"] is not None]
     failed = [r for r in checked if not r["passes"]]
-    verdict = (f"**All {len(checked)} measures with a threshold pass.**" if not failed else
+    overall = (f"**All {len(checked)} measures with a threshold pass.**" if not failed else
                f"**{len(failed)} of {len(checked)} measures are below their threshold:** "
                + ", ".join(r["measure"] for r in failed) + ".")
     lines = [f"### {details['gold']}: {results['n_questions']} in-scope questions ({details['n_cases']} in all), "
-             f"{details['seconds']} s", "", gold_note(details["gold"]), "", verdict, "",
+             f"{details['seconds']} s", "", gold_note(details["gold"]), "", overall, "",
              "| measure | value | threshold | result |", "|---|---|---|---|"]
     lines += [f"| {r['measure']} | {shown_value(r['value'])} | ≥ {r['threshold']} | {verdict(r)} |" for r in checked]
     lines += ["", "| system | " + " | ".join(RETRIEVAL_METRICS) + " |", "|---" * (len(RETRIEVAL_METRICS) + 1) + "|"]
