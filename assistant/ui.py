@@ -343,7 +343,9 @@ def finish_turn(assistant, question: str, answer: Answer, messages: list[dict], 
     bubble = render_answer(answer, notes)
     if excluded:  # the refusal blames the question; here the filters are the reason
         bubble = "".join(f"> ⚠️ {html.escape(n)}\n\n" for n in (*answer.warnings, *notes))
-        bubble += "\n".join(f"- {h.unit.title} ({h.unit.section})" for h in answer.hits)
+        if answer.hits:
+            bubble += "The nearest examples within your filters, **not a close match**:\n\n"
+            bubble += "\n".join(f"- {h.unit.title} ({h.unit.section})" for h in answer.hits)
     shown = list(messages or [])
     if shown and shown[-1].get("role") == "assistant":
         shown = shown[:-1]
