@@ -243,10 +243,13 @@ def _terminal_console():
 
 
 def _markdown(text: str):
-    """rich Markdown; links show their address, since not every terminal makes them clickable."""
+    """rich Markdown; links show their address, since not every terminal makes them clickable.
+
+    Each line stays a line, as in the app's chat (Markdown would join "**Sources**" and "[1] …").
+    """
     from rich.markdown import Markdown
 
-    return Markdown(text, hyperlinks=False)
+    return Markdown(re.sub(r"(?<![\n ])\n(?!\n)", "  \n", text), hyperlinks=False)
 
 
 @main.command()
