@@ -12,12 +12,12 @@ export ANONYMIZED_TELEMETRY := False
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test install index browser
+.PHONY: run test install index browser libreoffice
 
 run: install index
 	$(BIN)/assistant serve
 
-test: install browser
+test: install browser libreoffice
 	$(BIN)/python -m pytest -q
 
 index: install
@@ -41,3 +41,9 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 		echo "Installing Debian's chromium for the browser tests"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
+
+# The session-pack test converts the Word pack to PDF with LibreOffice headless (about 25 s to install).
+libreoffice:
+	@command -v soffice >/dev/null 2>&1 || { \
+		echo "Installing Debian's libreoffice-writer for the session-pack test"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends libreoffice-writer; }

@@ -7,6 +7,7 @@ non-zero exit; the library itself never prints or exits.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -84,7 +85,7 @@ def _progress_bars(label_width: int, leave: bool, units: dict[str, str] | None =
 
 @main.command()
 @click.option("--rebuild", is_flag=True, help="Embed everything again, even unchanged passages.")
-@click.option("--if-needed", is_flag=True, help="Quietly do nothing when the index is up to date.")
+@click.option("--if-needed", is_flag=True, help="Only say so when the index is up to date (for `make run`).")
 @click.pass_context
 def index(ctx: click.Context, rebuild: bool, if_needed: bool) -> None:
     """Build or update the index from the corpus.
@@ -103,10 +104,15 @@ def index(ctx: click.Context, rebuild: bool, if_needed: bool) -> None:
         report = build_index(settings, progress=progress, rebuild=rebuild)
     for warning in report.warnings:
         click.echo(f"Warning: {warning}", err=True)
-    if not (if_needed and report.up_to_date):
-        click.echo(report.summary())
-        if not report.up_to_date:
-            click.echo("\n".join(["Documents:", *report.document_table()]))
+    if if_needed and report.up_to_date:
+        from assistant.index import read_manifest
+
+        built = read_manifest(settings.resolved("index_dir")).get("created", "earlier")
+        click.echo(f"Index is up to date (built {built}, build {report.build_id}).")
+        return
+    click.echo(report.summary())
+    if not report.up_to_date:
+        click.echo("\n".join(["Documents:", *report.document_table()]))
 
 
 def _filters(theme, need, sentence, standard, document, kind) -> dict[str, list[str]]:
@@ -175,14 +181,16 @@ def search(ctx: click.Context, query: str, k: int | None, theme, need, sentence,
 @click.option("--llm", "llm", default=None, metavar="SPEC",
               help="Answer with an LLM, e.g. openai:qwen2.5 or ollama:llama3.1 (default: ASSISTANT_LLM, else offline).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for other tools.")
+@click.option("--plain", is_flag=True, help="Plain text, even in a terminal (it is plain when piped).")
 @click.pass_context
 def ask(ctx: click.Context, question: str, theme, need, sentence, standard, document, kind, llm: str | None,
-        as_json: bool) -> None:
+        as_json: bool, plain: bool) -> None:
     """Answer QUESTION from the corpus, citing the examples behind every point.
 
     Offline by default: each point is a sentence from an inspected case, marked [n]. With
     --llm, a local or OpenAI-compatible model writes the answer and it is checked against
-    the sources; if it fails, the offline answer is shown instead.
+    the sources; if it fails, the offline answer is shown instead. A terminal shows the
+    answer formatted; a pipe (or --plain) gets plain text, and --json the stable JSON.
 
     \b
     Examples:
@@ -192,14 +200,56 @@ def ask(ctx: click.Context, question: str, theme, need, sentence, standard, docu
     from assistant.api import Assistant
 
     assistant = Assistant.load(_settings(ctx))
-    answer = assistant.ask(question, filters=_filters(theme, need, sentence, standard, document, kind) or None,
-                           llm=llm)
+    filters = _filters(theme, need, sentence, standard, document, kind) or None
+    answer = assistant.ask(question, filters=filters, llm=llm)
     if as_json:
         click.echo(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
         return
-    for warning in answer.warnings:
+    from assistant.ui import answer_notes
+
+    for warning in [*answer.warnings, *answer_notes(assistant, question, answer, filters)]:
         click.echo(f"Note: {warning}", err=True)
-    click.echo(answer.answer)
+    from assistant.links import with_source_links
+
+    text = with_source_links(answer.answer, [c.unit for c in answer.citations] + [h.unit for h in answer.hits])
+    if plain or not _is_terminal():
+        click.echo(plain_text(text))
+    else:
+        _terminal_console().print(_markdown(text))
+
+
+# --- output for people: rich in a terminal, plain text in a pipe -----------------------------
+
+_LINK = re.compile(r"\[([^\]]+)\]\((\S+?)\)")
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+_ITALIC = re.compile(r"(?<![\w*])_(.+?)_(?![\w])")
+
+
+def plain_text(markdown: str) -> str:
+    """Markdown as plain text: no emphasis marks; a link as "text: url"; citation markers kept."""
+    text = _LINK.sub(lambda m: m.group(2) if m.group(1) == m.group(2) else f"{m.group(1)}: {m.group(2)}", markdown)
+    text = _ITALIC.sub(r"\1", _BOLD.sub(r"\1", text))
+    return "\n".join(line.rstrip() for line in text.splitlines())
+
+
+def _is_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+def _terminal_console():
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=False)
+
+
+def _markdown(text: str):
+    """rich Markdown; links show their address, since not every terminal makes them clickable.
+
+    Each line stays a line, as in the app's chat (Markdown would join "**Sources**" and "[1] …").
+    """
+    from rich.markdown import Markdown
+
+    return Markdown(re.sub(r"(?<![\n ])\n(?!\n)", "  \n", text), hyperlinks=False)
 
 
 @main.command()
@@ -458,6 +508,9 @@ def glossary(ctx: click.Context, term: str | None, as_json: bool) -> None:
     Examples:
       assistant glossary AP
       assistant glossary hostel
+
+    A term matches whole terms first ("AP"), then terms starting with it ("host" finds
+    hostel), then meanings holding it as whole words ("approved premises" finds AP).
     """
     from assistant.api import Assistant
 
@@ -468,8 +521,15 @@ def glossary(ctx: click.Context, term: str | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps([e.to_json() for e in found], ensure_ascii=False, indent=2))
         return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("term", "meaning", "kind", "source", box=None, show_edge=False, pad_edge=False,
+                  header_style="bold", expand=False)
     for entry in found:
-        click.echo(f"{entry.term:<16} {entry.meaning}  ({entry.kind}; {entry.source})")
+        table.add_row(entry.term, entry.meaning, entry.kind, entry.source)
+    # a terminal's width, else $COLUMNS or 80; rows wrap inside their columns
+    Console(highlight=False, no_color=not _is_terminal()).print(table)
 
 
 @main.command()

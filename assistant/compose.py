@@ -75,7 +75,7 @@ CORRECTIONS = {
     "drop_reminder": "The reminder stays in: this is not official guidance.",
     "confirm_claim": "I can't confirm a claim the documents don't make. This is what they do say, with their sources.",
 }
-NOT_ENGLISH = "The documents are in English, so questions in English get the best answers."
+FILTERS_EXCLUDE_EVERYTHING = "No example matches all the filters you chose"
 WHAT_HAPPENED = "Outcome"
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z‘'\"(])")
 # a sentence opening like this leans on the one before it, so the two stay together
@@ -460,8 +460,11 @@ class ExtractiveComposer:
         """An answer to `question` (as the user asked it) from `ranking` (of the standalone query)."""
         intent = read_intent(question)
         hits = ranking.hits
-        if not intent.english:
-            warnings.append(NOT_ENGLISH)
+        from assistant.language import language_note
+
+        note = language_note(question)
+        if note:
+            warnings.append(note)
         if intent.manipulation == "instructions" or intent.off_topic_task:
             return refusal(question, ranking, warnings, nearest=(), message=MANIPULATION_REFUSAL if intent.manipulation
                            else REFUSAL, carried=carried)
@@ -671,7 +674,7 @@ def filters_exclude_everything(filters: Mapping[str, object]) -> str:
         values = [value] if isinstance(value, str) else list(value or [])
         if values:
             chosen.append(f"{key}: {', '.join(map(str, values))}")
-    return (f"No example matches all the filters you chose ({'; '.join(chosen)}). Clear one or more filters "
+    return (f"{FILTERS_EXCLUDE_EVERYTHING} ({'; '.join(chosen)}). Clear one or more filters "
             "to see examples for your question.")
 
 

@@ -55,6 +55,7 @@ class Settings:
     llm: str | None = None
     llm_base_url: str | None = None
     llm_timeout: float = 30.0
+    evaluate_tab: str = "on"  # "off" hides the app's Evaluate tab (public deployments)
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -65,6 +66,8 @@ class Settings:
         for name in ("dense_weight", "keyword_weight", "facet_weight"):
             if getattr(self, name) < 0:
                 raise SettingsError(f"{name} must not be negative, got {getattr(self, name)}")
+        if self.evaluate_tab not in ("on", "off"):
+            raise SettingsError(f"evaluate_tab must be 'on' or 'off', got {self.evaluate_tab!r}")
         if (self.chroma_host is None) != (self.chroma_port is None):
             raise SettingsError(
                 "set both ASSISTANT_CHROMA_HOST and ASSISTANT_CHROMA_PORT to use a Chroma server, "

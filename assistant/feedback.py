@@ -37,6 +37,19 @@ CREATE TABLE IF NOT EXISTS feedback (
 FIELDS = ("id", "created", "question", "answer", "citations", "rating", "reasons", "comment", "settings")
 
 
+def _checked_rating(rating: int, reasons: list[str] | None, comment: str) -> list[str]:
+    """The reasons as a list, once the rating, reasons and comment are known to be valid."""
+    if rating not in (-1, 1):
+        raise BadInputError(f"rating must be 1 (helpful) or -1 (not helpful), got {rating!r}")
+    reasons = list(reasons or [])
+    unknown = [r for r in reasons if r not in REASONS]
+    if unknown:
+        raise BadInputError(f"unknown reason(s) {', '.join(unknown)}; choose from: {', '.join(REASONS)}")
+    if len(comment) > MAX_COMMENT_CHARS:
+        raise BadInputError(f"the comment is {len(comment):,} characters; keep it under {MAX_COMMENT_CHARS:,}")
+    return reasons
+
+
 class FeedbackStore:
     """A SQLite file of ratings. Cheap to create; the file is made on first write."""
 
@@ -52,14 +65,7 @@ class FeedbackStore:
     def record(self, answer_json: dict[str, Any], rating: int, reasons: list[str] | None = None,
                comment: str = "", settings: dict[str, Any] | None = None) -> int:
         """Store one rating; returns its id. The question and comment are redacted first."""
-        if rating not in (-1, 1):
-            raise BadInputError(f"rating must be 1 (helpful) or -1 (not helpful), got {rating!r}")
-        reasons = list(reasons or [])
-        unknown = [r for r in reasons if r not in REASONS]
-        if unknown:
-            raise BadInputError(f"unknown reason(s) {', '.join(unknown)}; choose from: {', '.join(REASONS)}")
-        if len(comment) > MAX_COMMENT_CHARS:
-            raise BadInputError(f"the comment is {len(comment):,} characters; keep it under {MAX_COMMENT_CHARS:,}")
+        reasons = _checked_rating(rating, reasons, comment)
         row = (
             datetime.now(timezone.utc).isoformat(timespec="seconds"),
             redact(str(answer_json.get("question", ""))).text,
@@ -75,6 +81,15 @@ class FeedbackStore:
                 "INSERT INTO feedback (created, question, answer, citations, rating, reasons, comment, settings) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row)
             return int(cursor.lastrowid)
+
+    def change(self, record_id: int, rating: int, reasons: list[str] | None = None, comment: str = "") -> None:
+        """Change an earlier rating of the same answer (one rating per answer, changeable)."""
+        reasons = _checked_rating(rating, reasons, comment)
+        with closing(self._connect()) as connection, connection:
+            cursor = connection.execute("UPDATE feedback SET rating = ?, reasons = ?, comment = ? WHERE id = ?",
+                                        (rating, json.dumps(reasons), redact(comment).text, int(record_id)))
+            if cursor.rowcount != 1:
+                raise BadInputError(f"there is no rating {record_id} to change")
 
     def rows(self) -> list[dict[str, Any]]:
         if not self.path.exists():

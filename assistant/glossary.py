@@ -12,7 +12,7 @@ import csv
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from assistant.errors import CorpusError
 from assistant.types import Document
@@ -113,6 +113,54 @@ def is_acronym(term: str) -> bool:
     return len(letters) >= 2 and letters.isupper()
 
 
+def _same_meaning(entry: Entry) -> tuple[str, str]:
+    return entry.term.lower(), " ".join(entry.meaning.lower().split()).rstrip(".")
+
+
+def merge_duplicates(entries: Iterable[Entry]) -> list[Entry]:
+    """One entry per term and meaning: the sources joined, the expansions combined, in order."""
+    merged: dict[tuple[str, str], Entry] = {}
+    for entry in entries:
+        key = _same_meaning(entry)
+        first = merged.get(key)
+        if first is None:
+            merged[key] = entry
+            continue
+        sources = list(dict.fromkeys([*first.source.split("; "), entry.source]))
+        merged[key] = Entry(first.term, first.meaning, first.kind, "; ".join(sources),
+                            tuple(dict.fromkeys([*first.expands_to, *entry.expands_to])))
+    return list(merged.values())
+
+
+# the word forms the glossary matches for an everyday word ("drinks", "tagged"); see Glossary.__init__
+_WORD_FORMS = ("s", "es", "ed", "ing")
+
+
+def curated_duplicates(entries: Sequence[Entry]) -> list[str]:
+    """Warnings for curated rows that repeat another row: the same term and meaning, or an everyday
+    word that is a form of another ("drinking" of "drink") with the same expansions."""
+    warnings = []
+    first_line: dict[tuple[str, str], tuple[int, Entry]] = {}
+    by_term = {e.term.lower(): e for e in entries}
+    for line_no, entry in enumerate(entries, start=2):
+        key = _same_meaning(entry)
+        if key in first_line:
+            earlier_line, earlier = first_line[key]
+            warnings.append(f"glossary: {earlier.term} '{earlier.meaning}' is given twice (lines {earlier_line} and "
+                            f"{line_no}); remove one")
+            continue
+        first_line[key] = (line_no, entry)
+        term = entry.term.lower()
+        for ending in _WORD_FORMS:
+            base = by_term.get(term[: -len(ending)]) if term.endswith(ending) else None
+            if base is not None and entry.kind == base.kind == "everyday" and \
+                    set(entry.expands_to) <= set(base.expands_to):
+                warnings.append(f"glossary: '{entry.term}' (line {line_no}) repeats '{base.term}', which already "
+                                f"matches '{entry.term}' with the same words; remove it")
+                break
+    return warnings
+
+
 class Glossary:
     """All entries, with lookup and query expansion."""
 
@@ -145,17 +193,35 @@ class Glossary:
                     break
         return [e for e in candidates if not is_acronym(e.term)]
 
+    warnings: list[str] = []  # duplicates found by `build`, for the build report
+
     @classmethod
     def build(cls, corpus_dir: Path, documents: Iterable[Document]) -> "Glossary":
+        """The curated file and the documents' own definitions, one entry per term and meaning.
+
+        A meaning given both by the curated file and by a document is one entry naming both
+        sources. A curated row that repeats another (the same term and meaning, or a form the
+        glossary already matches: "drinking" beside "drink") is reported in `warnings`.
+        """
         curated = read_curated(corpus_dir / GLOSSARY_FILE)
-        return cls([*curated, *extract_definitions(documents)])
+        warnings = curated_duplicates(curated)
+        glossary = cls(merge_duplicates([*curated, *extract_definitions(documents)]))
+        glossary.warnings = warnings
+        return glossary
 
     def lookup(self, term: str) -> list[Entry]:
-        """Entries whose term or meaning contains `term` (case-insensitive), exact terms first."""
-        needle = term.strip().lower()
-        exact = self._by_term.get(needle, [])
-        partial = [e for e in self.entries if e not in exact and (needle in e.term.lower() or needle in e.meaning.lower())]
-        return exact + partial
+        """Entries for `term` (case-insensitive): whole terms first, then terms starting with it
+        ("host" → hostel) or holding it as whole words ("hostel" → bail hostel), then entries
+        whose meaning holds it as whole words ("approved premises" → AP). Never part of a word."""
+        needle = " ".join(term.lower().split())
+        if not needle:
+            return []
+        whole_words = re.compile(rf"(?<![\w-]){re.escape(needle)}(?![\w-])")
+        exact = [e for e in self.entries if e.term.lower() == needle]
+        prefix = [e for e in self.entries if e not in exact and
+                  (e.term.lower().startswith(needle) or whole_words.search(e.term.lower()))]
+        meaning = [e for e in self.entries if e not in exact and e not in prefix and whole_words.search(e.meaning.lower())]
+        return exact + prefix + meaning
 
     def expand(self, query: str) -> list[tuple[str, tuple[str, ...]]]:
         """(term as found in the query, words to add) for every glossary term in the query.

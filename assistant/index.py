@@ -263,6 +263,7 @@ def build_index(settings: Settings, progress: Progress | None = None, rebuild: b
     per_document = [{"file": d.path, "id": d.id, "examples": len(d.examples), "sections": len(d.sections),
                      "warnings": list(d.warnings)} for d in documents]
     glossary = Glossary.build(corpus_dir, documents)
+    warnings += glossary.warnings
     units = all_units(documents)
     chunks = make_chunks(units)
     report("parse", 1, 1)

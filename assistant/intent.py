@@ -6,8 +6,7 @@
 - a request for a decision on a case (breach, recall, risk level);
 - a request for examples ("for a team session on…", "any cases where…");
 - a fact question and the kind of fact it wants ("how many", "when", "who");
-- a definition question and the term it asks about ("what does AP mean?");
-- a question not written in English.
+- a definition question and the term it asks about ("what does AP mean?").
 """
 
 from __future__ import annotations
@@ -98,14 +97,6 @@ _DEFINITION = re.compile(
     r"|\bwhat does (?:an?\s+|the\s+)?(?P<c>[\w'’&/-]+(?:\s+[\w'’&/-]+){0,3}?)\s+(?:mean|stand for)\b",
     re.I,
 )
-# Common function words of English: a question with none of these is probably not English.
-_ENGLISH = frozenset("""the a an and or but of to in on at for with from by is are was were be been being do does did have has had
-i you he she it we they my your his her its our their me him us them this that these those what which who whom whose when where
-why how not no can could should would will shall may might must if then so than as about into after before over under again
-there here all any some more most other such only own same too very just""".split())
-_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
-
-
 @dataclass(frozen=True)
 class Intent:
     """What a question asks for."""
@@ -117,7 +108,6 @@ class Intent:
     fact: str | None = None  # "count" | "when" | "who" | None
     definition: str | None = None  # the term a "what is X?" question asks about
     summary: bool = False  # "what does the planning standard say?": the opening of a section answers it
-    english: bool = True
 
 
 def manipulation_kind(question: str) -> str | None:
@@ -126,14 +116,6 @@ def manipulation_kind(question: str) -> str | None:
         if rx.search(question):
             return name
     return None
-
-
-def looks_english(question: str) -> bool:
-    """Whether a question of more than a few words uses English function words at all."""
-    words = [w.lower() for w in _WORD.findall(question)]
-    if len(words) < 4:
-        return True
-    return sum(w in _ENGLISH for w in words) / len(words) >= 0.12
 
 
 def read_intent(question: str) -> Intent:
@@ -152,7 +134,6 @@ def read_intent(question: str) -> Intent:
         fact=fact,
         definition=term.strip() if term and not _SUMMARY.search(question) else None,
         summary=bool(_SUMMARY.search(question)),
-        english=looks_english(question),
     )
 
 

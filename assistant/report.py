@@ -18,15 +18,114 @@ from assistant.evaluate import RETRIEVAL_METRICS
 ANSWER_METRICS = ("citation_validity", "citation_recall", "citation_precision", "gold_citation_rate",
                   "fact_presence", "refusal_precision", "refusal_recall", "in_scope_refused", "mean_words")
 
+# What each measure means, in plain words, for evaluators who did not write the system.
+MEASURES = {
+    "hit@1": "The share of questions whose first result is a right example (a gold example or an accepted "
+             "alternate).",
+    "hit@3": "The share of questions with a right example among the first three results.",
+    "hit@5": "The share of questions with a right example among the first five results.",
+    "recall@5": "Of all the gold examples for a question, the share found in the first five results "
+                "(alternates do not count), averaged over questions.",
+    "mrr@10": "Mean reciprocal rank: a question scores 1 when the first right example is first, 1/2 when it is "
+              "second, 1/3 when third, and 0 when it is not in the top ten; averaged over questions.",
+    "ndcg@10": "How good the order of the top ten is: gold examples count 1 and alternates 0.5, each counting "
+               "less the lower it appears; 1.0 is the best possible order.",
+    "citation_validity": "The share of answers whose every [n] names a listed source, whose every quoted point "
+                         "is word for word in that source, and whose every listed source is cited.",
+    "citation_recall": "The share of an answer's statements that the sources they cite support, checked "
+                       "automatically (shared content words or close meaning); averaged over answers.",
+    "citation_precision": "The share of citations that support the statement they are attached to, rather "
+                          "than being added needlessly; averaged over answers.",
+    "gold_citation_rate": "The share of in-scope questions whose answer cites a right example.",
+    "fact_presence": "The share of questions with an expected fact (a number, a name) whose answer contains it.",
+    "refusal_precision": "Of the answers that were refusals, the share whose question really was out of scope.",
+    "refusal_recall": "Of the out-of-scope questions, the share that were refused rather than answered.",
+    "in_scope_refused": "How many in-scope questions were refused although the corpus answers them (best 0).",
+    "mean_words": "The average length of an answer in words, for reading time; not a quality measure.",
+}
+NOT_RECORDED = ("How this gold set was made is not recorded: say whether it was written alongside the system "
+                "or held out, in evals/gold_sets.json.")
+
 
 def public_json(results: dict[str, Any]) -> dict[str, Any]:
     """The stable `assistant eval --json` shape."""
     return {key: results[key] for key in ("n_questions", "systems", "answers", "latency_ms")}
 
 
+def _project_evals() -> Path:
+    from assistant.config import project_root
+
+    return project_root() / "evals"
+
+
+def gold_note(gold_name: str, folder: Path | None = None) -> str:
+    """How the gold set was made (written alongside the system, or held out), from evals/gold_sets.json."""
+    path = (folder or _project_evals()) / "gold_sets.json"
+    try:
+        sets = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return NOT_RECORDED
+    about = sets.get(Path(gold_name).name) if isinstance(sets, dict) else None
+    if not isinstance(about, dict) or not about.get("made"):
+        return NOT_RECORDED
+    return f"This gold set was {about['made']}. {about.get('note', '')}".strip()
+
+
+def thresholds_for(gold_name: str, path: Path | None = None) -> dict[str, Any]:
+    """The thresholds for this gold file from evals/thresholds.json ({} when there are none)."""
+    from assistant.errors import BadInputError
+    from assistant.evaluate import load_thresholds
+
+    path = path or _project_evals() / "thresholds.json"
+    if not path.is_file():
+        return {}
+    try:
+        found = load_thresholds(path).get(Path(gold_name).name)
+    except BadInputError:
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def measure_rows(results: dict[str, Any], gold_name: str | None = None,
+                 thresholds: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Every measure with its value, its threshold (None when it has none) and whether it passes.
+
+    A measure passes when it is at least its threshold, as `assistant eval --gate` judges it.
+    """
+    if thresholds is None:
+        thresholds = thresholds_for(gold_name or results["details"]["gold"])
+    rows = []
+    for system, metrics in results["systems"].items():
+        minimums = thresholds.get("retrieval", {}).get(system, {})
+        for metric in RETRIEVAL_METRICS:
+            rows.append(_row(f"{metric} ({system})", metric, metrics.get(metric), minimums.get(metric)))
+    for metric in ANSWER_METRICS:
+        if metric in results["answers"]:
+            rows.append(_row(metric, metric, results["answers"][metric], thresholds.get("answers", {}).get(metric)))
+    return rows
+
+
+def _row(name: str, metric: str, value: Any, minimum: float | None) -> dict[str, Any]:
+    passes = None if minimum is None else (isinstance(value, (int, float)) and value >= minimum)
+    return {"measure": name, "metric": metric, "value": value, "threshold": minimum, "passes": passes,
+            "meaning": MEASURES.get(metric, "")}
+
+
+def verdict(row: dict[str, Any]) -> str:
+    """"passes", "below the threshold" or "no threshold", for a row of `measure_rows`."""
+    if row["passes"] is None:
+        return "no threshold"
+    return "passes" if row["passes"] else "below the threshold"
+
+
+def shown_value(value: Any) -> str:
+    """A measure's value for display: three decimals, or the answer measure's own wording."""
+    return f"{value:.3f}" if isinstance(value, float) else _answer_value(value)
+
+
 def markdown_summary(results: dict[str, Any], changes: dict[str, Any] | None = None) -> str:
     details = results["details"]
-    lines = [f"# Evaluation: {details['gold']}", "",
+    lines = [f"# Evaluation: {details['gold']}", "", gold_note(details["gold"]), "",
              f"{results['n_questions']} in-scope questions ({details['n_cases']} in all), answers in "
              f"{details['mode']} mode; {details['machine']}; {details['date']}; {details['seconds']} s.", "",
              "## Retrieval", "", "| system | " + " | ".join(RETRIEVAL_METRICS) + " |",
@@ -54,10 +153,17 @@ def markdown_summary(results: dict[str, Any], changes: dict[str, Any] | None = N
         lines.append(f"| retrieval: {system} | {value['p50']} | {value['p95']} |")
     for stage, value in results["latency_ms"]["answer"].items():
         lines.append(f"| answer: {stage} | {value['p50']} | {value['p95']} |")
+    checked = [row for row in measure_rows(results) if row["threshold"] is not None]
+    if checked:
+        lines += ["", "## Against the thresholds (evals/thresholds.json)", "",
+                  "| measure | value | threshold | result |", "|---|---|---|---|"]
+        lines += [f"| {r['measure']} | {shown_value(r['value'])} | ≥ {r['threshold']} | {verdict(r)} |" for r in checked]
     failures = failed_questions(results)
     lines += ["", f"## Questions ours did not answer with a gold example first ({len(failures)})", ""]
     for row in failures:
         lines.append(f"- **{row['id']}** {row['question']} — gold {', '.join(row['gold'])}; got {', '.join(row['ranked'][:3])}")
+    lines += ["", "## What the measures mean", ""]
+    lines += [f"- **{metric}**: {MEASURES[metric]}" for metric in (*RETRIEVAL_METRICS, *ANSWER_METRICS)]
     return "\n".join(lines) + "\n"
 
 
@@ -138,7 +244,6 @@ def plots(results: dict[str, Any]) -> dict[str, str]:
 def html_report(results: dict[str, Any], changes: dict[str, Any] | None = None) -> str:
     """One self-contained HTML page: summary tables, plots, and a table of failures."""
     details = results["details"]
-    summary = markdown_summary(results, changes)
     rows = "".join(
         f"<tr><td>{html.escape(r['id'])}</td><td>{html.escape(r['question'])}</td>"
         f"<td>{html.escape(', '.join(r['gold']))}</td><td>{html.escape(', '.join(r['ranked'][:3]))}</td></tr>"
@@ -153,20 +258,33 @@ def html_report(results: dict[str, Any], changes: dict[str, Any] | None = None) 
     answers = "".join(
         f"<tr><th>{k}</th><td>{_answer_value(results['answers'][k])}"
         f"{_delta(changes, 'answers', None, k)}</td></tr>" for k in ANSWER_METRICS if k in results["answers"])
+    checked = [row for row in measure_rows(results) if row["threshold"] is not None]
+    gate = "".join(
+        f"<tr><th>{html.escape(r['measure'])}</th><td>{html.escape(shown_value(r['value']))}</td>"
+        f"<td>≥ {r['threshold']}</td><td class=\"{'pass' if r['passes'] else 'fail'}\">{verdict(r)}</td></tr>"
+        for r in checked)
+    gate_table = (f"<h2>Against the thresholds</h2><p>From evals/thresholds.json, as <code>assistant eval --gate</code> "
+                  f"applies them.</p><table><tr><th>measure</th><th>value</th><th>threshold</th><th>result</th></tr>"
+                  f"{gate}</table>") if checked else ""
+    meanings = "".join(f"<dt>{html.escape(m)}</dt><dd>{html.escape(MEASURES[m])}</dd>"
+                       for m in (*RETRIEVAL_METRICS, *ANSWER_METRICS))
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Evaluation report: {html.escape(details['gold'])}</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:960px;margin:2em auto;color:#1a202c;line-height:1.45}}
 table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #cbd5e0;padding:4px 8px;text-align:left;font-size:14px}}
-figure{{margin:1.5em 0}}img{{max-width:100%}}pre{{white-space:pre-wrap;background:#f7fafc;padding:1em}}</style></head>
+figure{{margin:1.5em 0}}img{{max-width:100%}}dt{{font-weight:600;margin-top:.6em}}dd{{margin-left:1.2em}}
+.pass{{color:#22543d}}.fail{{color:#9b2c2c;font-weight:600}}.gold-note{{background:#f7fafc;padding:.6em 1em;border-left:4px solid #2b6cb0}}</style></head>
 <body><h1>Evaluation report: {html.escape(details['gold'])}</h1>
+<p class="gold-note">{html.escape(gold_note(details['gold']))}</p>
 <p>{results['n_questions']} in-scope questions; answers in {html.escape(details['mode'])} mode;
 {html.escape(details['machine'])}; {html.escape(details['date'])}; {details['seconds']} s.</p>
 <h2>Retrieval</h2><table><tr><th>system</th>{''.join(f'<th>{m}</th>' for m in RETRIEVAL_METRICS)}</tr>{retrieval}</table>
 <h2>Answers</h2><table>{answers}</table>
+{gate_table}
 <h2>Plots</h2>{figures}
 <h2>Questions not answered with a gold example first</h2>
 <table><tr><th>id</th><th>question</th><th>gold</th><th>retrieved instead</th></tr>{rows}</table>
-<h2>Summary (Markdown)</h2><pre>{html.escape(summary)}</pre>
+<h2>What the measures mean</h2><dl>{meanings}</dl>
 </body></html>"""
 
 

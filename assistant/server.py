@@ -40,4 +40,4 @@ def serve(assistant, settings: Settings, no_auth: bool = False) -> None:
 
     app = build_app(assistant)
     app.queue(default_concurrency_limit=8)
-    app.launch(server_name=settings.host, server_port=settings.port, auth=auth, quiet=False, **launch_options())
+    app.launch(server_name=settings.host, server_port=settings.port, auth=auth, quiet=True, **launch_options())  # quiet: no "set share=True" hint; the CLI prints the address

@@ -92,9 +92,13 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-back
 ARTIFACTS = ROOT / "tests" / "artifacts"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Debian's chromium driven by Playwright (never `playwright install`)."""
+    """Debian's chromium driven by Playwright (never `playwright install`).
+
+    One per module: Playwright's sync API keeps an event loop running in the main thread while
+    it is open, which would stop the async tests of later modules (langchain-tests') from running.
+    """
     from playwright.sync_api import sync_playwright
 
     assert Path(CHROMIUM).exists(), "chromium is missing: `make test` installs it (apt-get install chromium)"
