@@ -582,6 +582,8 @@ class ExtractiveComposer:
             headings = sorted(groups, key=lambda h: h == WHAT_HAPPENED)
             for heading in headings:
                 if heading:
+                    if lines and lines[-1].startswith("- "):
+                        lines.append("")  # a heading after a list must not join the list's last item
                     lines.append(f"**{heading.rstrip(':')}**")
                 lines.extend(f"- {item.passage.text} [{number[unit.id]}]" for item in groups[heading])
             lines.append("")

@@ -200,7 +200,17 @@ def render_answer(answer: Answer, notes: tuple[str, ...] | list[str] = ()) -> st
         body, sep, rest = text.partition("**Sources**")
         text = CITATION_MARKER.sub(lambda m: f"[[{m.group(1)}]](#card-{m.group(1)})", body) + sep + rest
     top = "".join(f"> ⚠️ {html.escape(w)}\n\n" for w in (*answer.warnings, *notes))
-    return top + text
+    return top + following_line(answer) + text
+
+
+def following_line(answer: Answer) -> str:
+    """"Following on from: …" when a follow-up carried the conversation's topic forward (a line, or nothing)."""
+    carried = answer.carried
+    if carried is None:
+        return ""
+    examples = "; ".join(title for _, title in carried.examples)
+    return (f"_Following on from: “{html.escape(carried.question)}”"
+            + (f" and {html.escape(examples)}" if examples else "") + "_\n\n")
 
 
 def _highlight(text: str, quotes: tuple[str, ...]) -> str:
@@ -260,6 +270,9 @@ def render_evidence(answer: Answer | None) -> str:
     if answer is None:
         return '<p class="placeholder">The examples behind each answer appear here.</p>'
     if answer.refused:
+        if answer.not_covered:
+            return ("<p class=\"not-covered\">The documents here don't cover "
+                    f"{html.escape(', '.join(answer.not_covered))}, so there is no evidence to show.</p>")
         if not answer.hits:
             return "<p>No example in the corpus is close to this question.</p>"
         cards = "".join(_card(None, h.unit, open_=False) for h in answer.hits)
@@ -353,7 +366,8 @@ def finish_turn(assistant, question: str, answer: Answer, messages: list[dict], 
         shown[-1] = {"role": "user", "content": answer.question}
     shown.append({"role": "assistant", "content": bubble})
     turns = list(conversation or []) + [{"role": "user", "content": answer.question},
-                                        {"role": "assistant", "content": chat_text(answer).split("**Sources**")[0]}]
+                                        {"role": "assistant", "content": chat_text(answer).split("**Sources**")[0],
+                                         "cited": [c.unit.id for c in answer.citations]}]
     last = {"question": answer.question, "history": list(conversation or [])[-MAX_TURNS:],
             "answer": answer.to_json(), "rating_id": None}
     return ChatTurn(answer, bubble, shown[-MAX_CHAT_MESSAGES:], turns[-MAX_TURNS:], last, render_evidence(answer),
@@ -782,6 +796,8 @@ def ask_tab(gr, assistant, store, choices: Choices) -> AskTab:
             chat = gr.Chatbot(label="Conversation", show_label=False, elem_id="chat", height=520, autoscroll=False,
                               feedback_options=None, buttons=["copy"],
                               placeholder="Ask about a case in your own words.")
+            following = gr.Button("Start afresh: answer the last question on its own", elem_id="drop-following",
+                                  visible=False, size="sm")
             question = gr.Textbox(label="Your question", elem_id="question", lines=1, max_lines=6, info=ENTER_HINT,
                                   placeholder="e.g. my client has ADHD and keeps missing appointments")
             with gr.Row():
@@ -811,7 +827,7 @@ def ask_tab(gr, assistant, store, choices: Choices) -> AskTab:
 
     # outputs of an answer: chat, turns, last, evidence, question, facets, facet state, clear-filters, and the
     # feedback form (reasons, comment, status), reset for the new answer
-    skip_all = (gr.skip(),) * 11
+    skip_all = (gr.skip(),) * 12
 
     def on_ask(text, chat_messages, conversation, facet_values, facet_choices, *chosen):
         text = (text or "").strip()
@@ -829,17 +845,17 @@ def ask_tab(gr, assistant, store, choices: Choices) -> AskTab:
             return
         messages = list(chat_messages or []) + [{"role": "user", "content": redact(text).text},
                                                 {"role": "assistant", "content": "…"}]
-        yield (messages, gr.skip(), gr.skip(), gr.skip(), "") + (gr.skip(),) * 6
+        yield (messages, gr.skip(), gr.skip(), gr.skip(), "") + (gr.skip(),) * 7
         try:
             answer = yield from _streamed(text, (conversation or [])[-MAX_TURNS:], filters, ignored, messages)
         except AssistantError as exc:
             messages[-1] = {"role": "assistant", "content": f"**{exc}**"}
-            yield (messages, gr.skip(), gr.skip(), gr.skip(), text) + (gr.skip(),) * 6
+            yield (messages, gr.skip(), gr.skip(), gr.skip(), text) + (gr.skip(),) * 7
             return
         turn = finish_turn(assistant, text, answer, messages, conversation, filters)
         facet_update = gr.update(choices=facets_now, value=[f for f in facets_now if f not in ignored])
         yield (turn.messages, turn.turns, turn.last, turn.evidence, "", facet_update, facets_now,
-               gr.update(visible=turn.filters_excluded), [], "", "")
+               gr.update(visible=turn.filters_excluded), [], "", "", gr.update(visible=answer.carried is not None))
 
     def _streamed(text, conversation, filters, ignored, messages) -> Iterator:
         if not assistant.settings.llm:
@@ -860,7 +876,7 @@ def ask_tab(gr, assistant, store, choices: Choices) -> AskTab:
         while (token := tokens.get()) is not None:
             partial += token
             messages[-1] = {"role": "assistant", "content": partial + " ▌"}
-            yield (messages,) + (gr.skip(),) * 10
+            yield (messages,) + (gr.skip(),) * 11
         if "error" in outcome:
             raise outcome["error"]
         return outcome["answer"]
@@ -882,7 +898,7 @@ def ask_tab(gr, assistant, store, choices: Choices) -> AskTab:
 
     ask_inputs = [question, chat, turns, facet_box, facet_state] + filter_inputs
     ask_outputs = [chat, turns, last, evidence, question, facet_box, facet_state, clear_filters, reasons, comment,
-                   feedback_status]
+                   feedback_status, following]
     for trigger in (ask_button.click, question.submit):
         trigger(on_ask, ask_inputs, ask_outputs, api_visibility="private")
     refine_inputs = [chat, last, facet_box, facet_state] + filter_inputs
@@ -892,9 +908,28 @@ def ask_tab(gr, assistant, store, choices: Choices) -> AskTab:
     facet_box.input(on_refine, refine_inputs, refine_outputs, api_visibility="private")
     clear_filters.click(lambda: [[] for _ in filter_inputs], None, filter_inputs, api_visibility="private")
     clear_button.click(lambda: ([], [], None, render_evidence(None), gr.update(choices=[], value=[]), [],
-                                gr.update(visible=False), [], "", ""), None,
+                                gr.update(visible=False), [], "", "", gr.update(visible=False)), None,
                        [chat, turns, last, evidence, facet_box, facet_state, clear_filters, reasons, comment,
-                        feedback_status], api_visibility="private")
+                        feedback_status, following], api_visibility="private")
+
+    def on_fresh(chat_messages, state, facet_values, facet_choices, *chosen):
+        """Drop what the last answer carried forward: answer its question on its own, and start the
+        conversation again from it."""
+        if not state:
+            return (gr.skip(),) * 7
+        filters = current_filters(*chosen)
+        try:
+            answer = ask_handler(assistant, state["question"], [], filters, unticked(facet_values, facet_choices))
+            facets_now = assistant.facets(state["question"])
+        except AssistantError as exc:
+            gr.Warning(str(exc))
+            return (gr.skip(),) * 7
+        turn = finish_turn(assistant, state["question"], answer, list(chat_messages or []), [], filters)
+        return (turn.messages, turn.turns, turn.last, turn.evidence, gr.update(choices=facets_now, value=facets_now),
+                facets_now, gr.update(visible=False))
+
+    following.click(on_fresh, [chat, last, facet_box, facet_state] + filter_inputs,
+                    [chat, turns, last, evidence, facet_box, facet_state, following], api_visibility="private")
 
     def rate(state, why, note, rating):
         message, state = record_feedback(store, state, rating, why, note, assistant.settings)

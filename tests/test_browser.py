@@ -274,6 +274,52 @@ def test_facets_from_the_question_are_preset_and_removable(page):
     assert page.locator("#facets input:checked").count() == facets.count() - 1
 
 
+# --- answers a practitioner can trust (issue 8) ---------------------------------------------
+
+
+def facet_labels(page) -> list[str]:
+    return [t.strip() for t in page.locator("#facets label").all_inner_texts()]
+
+
+def test_a_new_case_after_a_previous_one_carries_no_facets(any_page):
+    page = any_page
+    ask(page, "Pregnant woman on unpaid work - how do we keep her placement safe?")
+    assert {"female", "unpaid work", "pregnancy"} <= set(facet_labels(page))
+    ask(page, "I've got another one: he has mental health problems and won't engage")
+    labels = set(facet_labels(page))
+    assert "male" in labels and "mental health" in labels
+    assert not labels & {"female", "unpaid work", "pregnancy"}
+    assert "Following on from" not in bot_messages(page).last.inner_text()
+    assert not page.locator("#drop-following").is_visible()
+    shot(page, "new-case")
+
+
+def test_a_follow_up_says_what_it_follows_on_from_and_it_can_be_dropped(any_page):
+    page = any_page
+    ask(page, "Muslim man on licence at the AP wants to go to Friday prayers but the mosque is in his exclusion zone")
+    assert "Following on from" not in bot_messages(page).last.inner_text()
+    ask(page, "how did the PP handle his exclusion zone?")
+    reply = bot_messages(page).last.inner_text()
+    assert "Following on from: “Muslim man on licence at the AP" in reply and KAI_TITLE in reply
+    shot(page, "following-on-from")
+    page.click("#drop-following")
+    page.wait_for_function("() => !document.querySelector('#chat').innerText.includes('Following on from')",
+                           timeout=30000)
+    assert bot_messages(page).count() == 2  # the last answer was replaced, not added to
+    assert not page.locator("#drop-following").is_visible()
+
+
+def test_an_uncovered_question_says_so_and_shows_no_evidence_cards(any_page):
+    page = any_page
+    ask(page, "How do polygraph conditions work for sex offenders on licence?", wait_for_cards=False)
+    reply = bot_messages(page).last.inner_text()
+    assert "The documents here don't cover" in reply and "polygraph" in reply
+    assert "[1]" not in reply
+    assert page.locator("#evidence .card").count() == 0
+    assert "don't cover" in page.locator("#evidence").inner_text()
+    shot(page, "not-covered")
+
+
 def test_follow_up_uses_the_conversation(page):
     ask(page, "Any examples of good practice with a Muslim client on licence?")
     ask(page, "how did the PP handle his exclusion zone?")

@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 
 from assistant.links import is_web_url, source_link, text_fragment, with_source_links
-from assistant.parse import load_corpus
+from assistant.ingest import load_corpus
 from conftest import ROOT
 
 SEED = ROOT / "corpus" / "documents" / "effective-practice-spotlight-north-east-2025.txt"

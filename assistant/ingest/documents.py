@@ -20,7 +20,7 @@ from assistant.ingest.readers import SUPPORTED_SUFFIXES, read_blocks, supported_
 from assistant.ingest.recognise import DocumentContext, Walk, slugify
 from assistant.types import Document, Example, Section
 
-PARSER_VERSION = "2.0"
+PARSER_VERSION = "2.1"
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 # reference documents (the standards summary, a glossary page) are not expected to hold examples
 REFERENCE_KINDS = ("standards", "reference", "glossary")

@@ -18,7 +18,6 @@ format, since every reader produced the same blocks:
 from __future__ import annotations
 
 import re
-import urllib.parse
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -85,8 +84,10 @@ def link(url: str, anchor_text: str) -> str:
     """A link to the source that scrolls to the passage where browsers support text fragments."""
     if not url:
         return ""
-    fragment = urllib.parse.quote(anchor_text[:80], safe="")
-    return f"{url}#:~:text={fragment}"
+    from assistant.links import FRAGMENT, text_fragment  # whole words, never a heading cut mid-word
+
+    fragment = text_fragment(anchor_text)
+    return f"{url}{FRAGMENT}{fragment}" if fragment else url
 
 
 @cache
