@@ -109,7 +109,7 @@ class Assistant:
                                                    ignore_facets=frozenset(ignore_facets), boost=context.boost)
         retrieved = time.perf_counter()
         answer = self.composer.compose(asked, ranking, warnings, standalone=standalone, carried=context.carried,
-                                       examples_ranking=examples_ranking, filters=filters)
+                                       examples_ranking=examples_ranking)
         composed = time.perf_counter()
         timings = {"retrieve": (retrieved - started) * 1000, "compose": (composed - retrieved) * 1000}
         if backend and not answer.refused:

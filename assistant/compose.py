@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -75,7 +75,6 @@ CORRECTIONS = {
     "drop_reminder": "The reminder stays in: this is not official guidance.",
     "confirm_claim": "I can't confirm a claim the documents don't make. This is what they do say, with their sources.",
 }
-FILTERS_EXCLUDE_EVERYTHING = "No example matches all the filters you chose"
 WHAT_HAPPENED = "Outcome"
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z‘'\"(])")
 # a sentence opening like this leans on the one before it, so the two stay together
@@ -306,7 +305,9 @@ def passage_features(scorer: PassageScorer, question: str, standalone: str, expa
     """One row of FEATURES per passage."""
     parts = question_parts(question)
     texts = [*parts, standalone, " ".join([standalone, *expansions])]
-    vectors = scorer.embed(texts)
+    unique = list(dict.fromkeys(texts))  # the standalone query is often the question itself
+    embedded = dict(zip(unique, scorer.embed(unique)))
+    vectors = np.vstack([embedded[t] for t in texts])
     part_vectors, standalone_vector, expanded_vector = vectors[:len(parts)], vectors[-2], vectors[-1]
     query_vector = _normalise(0.7 * part_vectors[0] + 0.3 * standalone_vector) if standalone != question else part_vectors[0]
     passage_vectors = scorer.vectors([p.text for p in passages])
@@ -455,8 +456,7 @@ class ExtractiveComposer:
         return cls(index.glossary, scorer, coverage)
 
     def compose(self, question: str, ranking: Ranking, warnings: list[str], *, standalone: str | None = None,
-                carried: Carried | None = None, examples_ranking: Ranking | None = None,
-                filters: Mapping[str, object] | None = None) -> Answer:
+                carried: Carried | None = None, examples_ranking: Ranking | None = None) -> Answer:
         """An answer to `question` (as the user asked it) from `ranking` (of the standalone query)."""
         intent = read_intent(question)
         hits = ranking.hits
@@ -468,9 +468,6 @@ class ExtractiveComposer:
         if intent.manipulation == "instructions" or intent.off_topic_task:
             return refusal(question, ranking, warnings, nearest=(), message=MANIPULATION_REFUSAL if intent.manipulation
                            else REFUSAL, carried=carried)
-        if not hits and filters:
-            return refusal(question, ranking, warnings, nearest=(), message=filters_exclude_everything(filters),
-                           carried=carried)
         if not hits or relevance(ranking) < LOOSE_MATCH:
             return refusal(question, ranking, warnings, nearest=(), carried=carried)
 
@@ -667,17 +664,6 @@ def refusal(question: str, ranking: Ranking, warnings: list[str], nearest: Seque
     lines += ["", NOT_GUIDANCE, ATTRIBUTION]
     return Answer(question, "\n".join(lines), True, "extractive", (), tuple(warnings), tuple(nearest),
                   ranking.query.text, carried=carried)
-
-
-def filters_exclude_everything(filters: Mapping[str, object]) -> str:
-    """The message when the chosen filters leave nothing: it names them, and what to do."""
-    chosen = []
-    for key, value in filters.items():
-        values = [value] if isinstance(value, str) else list(value or [])
-        if values:
-            chosen.append(f"{key}: {', '.join(map(str, values))}")
-    return (f"{FILTERS_EXCLUDE_EVERYTHING} ({'; '.join(chosen)}). Clear one or more filters "
-            "to see examples for your question.")
 
 
 def not_covered(question: str, ranking: Ranking, warnings: list[str], coverage: Coverage,

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from assistant import compose
-from assistant.compose import FILTERS_EXCLUDE_EVERYTHING, CITATION_MARKER
+from assistant.compose import CITATION_MARKER
 from assistant.config import Settings
 from assistant.errors import AssistantError, BadInputError, SettingsError
 from assistant.links import source_link, with_source_links
@@ -342,7 +342,7 @@ def answer_notes(assistant, question: str, answer: Answer, filters: dict | None)
     language = language_note(question)
     if language and language not in answer.warnings:  # the composer may have said so already
         notes.append(language)
-    if filters and answer.refused and not answer.answer.startswith(FILTERS_EXCLUDE_EVERYTHING):
+    if filters and answer.refused:
         notes.append(filter_notice(assistant, filters))
     return notes
 
@@ -601,7 +601,13 @@ def gold_files(assistant) -> list[str]:
     from assistant.config import project_root
 
     folder = project_root() / "evals"
-    return sorted(p.name for p in folder.glob("*.jsonl") if p.name not in ("candidates.jsonl", "support_labels.jsonl"))
+    # the gold sets evals/gold_sets.json describes; the other labelled files (adjacent questions,
+    # conversations, facets…) are measured with the gold set, not offered as gold sets themselves
+    try:
+        described = [name for name in json.loads((folder / "gold_sets.json").read_text(encoding="utf-8")) if name != "_comment"]
+    except (OSError, ValueError):
+        described = []
+    return sorted(name for name in described if (folder / name).is_file())
 
 
 def measures_markdown(gold_name: str) -> str:
