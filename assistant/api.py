@@ -20,9 +20,11 @@ from assistant.privacy import redact
 from assistant.conversation import Context, read_context
 from assistant.intent import read_intent
 from assistant.retrieve import Retriever, clean_query
+from assistant.sameness import merge_near_duplicates
 from assistant.types import Answer, Example, Hit, Section
 
 log = logging.getLogger("assistant")
+SPARE_HITS = 5  # asked for beyond k, so that folding the same example from two publications still leaves k
 
 
 def _redacted(history: Sequence[Mapping[str, object]] | None) -> list[dict[str, object]]:
@@ -68,8 +70,10 @@ class Assistant:
         if history:
             clean_query(query, self.settings.max_query_chars)  # judge the question as the user typed it
             context = self.context(redact(query).text, _redacted(history))
-            return self.retriever.rank(context.standalone, k=k, filters=filters, boost=context.boost).hits
-        return self.retriever.search(query, k=k, filters=filters)
+            hits = self.retriever.rank(context.standalone, k=k + SPARE_HITS, filters=filters, boost=context.boost).hits
+        else:
+            hits = self.retriever.search(query, k=k + SPARE_HITS, filters=filters)
+        return merge_near_duplicates(hits)[:k]
 
     def ask(self, question: str, history: Sequence[Mapping[str, str]] | None = None,
             filters: Mapping[str, object] | None = None, llm: str | None = None,
@@ -101,12 +105,14 @@ class Assistant:
         log.info("ask: %s", standalone)
         started = time.perf_counter()
         k = max(5, self.settings.top_k)
-        ranking = self.retriever.rank(standalone, k=k, filters=filters, ignore_facets=frozenset(ignore_facets),
-                                      boost=context.boost)
+        ranking = self.retriever.rank(standalone, k=k + SPARE_HITS, filters=filters,
+                                      ignore_facets=frozenset(ignore_facets), boost=context.boost)
+        ranking = replace(ranking, hits=merge_near_duplicates(ranking.hits)[:k])
         examples_ranking = None
         if read_intent(asked).examples and self._cases_allowed(filters):
-            examples_ranking = self.retriever.rank(standalone, k=12, filters={**(filters or {}), "kind": ["case"]},
+            examples_ranking = self.retriever.rank(standalone, k=12 + SPARE_HITS, filters={**(filters or {}), "kind": ["case"]},
                                                    ignore_facets=frozenset(ignore_facets), boost=context.boost)
+            examples_ranking = replace(examples_ranking, hits=merge_near_duplicates(examples_ranking.hits)[:12])
         retrieved = time.perf_counter()
         answer = self.composer.compose(asked, ranking, warnings, standalone=standalone, carried=context.carried,
                                        examples_ranking=examples_ranking)

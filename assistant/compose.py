@@ -33,7 +33,7 @@ from assistant.coverage import CorpusPhrases, Coverage, CoverageChecker
 from assistant.index import unit_chunks
 from assistant.intent import Intent, asks_for_a_decision, is_manipulation, read_intent  # noqa: F401 (re-exported)
 from assistant.retrieve import Ranking, counted_thing
-from assistant.types import Answer, Carried, Citation, Example, Hit, Unit
+from assistant.types import Answer, Carried, Citation, Example, Hit, Unit, publication
 
 # Relevance of the corpus as a whole: the closest passage's cosine similarity plus a little for
 # questions whose words the corpus uses at all. Calibrated on the gold questions
@@ -536,7 +536,7 @@ class ExtractiveComposer:
         listed = listed[:MAX_EXAMPLES_LISTED]
         if top is None or not listed:
             return None
-        citations = tuple(Citation(n, h.unit, best[h.unit.id].passage.quotes) for n, h in enumerate(listed, start=1))
+        citations = tuple(Citation(n, h.unit, best[h.unit.id].passage.quotes, h.also) for n, h in enumerate(listed, start=1))
         lines = _notes(question, self.glossary, intent, warnings)
         lines += [f"These inspected cases fit your question ({len(listed)}):", ""]
         for citation, hit in zip(citations, listed):
@@ -559,10 +559,11 @@ class ExtractiveComposer:
             if item.passage.unit.id not in order:
                 order.append(item.passage.unit.id)
         units = {item.passage.unit.id: item.passage.unit for item in choice.points}
+        also = {h.unit.id: h.also for h in ranking.hits}
         citations = []
         for n, unit_id in enumerate(order, start=1):
             quotes = tuple(q for item in choice.points if item.passage.unit.id == unit_id for q in item.passage.quotes)
-            citations.append(Citation(n, units[unit_id], tuple(dict.fromkeys(quotes))))
+            citations.append(Citation(n, units[unit_id], tuple(dict.fromkeys(quotes)), also.get(unit_id, ())))
         number = {c.unit.id: c.n for c in citations}
         lines = _notes(question, self.glossary, intent, warnings)
         for citation in citations:
@@ -733,8 +734,9 @@ def describe_source(citation: Citation) -> str:
         line += " — " + " · ".join(d for d in details if d)
         if unit.outcome:
             line += f"  \n    Outcome: {unit.outcome}"
-    else:
-        line += f" — {unit.document}"
+    line += f"  \n    From: {publication(unit)}"
+    if citation.also:
+        line += "  \n    Also published in: " + "; ".join(publication(u) for u in citation.also)
     if unit.url:
         line += f"  \n    [Read it in the source]({unit.url})"
     return line

@@ -207,7 +207,8 @@ def llm_answer(question: str, extractive: Answer, result: Validation, checker: S
             quote = best_quote(claim, originals[n].unit, checker)
             if quote and quote not in quotes[n]:
                 quotes[n].append(quote)
-    citations = tuple(Citation(renumber[n], originals[n].unit, tuple(quotes[n]) or originals[n].quotes) for n in used)
+    citations = tuple(Citation(renumber[n], originals[n].unit, tuple(quotes[n]) or originals[n].quotes, originals[n].also)
+                      for n in used)
     lines += ["", "**Sources**", *(describe_source(c) for c in citations), "", NOT_GUIDANCE, ATTRIBUTION]
     warnings = list(extractive.warnings)
     warnings += [f"Removed from the LLM answer: {why}" for why in result.removed]

@@ -130,14 +130,29 @@ class Document:
     warnings: list[str] = field(default_factory=list)
 
 
+def publication(unit: Unit) -> str:
+    """The publication a unit comes from, with its year: "Effective Practice Spotlight: … (2025)"."""
+    year = getattr(unit, "document_year", None)
+    return f"{unit.document} ({year})" if year and str(year) not in unit.document else unit.document
+
+
+def also_in_json(units: tuple[Unit, ...]) -> list[dict[str, Any]]:
+    return [{"id": u.id, "document": u.document, "year": getattr(u, "document_year", None), "url": u.url} for u in units]
+
+
 @dataclass(frozen=True)
 class Hit:
-    """One ranked search result: an example or a section, never the same unit twice."""
+    """One ranked search result: an example or a section, never the same unit twice.
+
+    `also` holds near-identical units from other publications (the same case published twice),
+    shown once with both sources.
+    """
 
     rank: int
     unit: Unit
     score: float
     matched: tuple[str, ...]
+    also: tuple[Unit, ...] = ()
 
     @property
     def id(self) -> str:
@@ -161,6 +176,7 @@ class Hit:
             "text": unit.text,
             "url": unit.url,
             "matched": list(self.matched),
+            "also_in": also_in_json(self.also),
         }
 
 
@@ -198,6 +214,7 @@ class Citation:
     n: int
     unit: Unit
     quotes: tuple[str, ...]
+    also: tuple[Unit, ...] = ()  # the same example in other publications
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -208,6 +225,7 @@ class Citation:
             "section": self.unit.section,
             "url": self.unit.url,
             "quotes": list(self.quotes),
+            "also_in": also_in_json(self.also),
         }
 
 

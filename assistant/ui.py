@@ -36,7 +36,7 @@ from assistant.errors import AssistantError, BadInputError, SettingsError
 from assistant.links import source_link, with_source_links
 from assistant.privacy import redact
 from assistant.retrieve import passes_filters
-from assistant.types import Answer, Example
+from assistant.types import Answer, Example, publication
 
 ATTRIBUTION = (
     "Contains public sector information licensed under the "
@@ -229,12 +229,12 @@ def _link(unit, label: str = "Read it in the source document") -> str:
     return f'<p><a href="{html.escape(url)}" target="_blank" rel="noopener noreferrer">{html.escape(label)}</a></p>'
 
 
-def _card_body(unit, quotes: tuple[str, ...] = ()) -> str:
+def _card_body(unit, quotes: tuple[str, ...] = (), also: tuple = ()) -> str:
     example = unit if isinstance(unit, Example) else None
     parts = []
     if example and example.person:
         parts.append(f'<p class="who">{html.escape(example.person_summary())}</p>')
-    meta = [f"Theme: {html.escape(unit.section)}"]
+    meta = [f"From: {html.escape(publication(unit))}", f"Theme: {html.escape(unit.section)}"]
     if example and example.standards:
         meta.append("Standards: " + html.escape(", ".join(example.standards)))
     parts.append(f'<p class="meta">{" · ".join(meta)}</p>')
@@ -250,15 +250,21 @@ def _card_body(unit, quotes: tuple[str, ...] = ()) -> str:
     parts.append(f'<details class="full"><summary>Full text</summary><div class="text">'
                  f"{_highlight(unit.text, quotes)}</div></details>")
     parts.append(_link(unit))
+    if also:
+        links = [f'{html.escape(publication(u))}' + (f' (<a href="{html.escape(source_link(u))}" target="_blank" '
+                                                        f'rel="noopener noreferrer">source</a>)' if source_link(u) else "")
+                 for u in also]
+        parts.append(f'<p class="also-in">Also published in: {"; ".join(links)}</p>')
     return "".join(parts)
 
 
-def _card(n: int | None, unit, quotes: tuple[str, ...] = (), open_: bool = True, extra_class: str = "") -> str:
+def _card(n: int | None, unit, quotes: tuple[str, ...] = (), open_: bool = True, extra_class: str = "",
+          also: tuple = ()) -> str:
     label = f"[{n}] " if n else ""
     attributes = f' id="card-{n}"' if n else ""
     classes = f"card {extra_class}".strip()
     return (f'<details class="{classes}"{attributes}{" open" if open_ else ""}>'
-            f"<summary>{html.escape(label + unit.title)}</summary>{_card_body(unit, quotes)}</details>")
+            f"<summary>{html.escape(label + unit.title)}</summary>{_card_body(unit, quotes, also)}</details>")
 
 
 MAX_ALSO_FOUND = 3
@@ -278,7 +284,7 @@ def render_evidence(answer: Answer | None) -> str:
         cards = "".join(_card(None, h.unit, open_=False) for h in answer.hits)
         return f'<p class="nearest">Nearest examples — not a close match:</p>{cards}'
     cited = {c.unit.id for c in answer.citations}
-    cards = "".join(_card(c.n, c.unit, c.quotes) for c in answer.citations)
+    cards = "".join(_card(c.n, c.unit, c.quotes, also=c.also) for c in answer.citations)
     others = [h for h in answer.hits if h.unit.id not in cited][:MAX_ALSO_FOUND]
     if others:
         cards += '<p class="also-heading">Also found, not cited:</p>'

@@ -16,7 +16,7 @@ from conftest import cli_env, run_cli
 EVALS = Path(__file__).resolve().parents[1] / "evals"
 KAI = "ne-2025:professional-curiosity-and-cultural-responsivity-in-practice"
 ANSWER_KEYS = {"question", "answer", "refused", "mode", "citations", "warnings", "not_covered", "following_on_from"}
-CITATION_KEYS = {"n", "id", "title", "document", "section", "url", "quotes"}
+CITATION_KEYS = {"n", "id", "title", "document", "section", "url", "quotes", "also_in"}
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import cli_env, run_cli
 
-SEARCH_KEYS = {"rank", "id", "kind", "title", "document", "section", "score", "text", "url", "matched"}
+SEARCH_KEYS = {"rank", "id", "kind", "title", "document", "section", "score", "text", "url", "matched", "also_in"}
 EXAMPLE_KEYS = {"id", "kind", "title", "document", "section", "person", "sentence", "needs", "standards",
                 "outcome", "text", "url"}
 

@@ -1,0 +1,50 @@
+"""The same example published twice: near-identical units from different publications, shown once.
+
+A regional spotlight and a later guide may print the same case. Search would then show it twice
+and an answer would cite it twice. Two units are the same when they are the same kind, come
+from different documents, and either share a title and a person, or their words overlap almost
+entirely (Jaccard similarity of their word sets at least SAME_TEXT). The better-ranked one is
+kept; the other is named beside it (`Hit.also`), so both sources stay one click away.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Sequence
+
+from assistant.types import Example, Hit, Unit
+
+SAME_TEXT = 0.85
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _words(unit: Unit) -> frozenset[str]:
+    return frozenset(_WORD.findall(unit.text.lower()))
+
+
+def same_example(a: Unit, b: Unit, words: dict[str, frozenset[str]] | None = None) -> bool:
+    """Whether `a` and `b` are one example (or section) printed in two publications."""
+    if a.document_id == b.document_id or isinstance(a, Example) != isinstance(b, Example):
+        return False
+    if isinstance(a, Example) and isinstance(b, Example) and a.title.lower() == b.title.lower() and a.person == b.person:
+        return True
+    words = words if words is not None else {}
+    wa = words.setdefault(a.id, _words(a))
+    wb = words.setdefault(b.id, _words(b))
+    if not wa or not wb:
+        return False
+    return len(wa & wb) / len(wa | wb) >= SAME_TEXT
+
+
+def merge_near_duplicates(hits: Sequence[Hit]) -> list[Hit]:
+    """`hits` with each near-duplicate folded into the better-ranked hit's `also`, ranks renumbered."""
+    kept: list[Hit] = []
+    words: dict[str, frozenset[str]] = {}
+    for hit in hits:
+        twin = next((i for i, k in enumerate(kept) if same_example(k.unit, hit.unit, words)), None)
+        if twin is None:
+            kept.append(hit)
+        else:
+            kept[twin] = replace(kept[twin], also=(*kept[twin].also, hit.unit, *hit.also))
+    return [replace(h, rank=n) for n, h in enumerate(kept, start=1)]
