@@ -116,7 +116,7 @@ def test_corrupt_manifest(private):
     env, tmp = private
     (tmp / "index" / "manifest.json").write_text("{ this is not json")
     _one_line_error(run_cli("search", "risk", env=env), "manifest")
-    assert "assistant index --rebuild" in run_cli("search", "risk", env=env).stderr
+    assert "run `assistant index` to repair it" in run_cli("search", "risk", env=env).stderr
 
 
 def test_missing_index_says_what_to_run(private):
