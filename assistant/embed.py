@@ -39,7 +39,7 @@ MAX_TOKENS = 256  # the model's max_seq_length
 ONNX_TOLERANCE = 1e-4  # the fp32 export's smallest allowed cosine similarity is 1 - this
 INT8_MIN_COSINE = 0.95  # the int8 model's smallest allowed cosine to sentence-transformers (passages measure ≥ 0.98)
 PRECISIONS = ("int8", "fp32")
-BATCH_TOKENS = 4096  # tokens per onnxruntime call when embedding many texts (bounds the memory arena)
+BATCH_TOKENS = 2048  # tokens per onnxruntime call when embedding many texts (bounds the memory arena)
 EXPORT_TIMEOUT = 900  # seconds for the export child (model load + export + checks)
 
 
@@ -270,17 +270,24 @@ def file_sha256(path: Path) -> str:
 
 
 def export_query_model(folder: Path, precision: str, samples: Sequence[str]) -> dict:
-    """Export (and for int8, quantise) the model into `folder` in a child process; check both.
+    """Export (and for int8, quantise) the model into `folder`, checking each step; returns its stamp.
 
-    Returns {"file", "sha256", "bytes", "min_cosine", "fp32_min_cosine", "package", "precision"}.
-    Torch is imported only by the child, which dies with this process. Raises IndexCorruptError
-    when the export does not reproduce the reference vectors.
+    Two child processes, one after the other, so that neither this process nor any one child
+    holds torch and onnxruntime's working memory at once: the first (torch) embeds `samples`
+    with sentence-transformers and exports the transformer; the second (onnxruntime) checks
+    the export against those vectors, quantises it and checks again. Both die with this
+    process. Returns {"file", "sha256", "bytes", "min_cosine", "fp32_min_cosine", "package",
+    "precision"}; raises IndexCorruptError when an export does not reproduce the reference.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    payload = json.dumps({"folder": str(folder), "precision": precision, "samples": list(samples)})
+    _child("export", {"folder": str(folder), "samples": list(samples)})
+    return _child("check", {"folder": str(folder), "precision": precision, "samples": list(samples)})
+
+
+def _child(step: str, request: dict) -> dict:
     try:
-        result = subprocess.run([sys.executable, "-m", "assistant.embed", "export"], input=payload, text=True,
+        result = subprocess.run([sys.executable, "-m", "assistant.embed", step], input=json.dumps(request), text=True,
                                 capture_output=True, timeout=EXPORT_TIMEOUT, preexec_fn=_die_with_parent)
     except subprocess.TimeoutExpired:
         raise IndexCorruptError(f"exporting the query model took over {EXPORT_TIMEOUT} s; try again") from None
@@ -303,20 +310,29 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child before e
         pass
 
 
-def _export_main() -> int:
-    """Child process: read {"folder", "precision", "samples"} on stdin, print one JSON line."""
-    request = json.loads(sys.stdin.read())
-    folder, precision, samples = Path(request["folder"]), request["precision"], request["samples"]
+def _export_step(request: dict) -> dict:
+    """Child 1 (torch): reference vectors for the samples, and the fp32 ONNX export."""
+    folder = Path(request["folder"])
     reference = SentenceTransformerEmbedder()
+    expected = reference.embed(request["samples"])
+    with (folder / "reference.npy.tmp").open("wb") as handle:
+        np.save(handle, expected, allow_pickle=False)
+    os.replace(folder / "reference.npy.tmp", folder / "reference.npy")
+    reference.export_onnx(folder / "model.onnx")
+    return {"exported": "model.onnx"}
+
+
+def _check_step(request: dict) -> dict:
+    """Child 2 (onnxruntime): check the export, quantise it for int8 and check that too."""
+    folder, precision, samples = Path(request["folder"]), request["precision"], request["samples"]
     fp32 = folder / "model.onnx"
-    reference.export_onnx(fp32)
-    expected = reference.embed(samples)
+    expected = np.load(folder / "reference.npy", allow_pickle=False)
+    (folder / "reference.npy").unlink()
     fp32_cosine = float((expected * OnnxEmbedder(fp32).embed(samples)).sum(axis=1).min())
     if fp32_cosine < 1 - ONNX_TOLERANCE:
         fp32.unlink(missing_ok=True)
-        print(json.dumps({"error": f"the exported query model does not match the embedding model (cosine "
-                                   f"{fp32_cosine:.6f}); report this as a bug"}))
-        return 0
+        return {"error": f"the exported query model does not match the embedding model (cosine {fp32_cosine:.6f}); "
+                         "report this as a bug"}
     target, cosine = fp32, fp32_cosine
     if precision == "int8":
         target = folder / model_file_name("int8")
@@ -324,16 +340,14 @@ def _export_main() -> int:
         cosine = float((expected * OnnxEmbedder(target).embed(samples)).sum(axis=1).min())
         if cosine < INT8_MIN_COSINE:
             target.unlink(missing_ok=True)
-            print(json.dumps({"error": f"the int8 query model strays too far from the embedding model (cosine "
-                                       f"{cosine:.4f} < {INT8_MIN_COSINE}); set ASSISTANT_EMBED_PRECISION=fp32"}))
-            return 0
-    print(json.dumps({"file": target.name, "sha256": file_sha256(target), "bytes": target.stat().st_size,
-                      "min_cosine": cosine, "fp32_min_cosine": fp32_cosine, "package": model_version(),
-                      "precision": precision}))
-    return 0
+            return {"error": f"the int8 query model strays too far from the embedding model (cosine {cosine:.4f} < "
+                             f"{INT8_MIN_COSINE}); set ASSISTANT_EMBED_PRECISION=fp32"}
+    return {"file": target.name, "sha256": file_sha256(target), "bytes": target.stat().st_size,
+            "min_cosine": cosine, "fp32_min_cosine": fp32_cosine, "package": model_version(), "precision": precision}
 
 
-if __name__ == "__main__":  # pragma: no cover - the export child
-    if sys.argv[1:] == ["export"]:
-        sys.exit(_export_main())
-    sys.exit("usage: python -m assistant.embed export  (reads a JSON request on stdin)")
+if __name__ == "__main__":  # pragma: no cover - the export children
+    steps = {"export": _export_step, "check": _check_step}
+    if len(sys.argv) != 2 or sys.argv[1] not in steps:
+        sys.exit("usage: python -m assistant.embed export|check  (reads a JSON request on stdin)")
+    print(json.dumps(steps[sys.argv[1]](json.loads(sys.stdin.read()))))
