@@ -39,7 +39,6 @@ MAX_TOKENS = 256  # the model's max_seq_length
 ONNX_TOLERANCE = 1e-4  # the fp32 export's smallest allowed cosine similarity is 1 - this
 INT8_MIN_COSINE = 0.95  # the int8 model's smallest allowed cosine to sentence-transformers (passages measure ≥ 0.98)
 PRECISIONS = ("int8", "fp32")
-BATCH_TOKENS = 2048  # tokens per onnxruntime call when embedding many texts (bounds the memory arena)
 EXPORT_TIMEOUT = 900  # seconds for the export child (model load + export + checks)
 
 
@@ -206,47 +205,41 @@ class OnnxEmbedder:
         return (pooled / np.linalg.norm(pooled, axis=1, keepdims=True)).astype(np.float32)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit-length vectors, one row per text (one onnxruntime call: for queries and small batches)."""
+        """Unit-length vectors, one row per text (each text in its own onnxruntime call, as in `embed_many`)."""
         self.warm_up()
-        if not texts:
-            return np.zeros((0, DIMENSIONS), np.float32)
-        return self._run([e.ids for e in self._tokenizer.encode_batch(list(texts))])
+        return np.vstack([self._run([e.ids]) for e in self._tokenizer.encode_batch(list(texts))]) if texts else \
+            np.zeros((0, DIMENSIONS), np.float32)
 
     def embed_many(self, texts: Sequence[str], progress: Callable[[int], None] | None = None,
-                   batch_tokens: int = BATCH_TOKENS, workers: int = 2) -> np.ndarray:
-        """Vectors for many texts: sorted by length so batches carry little padding, each batch
-        bounded by `batch_tokens`, `workers` batches at a time (one thread each)."""
+                   workers: int = 2, report_every: int = 32) -> np.ndarray:
+        """Vectors for many texts, one text per onnxruntime call, `workers` calls at a time.
+
+        One text per call pads nothing, which on a CPU costs less than batching (measured: 19
+        against 22 ms of CPU per chunk for the int8 model), and it keeps each text's vector
+        independent of the texts around it: the int8 model scales its activations per call.
+        `progress(n)` is called after every `report_every` texts.
+        """
         self.warm_up()
         out = np.zeros((len(texts), DIMENSIONS), np.float32)
         if not texts:
             return out
-        token_ids: list[np.ndarray] = []
-        for start in range(0, len(texts), 512):  # keep only the ids: an Encoding object is much larger
-            token_ids.extend(np.array(e.ids, np.int32) for e in self._tokenizer.encode_batch(list(texts[start:start + 512])))
-        order = sorted(range(len(texts)), key=lambda i: len(token_ids[i]))
-        batches: list[list[int]] = []
-        batch: list[int] = []
-        for i in order:  # ascending length: the text being added is the batch's longest
-            if batch and (len(batch) + 1) * len(token_ids[i]) > batch_tokens:
-                batches.append(batch)
-                batch = []
-            batch.append(i)
-        if batch:
-            batches.append(batch)
         reporting = threading.Lock()
 
-        def run(batch: list[int]) -> None:
-            out[batch] = self._run([token_ids[i] for i in batch])
+        def run(start: int) -> None:
+            end = min(len(texts), start + report_every)
+            for row, encoding in enumerate(self._tokenizer.encode_batch(list(texts[start:end])), start):
+                out[row] = self._run([encoding.ids])[0]
             if progress:
                 with reporting:
-                    progress(len(batch))
+                    progress(end - start)
 
-        if workers <= 1 or len(batches) == 1:
-            for batch in batches:
-                run(batch)
+        starts = range(0, len(texts), report_every)
+        if workers <= 1:
+            for start in starts:
+                run(start)
         else:
             with ThreadPoolExecutor(max_workers=workers) as pool:
-                for _ in pool.map(run, batches):
+                for _ in pool.map(run, starts):
                     pass
         return out
 

@@ -559,9 +559,9 @@ def _piece_of(relative: str) -> str:
     return PIECES.get(first, first)
 
 
-def _stat_key(path: Path) -> list[int]:
+def _stat_key(path: Path, sha256: str | None) -> list:
     st = path.stat()
-    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, sha256]
 
 
 def _read_stamp(build_dir: Path) -> dict[str, list[int]]:
@@ -572,9 +572,9 @@ def _read_stamp(build_dir: Path) -> dict[str, list[int]]:
         return {}
 
 
-def _write_stamp(build_dir: Path, paths: dict[str, Path]) -> None:
+def _write_stamp(build_dir: Path, verified: dict[str, tuple[Path, str | None]]) -> None:
     try:
-        _write_json_atomic(build_dir / STAMP, {name: _stat_key(path) for name, path in paths.items()})
+        _write_json_atomic(build_dir / STAMP, {name: _stat_key(path, sha) for name, (path, sha) in verified.items()})
     except OSError:  # a read-only index: the next check hashes again, that is all
         pass
 
@@ -598,7 +598,7 @@ def verify_files(index_dir: Path, manifest: dict[str, Any], thorough: bool) -> l
     expected["model"] = (model, {"sha256": manifest["embedding"].get("onnx_sha256"),
                                  "bytes": manifest["embedding"].get("onnx_bytes")})
     damage: list[Damage] = []
-    verified: dict[str, Path] = {}
+    verified: dict[str, tuple[Path, str | None]] = {}
     for name, (path, info) in expected.items():
         piece = "query model" if name == "model" else _piece_of(name.split(":", 1)[1])
         shown = str(path.relative_to(index_dir)) if path.is_relative_to(index_dir) else str(path)
@@ -610,13 +610,13 @@ def verify_files(index_dir: Path, manifest: dict[str, Any], thorough: bool) -> l
             how = "truncated" if size < info["bytes"] else "longer than recorded"
             damage.append(Damage(piece, shown, f"{how} ({size:,} of {info['bytes']:,} bytes)"))
             continue
-        if stamp.get(name) == _stat_key(path):
-            verified[name] = path
+        if stamp.get(name) == _stat_key(path, info.get("sha256")):  # unchanged since it was found to match
+            verified[name] = (path, info.get("sha256"))
             continue
         if embed.file_sha256(path) != info.get("sha256"):
             damage.append(Damage(piece, shown, "overwritten (its sha256 differs from the manifest's)"))
             continue
-        verified[name] = path
+        verified[name] = (path, info.get("sha256"))
     extra = _unexpected_files(build_dir, manifest)
     damage.extend(Damage(_piece_of(rel), str((build_dir / rel).relative_to(index_dir)), "not part of this build")
                   for rel in extra)
@@ -830,9 +830,10 @@ def build_index(settings: Settings, progress: Progress | None = None, rebuild: b
 
 
 def _previous_manifest(index_dir: Path) -> tuple[dict[str, Any] | None, list[Damage], bool]:
-    """The live manifest, or one restored from the newest intact build when it is damaged.
+    """The live manifest, or, when it is damaged, the copy in the newest build folder that has one.
 
-    Returns (manifest, damage found, whether the manifest was restored).
+    Returns (manifest, damage found so far, whether the manifest came from a build folder).
+    A restored manifest's build is verified thoroughly here (its files are all we trust).
     """
     try:
         return read_manifest(index_dir), [], False
@@ -845,8 +846,8 @@ def _previous_manifest(index_dir: Path) -> tuple[dict[str, Any] | None, list[Dam
             copy = _parse_manifest(build_dir / MANIFEST)
         except (IndexCorruptError, IndexStaleError):
             continue
-        if copy["build_id"] == build_dir.name and not verify_files(index_dir, copy, thorough=True):
-            return copy, damage, True
+        if copy["build_id"] == build_dir.name:
+            return copy, damage + verify_files(index_dir, copy, thorough=True), True
     return None, damage, False
 
 
@@ -857,22 +858,21 @@ def _build_locked(settings: Settings, index_dir: Path, corpus_dir: Path, report:
     if interrupted:
         cleaned.insert(0, interrupted)
     previous, damage, restored = _previous_manifest(index_dir)
-    stale = None
-    if previous is not None:
-        stale = staleness(previous, settings)
-        if stale is None and not rebuild:
+    if previous is not None and not rebuild and staleness(previous, settings) is None:
+        if not restored:
             damage += verify_files(index_dir, previous, thorough=False)
-            if previous["chroma"].get("mode") == "server" and not damage:
-                damage += verify_chroma(index_dir, previous, settings, None, None)
-            if not damage or (restored and len(damage) == 1):
-                if restored:
-                    _write_json_atomic(index_dir / MANIFEST, previous)
-                return BuildReport(True, previous["build_id"], warnings=[], cleaned=cleaned,
-                                   repaired=[f"restored the manifest from builds/{previous['build_id']}"] if restored else [],
-                                   created=previous.get("created", ""), documents=_manifest_documents(previous),
-                                   units=previous["counts"]["examples"] + previous["counts"]["sections"],
-                                   examples=previous["counts"]["examples"], sections=previous["counts"]["sections"],
-                                   chunks=previous["counts"]["chunks"])
+        if previous["chroma"].get("mode") == "server" and not any(d.piece != "manifest" for d in damage):
+            damage += verify_chroma(index_dir, previous, settings, None, None)
+        if all(d.piece == "manifest" for d in damage):
+            repaired = []
+            if restored:  # everything else is intact: putting the manifest back is the whole repair
+                _write_json_atomic(index_dir / MANIFEST, previous)
+                repaired = [f"{d}; restored from builds/{previous['build_id']}" for d in damage]
+            counts = previous["counts"]
+            return BuildReport(True, previous["build_id"], cleaned=cleaned, repaired=repaired,
+                               created=previous.get("created", ""), documents=_manifest_documents(previous),
+                               units=counts["examples"] + counts["sections"], examples=counts["examples"],
+                               sections=counts["sections"], chunks=counts["chunks"])
     return _new_build(settings, index_dir, corpus_dir, report, rebuild, previous, damage, cleaned, started)
 
 
@@ -897,7 +897,7 @@ def _new_build(settings: Settings, index_dir: Path, corpus_dir: Path, report: Pr
     unit_by_id = {u.id: u for u in units}
     content_hash = corpus_hash(corpus_dir)
 
-    model = ensure_query_model(index_dir, settings, corpus_dir, report, force="query model" in damaged)
+    model = ensure_query_model(index_dir, settings, corpus_dir, report)
     same_model = (previous is not None and not rebuild
                   and previous["embedding"].get("onnx_sha256") == model["sha256"]
                   and previous["embedding"].get("model") == embed.MODEL_NAME)
@@ -916,8 +916,11 @@ def _new_build(settings: Settings, index_dir: Path, corpus_dir: Path, report: Pr
         # vectors: reuse by text from the previous build, embed the rest
         reusable = {}
         prev_dir = builds / previous["build_id"] if previous else None
-        if same_model and not ({"vectors", "chunks"} & damaged):
-            reusable = _previous_vectors(prev_dir)
+        prev_rows = _chunk_rows(prev_dir, previous, damaged) if previous and prev_dir.is_dir() else None
+        if same_model and "vectors" not in damaged:
+            reusable = _previous_vectors(prev_dir, prev_rows)
+        elif same_model and prev_rows and not ({"Chroma store", "Chroma vector folder", "Chroma collection"} & damaged):
+            reusable = _vectors_from_store(index_dir, previous, settings, prev_rows)  # vectors.npy is damaged, the store is not
         vectors = np.lib.format.open_memmap(tmp / "vectors.npy", mode="w+", dtype=np.float32,
                                             shape=(len(chunks), embed.DIMENSIONS))
         missing: list[int] = []
@@ -958,13 +961,14 @@ def _new_build(settings: Settings, index_dir: Path, corpus_dir: Path, report: Pr
             report("store", 0, len(ids))
             _add_chunks(collection, ids, vectors, metadatas, report, "store")
         else:
-            prev_store_ok = (previous is not None and prev_dir is not None and same_model
+            prev_store_ok = (previous is not None and prev_dir is not None and same_model and prev_rows is not None
                              and previous["chroma"].get("mode") == "local"
-                             and not ({"Chroma store", "Chroma vector folder", "Chroma collection", "chunks",
+                             and not ({"Chroma store", "Chroma vector folder", "Chroma collection",
                                        "build folder"} & damaged)
                              and previous.get("store", {}).get("replaced_share", 0.0) < FRESH_STORE_AFTER)
             client, copied, deleted_share = _local_store(tmp / "chroma", prev_dir if prev_store_ok else None,
-                                                         previous, collection_name, ids, vectors, metadatas, report)
+                                                         previous, prev_rows, collection_name, ids, vectors,
+                                                         metadatas, report)
             _close(client)
             client = None
             if copied:
@@ -1039,22 +1043,76 @@ def _new_build(settings: Settings, index_dir: Path, corpus_dir: Path, report: Pr
     )
 
 
-def _previous_vectors(build_dir: Path | None) -> dict[str, np.ndarray]:
+def _chunk_rows(build_dir: Path, manifest: dict[str, Any], damaged: set[str]) -> list[dict] | None:
+    """A build's chunks.jsonl rows; when that file is damaged, made again from its units and
+    accepted only if the result has the checksum the manifest recorded. None when neither works."""
+    if "chunks" not in damaged:
+        try:
+            return _read_jsonl(build_dir / "chunks.jsonl")
+        except IndexCorruptError:
+            return None
+    if "units" in damaged:
+        return None
+    try:
+        units = [unit_from_json(row) for row in _read_jsonl(build_dir / "units.jsonl")]
+    except (IndexCorruptError, KeyError, TypeError):
+        return None
+    rows = [{"id": c.id, "unit_id": c.unit_id, "granularity": c.granularity, "text_key": c.text_key}
+            for c in make_chunks(units)]
+    text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+    recorded = manifest.get("files", {}).get("chunks.jsonl", {}).get("sha256")
+    return rows if hashlib.sha256(text.encode("utf-8")).hexdigest() == recorded else None
+
+
+def _previous_vectors(build_dir: Path | None, rows: list[dict] | None) -> dict[str, np.ndarray]:
     """text key -> vector, from a previous build (verified before it is used)."""
-    if build_dir is None:
+    if build_dir is None or rows is None:
         return {}
     try:
-        rows = _read_jsonl(build_dir / "chunks.jsonl")
         vectors = np.load(build_dir / "vectors.npy", mmap_mode="r")
-    except (IndexCorruptError, OSError, ValueError):
+    except (OSError, ValueError):
         return {}
     if vectors.shape != (len(rows), embed.DIMENSIONS):
         return {}
     return {row["text_key"]: vectors[i] for i, row in enumerate(rows) if "text_key" in row}
 
 
-def _local_store(path: Path, previous_dir: Path | None, previous: dict[str, Any] | None, name: str,
-                 ids: list[str], vectors: np.ndarray, metadatas: list[dict], report: Progress):
+def _vectors_from_store(index_dir: Path, previous: dict[str, Any], settings: Settings,
+                        rows: list[dict]) -> dict[str, np.ndarray]:
+    """text key -> vector, read back from the previous build's Chroma collection (in batches)."""
+    build_dir = index_dir / BUILDS / previous["build_id"]
+    private = None
+    client = None
+    found: dict[str, np.ndarray] = {}
+    try:
+        key_of = {row["id"]: row["text_key"] for row in rows if "text_key" in row}
+        if previous["chroma"].get("mode") == "server":
+            client = chroma_client(settings)
+        else:
+            private = PrivateFolder(_readers_dir(index_dir), "repair-")
+            shutil.copytree(build_dir / "chroma", private.path / "chroma")
+            client = chroma_client(settings, private.path / "chroma")
+        collection = client.get_collection(previous["chroma"]["collection"], embedding_function=None)
+        ids = list(key_of)
+        for start, end in _batches(len(ids)):
+            got = collection.get(ids=ids[start:end], include=["embeddings"])
+            for chunk_id, vector in zip(got["ids"], got["embeddings"]):
+                found[key_of[chunk_id]] = np.asarray(vector, dtype=np.float32)
+    except ChromaUnavailableError:
+        raise
+    except Exception:  # the store cannot give its vectors back: they are embedded again
+        return {}
+    finally:
+        if client is not None:
+            _close(client)
+        if private is not None:
+            private.close()
+    return found
+
+
+def _local_store(path: Path, previous_dir: Path | None, previous: dict[str, Any] | None,
+                 previous_rows: list[dict] | None, name: str, ids: list[str], vectors: np.ndarray,
+                 metadatas: list[dict], report: Progress):
     """This build's Chroma store: the previous one copied, then only changed chunks replaced; or a new one.
 
     Returns (client, copied, share of the store replaced since it was last made fresh).
@@ -1065,7 +1123,7 @@ def _local_store(path: Path, previous_dir: Path | None, previous: dict[str, Any]
         try:
             collection = client.get_collection(previous["chroma"]["collection"], embedding_function=None)
             collection.modify(name=name)
-            old_ids = [row["id"] for row in _read_jsonl(previous_dir / "chunks.jsonl")]
+            old_ids = [row["id"] for row in previous_rows or []]
             wanted = set(ids)
             gone = [i for i in old_ids if i not in wanted]
             have = set(old_ids)
@@ -1099,9 +1157,12 @@ def chroma_client_local(path: Path):
     return chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
 
 
-def ensure_query_model(index_dir: Path, settings: Settings, corpus_dir: Path, report: Progress,
-                       force: bool = False) -> dict[str, Any]:
-    """The checked ONNX model for the configured precision, exported (once) when missing or damaged."""
+def ensure_query_model(index_dir: Path, settings: Settings, corpus_dir: Path, report: Progress) -> dict[str, Any]:
+    """The checked ONNX model for the configured precision, exported (once) when missing or damaged.
+
+    onnx/model.json records each exported model's sha256; a model file that does not match it
+    is exported again.
+    """
     folder = index_dir / "onnx"
     stamp_path = folder / "model.json"
     precision = settings.embed_precision
@@ -1110,7 +1171,7 @@ def ensure_query_model(index_dir: Path, settings: Settings, corpus_dir: Path, re
     except (OSError, ValueError):
         stamp = {}
     info = stamp.get(precision) if isinstance(stamp, dict) else None
-    if info and not force and info.get("package") == embed.model_version():
+    if info and info.get("package") == embed.model_version():
         path = folder / info["file"]
         if path.is_file() and path.stat().st_size == info["bytes"] and embed.file_sha256(path) == info["sha256"]:
             return info
