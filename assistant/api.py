@@ -144,6 +144,16 @@ class Assistant:
             self._loading = live
         return self._open_new(live)
 
+    def close(self) -> None:
+        """Release the builds this assistant opened (leases, store copies, Chroma clients)."""
+        if not self._follows:
+            return  # the caller opened the index and closes it
+        with self._swap:
+            for ref in [*self._retired, weakref.ref(self._snapshot[0])]:
+                index = ref()
+                if index is not None:
+                    index.close()
+
     def status(self) -> dict[str, Any]:
         """The build in use and what the assistant is doing about newer ones (for health checks)."""
         index = self._current()[0]

@@ -572,10 +572,24 @@ def _read_stamp(build_dir: Path) -> dict[str, list[int]]:
         return {}
 
 
-def _write_stamp(build_dir: Path, verified: dict[str, tuple[Path, str | None]]) -> None:
+def _write_stamp(build_dir: Path, verified: dict[str, tuple[Path, str | None]], **notes: Any) -> None:
+    """Record the files just verified (and notes such as which manifest's store was checked)."""
+    previous = _read_stamp(build_dir)
+    data = {name: _stat_key(path, sha) for name, (path, sha) in verified.items()}
+    data.update({k: v for k, v in previous.items() if k.startswith("note:")})
+    data.update({f"note:{k}": v for k, v in notes.items()})
     try:
-        _write_json_atomic(build_dir / STAMP, {name: _stat_key(path, sha) for name, (path, sha) in verified.items()})
+        _write_json_atomic(build_dir / STAMP, data)
     except OSError:  # a read-only index: the next check hashes again, that is all
+        pass
+
+
+def _note_stamp(build_dir: Path, **notes: Any) -> None:
+    data = _read_stamp(build_dir)
+    data.update({f"note:{k}": v for k, v in notes.items()})
+    try:
+        _write_json_atomic(build_dir / STAMP, data)
+    except OSError:
         pass
 
 
@@ -861,8 +875,16 @@ def _build_locked(settings: Settings, index_dir: Path, corpus_dir: Path, report:
     if previous is not None and not rebuild and staleness(previous, settings) is None:
         if not restored:
             damage += verify_files(index_dir, previous, thorough=False)
-        if previous["chroma"].get("mode") == "server" and not any(d.piece != "manifest" for d in damage):
-            damage += verify_chroma(index_dir, previous, settings, None, None)
+        build_dir = index_dir / BUILDS / previous["build_id"]
+        store_checked = _read_stamp(build_dir).get("note:store_checked") == previous["checksum"]
+        if not any(d.piece != "manifest" for d in damage) and (not store_checked or previous["chroma"].get("mode") == "server"):
+            # a manifest not seen before (or a store elsewhere): open the collection and search it once
+            vectors = np.load(build_dir / "vectors.npy", mmap_mode="r")
+            chunk_ids = [row["id"] for row in _read_jsonl(build_dir / "chunks.jsonl")]
+            found = verify_chroma(index_dir, previous, settings, vectors, chunk_ids)
+            damage += found
+            if not found:
+                _note_stamp(build_dir, store_checked=previous["checksum"])
         if all(d.piece == "manifest" for d in damage):
             repaired = []
             if restored:  # everything else is intact: putting the manifest back is the whole repair
@@ -1019,6 +1041,8 @@ def _new_build(settings: Settings, index_dir: Path, corpus_dir: Path, report: Pr
         os.rename(tmp, target)
         _write_json_atomic(index_dir / MANIFEST, manifest)
         report("switch", 1, 1)
+        if client is not None:
+            _close(client)
     except BaseException:
         if client is not None and server:
             try:
@@ -1030,7 +1054,10 @@ def _new_build(settings: Settings, index_dir: Path, corpus_dir: Path, report: Pr
         shutil.rmtree(tmp, ignore_errors=True)
         raise
 
-    verify_files(index_dir, manifest, thorough=False)  # writes the stamp: the next no-change check hashes nothing
+    # the checksums were just computed: stamp them, so the next no-change check hashes nothing
+    stamped = {f"build:{rel}": (target / rel, info["sha256"]) for rel, info in files.items()}
+    stamped["model"] = (index_dir / "onnx" / model["file"], model["sha256"])
+    _write_stamp(target, stamped, store_checked=manifest["checksum"])
     report("clean up", 0, 1)
     cleaned += clean_index_folder(index_dir, settings, keep={build_id})
     report("clean up", 1, 1)

@@ -37,7 +37,7 @@ from assistant.validation import FILTER_KEYS
 DENSE_CANDIDATES = 200  # chunks asked of Chroma per search (and again with filters)
 KEYWORD_CANDIDATES = 100  # units taken from the top of BM25
 NORMALISE_POOL = 100  # the dense floor is the median of this many best units (all of them in a small corpus)
-MAX_KNOWN_VALUES_SHOWN = 25  # in the message for an unknown filter value
+MAX_KNOWN_VALUES_CHARS = 300  # of known values listed in the message for an unknown filter value
 
 
 def clean_query(query: object, max_chars: int) -> str:
@@ -283,10 +283,8 @@ class Retriever:
             for value in values:
                 match = canonical.get(value.strip().lower())
                 if match is None:
-                    known = sorted(self._filter_values[key])
-                    listed = ", ".join(known[:MAX_KNOWN_VALUES_SHOWN])
-                    more = f" … ({len(known)} in all)" if len(known) > MAX_KNOWN_VALUES_SHOWN else ""
-                    raise BadInputError(f"unknown {key} '{validation.shown(value)}'; known values: {listed}{more}")
+                    raise BadInputError(f"unknown {key} '{validation.shown(value)}'; known values: "
+                                        f"{_listed(sorted(self._filter_values[key]))}")
                 chosen.add(match)
             if chosen:
                 wanted[key] = chosen
@@ -359,6 +357,17 @@ class Retriever:
         present = self._has_chunks
         scores[present] = np.maximum.reduceat(chunk_scores[self._rows_by_unit], self._unit_start[:-1][present])
         return scores
+
+
+def _listed(values: list[str]) -> str:
+    """Values for a message, cut to about MAX_KNOWN_VALUES_CHARS, saying how many there are in all."""
+    shown, used = [], 0
+    for value in values:
+        if shown and used + len(value) > MAX_KNOWN_VALUES_CHARS:
+            return f"{', '.join(shown)} … ({len(values)} in all)"
+        shown.append(value)
+        used += len(value) + 2
+    return ", ".join(shown)
 
 
 def _top(scores: np.ndarray, n: int) -> np.ndarray:

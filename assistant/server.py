@@ -133,16 +133,29 @@ def _authorised(request, auth: tuple[str, str] | None) -> bool:
                                                                                            auth[1].encode())
 
 
-def create_app(assistant, blocks=None, auth: tuple[str, str] | None = None, gradio_options: dict | None = None):
-    """The FastAPI application: the JSON API, /healthz, and (given `blocks`) the Gradio app at /."""
+def create_app(assistant, blocks=None, auth: tuple[str, str] | None = None, gradio_options: dict | None = None,
+               on_shutdown=None):
+    """The FastAPI application: the JSON API, /healthz, and (given `blocks`) the Gradio app at /.
+
+    `on_shutdown` runs when the server stops gracefully (`serve` releases the index there:
+    uvicorn ends a process stopped by a signal without running exit handlers).
+    """
+    from contextlib import asynccontextmanager
+
     from fastapi import FastAPI, Request
     from fastapi.responses import JSONResponse
     from starlette.concurrency import run_in_threadpool
 
     from assistant import __version__
 
+    @asynccontextmanager
+    async def lifespan(_app):
+        yield
+        if on_shutdown is not None:
+            await run_in_threadpool(on_shutdown)
+
     app = FastAPI(title="Probation Practice Assistant API", version=__version__, docs_url="/api/docs",
-                  openapi_url="/api/openapi.json", redoc_url=None,
+                  openapi_url="/api/openapi.json", redoc_url=None, lifespan=lifespan,
                   description="Answers and searches over HM Inspectorate of Probation's published effective "
                               "practice. Not official guidance. Contains public sector information licensed "
                               "under the Open Government Licence v3.0.")
@@ -211,7 +224,7 @@ def serve(assistant, settings: Settings, no_auth: bool = False) -> None:
 
     blocks = build_app(assistant)
     blocks.queue(default_concurrency_limit=gradio_concurrency())
-    app = create_app(assistant, blocks, auth, gradio_options=launch_options())
+    app = create_app(assistant, blocks, auth, gradio_options=launch_options(), on_shutdown=assistant.close)
     import uvicorn
 
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False,

@@ -15,10 +15,10 @@ EXAMPLE_KEYS = {"id", "kind", "title", "document", "section", "person", "sentenc
 
 
 def test_search_json(settings):
-    result = run_cli("search", "ex-forces lad with PTSD", "-k", "3", "--json", env=cli_env(settings))
+    result = run_cli("search", "ex-forces lad with PTSD who drinks", "-k", "3", "--json", env=cli_env(settings))
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert data["query"] == "ex-forces lad with PTSD"
+    assert data["query"] == "ex-forces lad with PTSD who drinks"
     assert [r["rank"] for r in data["results"]] == [1, 2, 3]
     assert all(set(r) == SEARCH_KEYS for r in data["results"])
     top = data["results"][0]
