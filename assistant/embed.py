@@ -158,7 +158,7 @@ def quantise(source: Path, target: Path) -> None:
 class OnnxEmbedder:
     """onnxruntime + tokenizers, no torch: the embedder for documents and queries alike."""
 
-    def __init__(self, onnx_file: Path, threads: int = 1):
+    def __init__(self, onnx_file: Path, threads: int = 2):
         self.onnx_file = Path(onnx_file)
         self.threads = threads
         self._session = None
@@ -183,6 +183,8 @@ class OnnxEmbedder:
             options.intra_op_num_threads = self.threads
             options.inter_op_num_threads = 1
             options.log_severity_level = 3
+            # threads sleep when idle instead of spinning: a server runs several queries at once
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             try:
                 session = onnxruntime.InferenceSession(str(self.onnx_file), options, providers=["CPUExecutionProvider"])
             except Exception as exc:  # onnxruntime raises its own Fail/InvalidProtobuf types for a damaged file

@@ -297,7 +297,8 @@ def percentile(values: list[float], q: float) -> float:
     return pct(values, q)
 
 
-def measure(factor: int, work: Path, rounds: int, chroma: tuple[str, int] | None, full_check: bool) -> dict:
+def measure(factor: int, work: Path, rounds: int, chroma: tuple[str, int] | None, full_check: bool,
+            trace: bool = False) -> dict:
     corpus = make_corpus(work / f"corpus-{factor}", factor)
     index = work / f"index-{factor}"
     env = {**os.environ, "ASSISTANT_CORPUS_DIR": str(corpus), "ASSISTANT_INDEX_DIR": str(index),
@@ -325,7 +326,52 @@ def measure(factor: int, work: Path, rounds: int, chroma: tuple[str, int] | None
         row[f"{name}_p95"] = percentile(latencies[name], 95)
         row[f"{name}_n"] = len(latencies[name])
     row["disk_mb"] = disk_mb(index)
+    if trace:
+        row["trace"] = trace_chroma_calls(env)
     return row
+
+
+TRACE = """
+import json, sys
+import chromadb.api.models.Collection as module
+from assistant.api import Assistant
+from assistant.config import load_settings
+from assistant.index import build_index, read_manifest
+
+largest = {"get": 0, "add": 0, "delete": 0, "query n_results": 0}
+def traced(name, key):
+    original = getattr(module.Collection, name)
+    def wrapper(self, *args, **kwargs):
+        ids = kwargs.get("ids")
+        size = kwargs.get("n_results", 0) if name == "query" else (len(ids) if ids is not None else 0)
+        largest[key] = max(largest[key], size)
+        return original(self, *args, **kwargs)
+    setattr(module.Collection, name, wrapper)
+for name, key in (("get", "get"), ("add", "add"), ("delete", "delete"), ("query", "query n_results")):
+    traced(name, key)
+
+settings = load_settings()
+documents = sorted((settings.resolved("corpus_dir") / "documents").glob("*.txt"))
+doc = documents[len(documents) // 3]
+doc.write_text(doc.read_text(encoding="utf-8").replace("Outcome:", "A fortnightly review was agreed.\\n\\nOutcome:", 1),
+               encoding="utf-8")
+report = build_index(settings)
+assistant = Assistant(settings).warm_up()
+searched = [len(assistant.search(q, k=5)) for q in sys.argv[1:]]
+asked = [len(assistant.ask(q).citations) for q in sys.argv[1:]]
+print(json.dumps({"largest": largest, "chunks": read_manifest(settings.resolved("index_dir"))["counts"]["chunks"],
+                  "update": report.summary(), "searched": searched, "asked": asked}))
+"""
+
+
+def trace_chroma_calls(env: dict[str, str]) -> dict:
+    """A one-document update, searches and asks in one process, recording the largest Chroma call."""
+    asked = ["ex-forces lad with PTSD who drinks", "she's pregnant and has unpaid work hours to do",
+             "how do I handle disclosure to a new partner?"]
+    result = subprocess.run([sys.executable, "-c", TRACE, *asked], cwd=ROOT, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"tracing failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def start_chroma_server(work: Path) -> tuple[subprocess.Popen, int]:
@@ -373,6 +419,11 @@ def print_table(rows: list[dict], label: str) -> None:
     for row in rows:
         print(f"- {row['factor']}×: update: {row['update_line']}; warm samples: {row['search_n']} searches, "
               f"{row['ask_n']} asks" + (f"; `index --check` {row['full_check_s']:.1f} s" if 'full_check_s' in row else ""))
+        if "trace" in row:
+            trace = row["trace"]
+            print(f"  - traced in one process: {trace['update']} Searches returned {trace['searched']} hits, asks cited "
+                  f"{trace['asked']} sources. Largest Chroma calls: " +
+                  ", ".join(f"{k} {v:,}" for k, v in trace["largest"].items()) + f" (the index has {trace['chunks']:,} chunks)")
 
 
 def main() -> int:
@@ -383,6 +434,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="rounds over the gold questions for warm latencies")
     parser.add_argument("--chroma-server", action="store_true", help="also measure against a local Chroma server")
     parser.add_argument("--skip-build-check", action="store_true", help="skip the timed `index --check`")
+    parser.add_argument("--trace", action="store_true",
+                        help="also run an update, searches and asks in one process recording the largest Chroma call")
     parser.add_argument("--work", default=None, help="folder for corpora and indexes (default: a temp folder)")
     parser.add_argument("--make-corpus", type=int, default=None, metavar="N", help="only write an N× corpus to --out")
     parser.add_argument("--out", default=None, help="with --make-corpus: where to write it")
@@ -399,7 +452,7 @@ def main() -> int:
     print(f"Machine: {machine()}; {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; "
           f"load average at start {load[0]:.2f}, {load[1]:.2f}, {load[2]:.2f}")
     try:
-        rows = [measure(f, work, args.rounds, None, not args.skip_build_check) for f in factors]
+        rows = [measure(f, work, args.rounds, None, not args.skip_build_check, args.trace) for f in factors]
         print_table(rows, "Embedded Chroma (the default)")
         if args.chroma_server:
             server, port = start_chroma_server(work)

@@ -35,7 +35,8 @@ def server(assistant):
     blocks.queue(default_concurrency_limit=gradio_concurrency())
     app = create_app(assistant, blocks, None, gradio_options=launch_options())
     port = free_port()
-    instance = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    instance = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                             timeout_graceful_shutdown=2))
     thread = threading.Thread(target=instance.run, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"
