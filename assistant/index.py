@@ -650,8 +650,11 @@ def _unexpected_files(build_dir: Path, manifest: dict[str, Any]) -> list[str]:
 
 
 def verify_chroma(index_dir: Path, manifest: dict[str, Any], settings: Settings, vectors: np.ndarray | None,
-                  chunk_ids: list[str] | None) -> list[Damage]:
-    """Open the build's collection and check its name, count, ids, and that chunks find themselves."""
+                  chunk_ids: list[str] | None, all_ids: bool = True) -> list[Damage]:
+    """Open the build's collection and check its name, count, ids, and that chunks find themselves.
+
+    With `all_ids` False only the probed chunks' ids are looked up (a quick check of a server).
+    """
     name = manifest["chroma"].get("collection", "")
     private = None
     client = None
@@ -665,7 +668,7 @@ def verify_chroma(index_dir: Path, manifest: dict[str, Any], settings: Settings,
             shutil.copytree(store, private.path / "chroma")
             client = chroma_client(settings, private.path / "chroma")
             where = f"builds/{manifest['build_id']}/chroma"
-        return _check_collection(client, name, where, manifest["counts"]["chunks"], vectors, chunk_ids)
+        return _check_collection(client, name, where, manifest["counts"]["chunks"], vectors, chunk_ids, all_ids)
     except ChromaUnavailableError:
         raise
     except Exception as exc:  # chromadb's own error types for a store it cannot open
@@ -683,7 +686,7 @@ def _short(exc: BaseException) -> str:
 
 
 def _check_collection(client, name: str, where: str, expected: int, vectors: np.ndarray | None,
-                      chunk_ids: list[str] | None) -> list[Damage]:
+                      chunk_ids: list[str] | None, all_ids: bool = True) -> list[Damage]:
     try:
         collection = client.get_collection(name, embedding_function=None)
     except Exception:  # NotFoundError, or a store that cannot list its collections
@@ -695,13 +698,14 @@ def _check_collection(client, name: str, where: str, expected: int, vectors: np.
         return [Damage("Chroma collection", where, f"holds {count:,} vectors, the build has {expected:,}")]
     if chunk_ids is None or vectors is None:
         return []
+    rows = sorted(set(np.linspace(0, len(chunk_ids) - 1, min(PROBES, len(chunk_ids))).astype(int).tolist()))
+    checked = chunk_ids if all_ids else [chunk_ids[r] for r in rows]
     missing = 0
-    for start, end in _batches(len(chunk_ids)):
-        got = collection.get(ids=chunk_ids[start:end], include=[])
+    for start, end in _batches(len(checked)):
+        got = collection.get(ids=checked[start:end], include=[])
         missing += (end - start) - len(got["ids"])
     if missing:
         return [Damage("Chroma collection", where, f"{missing:,} of the build's chunk ids are missing")]
-    rows = sorted(set(np.linspace(0, len(chunk_ids) - 1, min(PROBES, len(chunk_ids))).astype(int).tolist()))
     if rows:
         result = collection.query(query_embeddings=np.asarray(vectors[rows]), n_results=1, include=["distances"])
         for row, ids, distances in zip(rows, result["ids"], result["distances"]):
@@ -881,7 +885,8 @@ def _build_locked(settings: Settings, index_dir: Path, corpus_dir: Path, report:
             # a manifest not seen before (or a store elsewhere): open the collection and search it once
             vectors = np.load(build_dir / "vectors.npy", mmap_mode="r")
             chunk_ids = [row["id"] for row in _read_jsonl(build_dir / "chunks.jsonl")]
-            found = verify_chroma(index_dir, previous, settings, vectors, chunk_ids)
+            found = verify_chroma(index_dir, previous, settings, vectors, chunk_ids,
+                                  all_ids=previous["chroma"].get("mode") != "server")
             damage += found
             if not found:
                 _note_stamp(build_dir, store_checked=previous["checksum"])

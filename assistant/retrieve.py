@@ -37,6 +37,7 @@ from assistant.validation import FILTER_KEYS
 DENSE_CANDIDATES = 200  # chunks asked of Chroma per search (and again with filters)
 KEYWORD_CANDIDATES = 100  # units taken from the top of BM25
 NORMALISE_POOL = 100  # the dense floor is the median of this many best units (all of them in a small corpus)
+FILTERED_ENOUGH = 20  # units passing the filters among the unfiltered candidates that make a `where` query needless
 MAX_KNOWN_VALUES_CHARS = 300  # of known values listed in the message for an unknown filter value
 
 
@@ -185,7 +186,10 @@ class Retriever:
                 if len(rows) < len(self._chunk_ids):  # units not returned score at most the last one returned
                     bound = float(similarities[-1])
             pooled.append(self._chunk_unit_pos[rows])
-            if wanted:
+            passing = np.unique(self._chunk_unit_pos[rows][allowed[self._chunk_unit_pos[rows]]]) if wanted else None
+            if wanted and len(passing) < min(FILTERED_ENOUGH, int(allowed.sum())):
+                # few candidates pass the filters: ask Chroma for the nearest chunks that do (a `where`
+                # query costs more, so broad filters are served from the unfiltered candidates)
                 filtered_rows, _ = self._nearest(vector, self._where(wanted))
                 extra.append(self._chunk_unit_pos[filtered_rows])
         keyword_scores = np.zeros(n_units, np.float32)

@@ -259,10 +259,10 @@ def warm_latencies(env: dict[str, str], rounds: int) -> dict[str, list[float]]:
     """Warm search and ask latencies, measured in a child process with the benchmark's settings."""
     code = f"""
 import json, sys, time
-sys.path.insert(0, {str(ROOT / 'evals')!r})
+from pathlib import Path
 from assistant.api import Assistant
 from assistant.evaluate import load_gold
-cases = load_gold({str(ROOT / 'evals' / 'gold.jsonl')!r})
+cases = load_gold(Path({str(ROOT / 'evals' / 'gold.jsonl')!r}))
 a = Assistant.load().warm_up()
 a.search(cases[0].question); a.ask(cases[0].question)
 search, ask = [], []
@@ -417,7 +417,7 @@ def print_table(rows: list[dict], label: str) -> None:
               f"| {row['cold_search_s']:.2f} s | {row['disk_mb']:.0f} MB |")
     print()
     for row in rows:
-        print(f"- {row['factor']}×: update: {row['update_line']}; warm samples: {row['search_n']} searches, "
+        print(f"- {row['factor']}×: update: {row['update_line'].rstrip('.')}; warm samples: {row['search_n']} searches, "
               f"{row['ask_n']} asks" + (f"; `index --check` {row['full_check_s']:.1f} s" if 'full_check_s' in row else ""))
         if "trace" in row:
             trace = row["trace"]
