@@ -250,3 +250,26 @@ def test_the_parse_cache_is_keyed_by_content(copy):
     assert cache.key(doc) != key  # the metadata is part of the key
     (cache.folder / f"{key}.json").write_text("{ damaged")
     assert cache.get(key) is None  # a damaged entry is parsed again, never trusted
+
+
+def test_cli_if_needed_says_up_to_date_and_a_busy_index_is_one_line(copy):
+    import os
+    import re
+
+    from conftest import cli_env, run_cli
+
+    env = cli_env(copy)
+    result = run_cli("index", "--if-needed", env=env)
+    assert result.returncode == 0, result.stderr
+    assert re.fullmatch(r"Index is up to date \(built 20\d\d-\d\d-\d\dT[\d:]+\+00:00, build \d{14}-\w{8}-\w{4}\)\.\n",
+                        result.stdout)
+    lock = IndexLock(copy.resolved("index_dir"))
+    lock.acquire()
+    try:
+        busy = run_cli("index", "--no-wait", env=env)
+        assert busy.returncode == 75
+        [line] = busy.stderr.strip().splitlines()
+        assert line.startswith(f"Error: another `assistant index` (pid {os.getpid()}, started ")
+        assert "is building this index; wait for it to finish" in line
+    finally:
+        lock.release()
