@@ -374,13 +374,64 @@ def trace_chroma_calls(env: dict[str, str]) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def start_chroma_server(work: Path) -> tuple[subprocess.Popen, int]:
+INTERLEAVED = """
+import json, sys, time
+from pathlib import Path
+from assistant.api import Assistant
+from assistant.config import load_settings
+from assistant.evaluate import load_gold
+
+small = Assistant(load_settings(corpus_dir=sys.argv[1], index_dir=sys.argv[2])).warm_up()
+large = Assistant(load_settings(corpus_dir=sys.argv[3], index_dir=sys.argv[4])).warm_up()
+cases = load_gold(Path(sys.argv[5]))
+rounds = int(sys.argv[6])
+times = {"small search": [], "large search": [], "small ask": [], "large ask": []}
+for assistant in (small, large):
+    assistant.search(cases[0].question); assistant.ask(cases[0].question)
+for r in range(rounds):
+    for i, case in enumerate(cases):
+        order = [("small", small), ("large", large)] if (i + r) % 2 == 0 else [("large", large), ("small", small)]
+        for name, assistant in order:
+            if case.in_scope:
+                t = time.perf_counter(); assistant.search(case.question, k=5, filters=case.filters or None)
+                times[name + " search"].append((time.perf_counter() - t) * 1000)
+            t = time.perf_counter()
+            assistant.ask(case.question, history=list(case.history) or None, filters=case.filters or None)
+            times[name + " ask"].append((time.perf_counter() - t) * 1000)
+print(json.dumps(times))
+"""
+
+
+def interleaved(work: Path, small: int, large: int, rounds: int, label: str = "embedded Chroma",
+                env: dict[str, str] | None = None) -> None:
+    """Warm search and ask on two corpus sizes in one process, question by question, alternating:
+    both feel the same load, so the ratio compares like with like on a shared machine."""
+    args = [str(work / f"corpus-{small}"), str(work / f"index-{small}"), str(work / f"corpus-{large}"),
+            str(work / f"index-{large}"), str(ROOT / "evals" / "gold.jsonl"), str(rounds)]
+    result = subprocess.run([sys.executable, "-c", INTERLEAVED, *args], cwd=ROOT, capture_output=True, text=True,
+                            env=env)
+    if result.returncode != 0:
+        raise SystemExit(f"interleaved run failed:\n{result.stderr[-3000:]}")
+    times = json.loads(result.stdout.strip().splitlines()[-1])
+    load = os.getloadavg()
+    print(f"\nInterleaved in one process, {label} ({small}× and {large}×, alternating question by question, "
+          f"{rounds} rounds; load average now {load[0]:.2f}):\n")
+    print(f"| measure | {small}× p50 / p95 | {large}× p50 / p95 | ratio p50 / p95 |\n|---|---|---|---|")
+    for what in ("search", "ask"):
+        a, b = times[f"small {what}"], times[f"large {what}"]
+        pa, pb = (percentile(a, 50), percentile(a, 95)), (percentile(b, 50), percentile(b, 95))
+        print(f"| warm `Assistant.{what}` ({len(a)} calls each) | {pa[0]:.1f} / {pa[1]:.1f} ms | {pb[0]:.1f} / {pb[1]:.1f} ms "
+              f"| ×{pb[0] / pa[0]:.2f} / ×{pb[1] / pa[1]:.2f} |")
+
+
+def start_chroma_server(work: Path, port: int | None = None) -> tuple[subprocess.Popen, int]:
     import socket
     import urllib.request
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    if port is None:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
     chroma = Path(sys.executable).with_name("chroma")
     log = (work / "chroma-server.log").open("w")
     process = subprocess.Popen([str(chroma), "run", "--path", str(work / "chroma-server"), "--host", "127.0.0.1",
@@ -439,6 +490,8 @@ def main() -> int:
     parser.add_argument("--work", default=None, help="folder for corpora and indexes (default: a temp folder)")
     parser.add_argument("--make-corpus", type=int, default=None, metavar="N", help="only write an N× corpus to --out")
     parser.add_argument("--out", default=None, help="with --make-corpus: where to write it")
+    parser.add_argument("--interleaved", default=None, metavar="SMALL,LARGE",
+                        help="also time warm search and ask on two of the factors in one process, alternating")
     args = parser.parse_args()
     if args.make_corpus:
         target = Path(args.out or f"corpus-{args.make_corpus}x")
@@ -446,6 +499,20 @@ def main() -> int:
         print(f"Wrote a {args.make_corpus}× corpus to {target}")
         return 0
     factors = [int(f) for f in args.factors.split(",") if f.strip()]
+    if args.interleaved and not factors:  # `--factors "" --work DIR`: only the interleaved run, on corpora built before
+        small, large = (int(x) for x in args.interleaved.split(","))
+        work = Path(args.work)
+        interleaved(work, small, large, args.rounds)
+        if args.chroma_server:
+            manifest = json.loads((work / "server" / f"index-{large}" / "manifest.json").read_text(encoding="utf-8"))
+            server, port = start_chroma_server(work, manifest["chroma"]["port"])
+            try:
+                env = {**os.environ, "ASSISTANT_CHROMA_HOST": "127.0.0.1", "ASSISTANT_CHROMA_PORT": str(port)}
+                interleaved(work / "server", small, large, args.rounds, "Chroma server", env)
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
+        return 0
     work = Path(args.work or tempfile.mkdtemp(prefix="ppa-scale-"))
     work.mkdir(parents=True, exist_ok=True)
     load = os.getloadavg()
@@ -454,14 +521,21 @@ def main() -> int:
     try:
         rows = [measure(f, work, args.rounds, None, not args.skip_build_check, args.trace) for f in factors]
         print_table(rows, "Embedded Chroma (the default)")
+        if args.interleaved:
+            small, large = (int(x) for x in args.interleaved.split(","))
+            interleaved(work, small, large, args.rounds)
         if args.chroma_server:
             server, port = start_chroma_server(work)
             try:
                 rows = [measure(f, work / "server", args.rounds, ("127.0.0.1", port), False) for f in factors]
+                print_table(rows, "Chroma server (`chroma run`, loopback)")
+                if args.interleaved:
+                    small, large = (int(x) for x in args.interleaved.split(","))
+                    env = {**os.environ, "ASSISTANT_CHROMA_HOST": "127.0.0.1", "ASSISTANT_CHROMA_PORT": str(port)}
+                    interleaved(work / "server", small, large, args.rounds, "Chroma server", env)
             finally:
                 server.terminate()
                 server.wait(timeout=30)
-            print_table(rows, "Chroma server (`chroma run`, loopback)")
     finally:
         if not args.work:
             shutil.rmtree(work, ignore_errors=True)
