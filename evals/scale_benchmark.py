@@ -192,7 +192,7 @@ class TreeMemory:
     """Samples the summed RSS of a process and its descendants; `.peak` is the largest sum seen, in bytes."""
 
     def __init__(self, pid: int, interval: float = 0.05):
-        self.pid, self.interval, self.peak = pid, interval, 0
+        self.pid, self.interval, self.peak, self.root_peak = pid, interval, 0, 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -223,7 +223,10 @@ class TreeMemory:
             todo, total = [self.pid], 0
             while todo:
                 pid = todo.pop()
-                total += self._rss(pid)
+                rss = self._rss(pid)
+                total += rss
+                if pid == self.pid:
+                    self.root_peak = max(self.root_peak, rss)
                 todo.extend(tree.get(pid, []))
             self.peak = max(self.peak, total)
             self._stop.wait(self.interval)
@@ -248,7 +251,8 @@ def run_command(args: list[str], env: dict[str, str]) -> dict[str, float]:
     if process.returncode != 0:
         raise SystemExit(f"`assistant {' '.join(args)}` failed:\n{err[-3000:]}")
     cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
-    return {"wall": wall, "cpu": cpu, "rss_mb": peak / 2**20, "stdout": out, "stderr": err}
+    return {"wall": wall, "cpu": cpu, "rss_mb": peak / 2**20, "root_rss_mb": memory.root_peak / 2**20,
+            "stdout": out, "stderr": err}
 
 
 def disk_mb(path: Path) -> float:
@@ -309,7 +313,8 @@ def measure(factor: int, work: Path, rounds: int, chroma: tuple[str, int] | None
     build = run_command(["index"], env)
     manifest = json.loads((index / "manifest.json").read_text(encoding="utf-8"))
     row.update(examples=manifest["counts"]["examples"], chunks=manifest["counts"]["chunks"],
-               build_s=build["wall"], build_cpu_s=build["cpu"], build_rss_mb=build["rss_mb"])
+               build_s=build["wall"], build_cpu_s=build["cpu"], build_rss_mb=build["rss_mb"],
+               build_root_rss_mb=build["root_rss_mb"])
     row["quick_check_s"] = run_command(["index", "--if-needed"], env)["wall"]
     if full_check:
         row["full_check_s"] = run_command(["index", "--check"], env)["wall"]
@@ -468,7 +473,8 @@ def print_table(rows: list[dict], label: str) -> None:
               f"| {row['cold_search_s']:.2f} s | {row['disk_mb']:.0f} MB |")
     print()
     for row in rows:
-        print(f"- {row['factor']}×: update: {row['update_line'].rstrip('.')}; warm samples: {row['search_n']} searches, "
+        print(f"- {row['factor']}×: build process alone peaked at {row['build_root_rss_mb']:.0f} MB (the rest of the "
+              f"peak is the model-export child); update: {row['update_line'].rstrip('.')}; warm samples: {row['search_n']} searches, "
               f"{row['ask_n']} asks" + (f"; `index --check` {row['full_check_s']:.1f} s" if 'full_check_s' in row else ""))
         if "trace" in row:
             trace = row["trace"]
