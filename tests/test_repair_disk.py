@@ -10,7 +10,6 @@ import subprocess
 import sys
 import time
 
-import pytest
 
 from assistant.config import load_settings
 from assistant.index import _vacuum_if_worthwhile, build_index
