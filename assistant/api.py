@@ -8,14 +8,19 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import threading
 import time
+import weakref
 from dataclasses import replace
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from assistant.compose import ExtractiveComposer
 from assistant.config import Settings, load_settings
-from assistant.index import OpenIndex
+from assistant import validation
+from assistant.errors import AssistantError
+from assistant.index import OpenIndex, current_build_id, retire_unused_builds
 from assistant.privacy import redact
 from assistant.conversation import Context, read_context
 from assistant.intent import read_intent
@@ -41,13 +46,136 @@ def _redacted(history: Sequence[Mapping[str, object]] | None) -> list[dict[str, 
     return turns
 
 
+REFRESH_SECONDS = 1.0  # how often a long-running Assistant looks for a new build
+
+
+def _one_build(method):
+    """Within one call, every use of `self.index` and `self.retriever` sees the same build.
+
+    A new build (from `assistant index` in another process) is picked up between calls: calls
+    already running finish on the build they started with.
+    """
+    @functools.wraps(method)
+    def pinned(self, *args, **kwargs):
+        local = self._local
+        if getattr(local, "snapshot", None) is not None:  # a nested call keeps the outer call's build
+            return method(self, *args, **kwargs)
+        local.snapshot = self._current()
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            local.snapshot = None
+    return pinned
+
+
 class Assistant:
-    """Search (and, later, answer) over a built index. Cheap to create; heavy parts load on first use."""
+    """Search (and, later, answer) over a built index. Cheap to create; heavy parts load on first use.
+
+    Created with `Assistant.load()` (or without an explicit `index`), it follows the index
+    folder: when `assistant index` makes a new build, the next calls use it (it is opened and
+    warmed up in the background first), and the old build is released once no call uses it.
+    """
 
     def __init__(self, settings: Settings, index: OpenIndex | None = None):
         self.settings = settings
-        self.index = index or OpenIndex(settings)
-        self.retriever = Retriever(self.index, settings)
+        self._follows = index is None
+        index = index or OpenIndex(settings)
+        self._snapshot: tuple[OpenIndex, Retriever] = (index, Retriever(index, settings))
+        self._local = threading.local()
+        self._swap = threading.Lock()
+        self._next_check = time.monotonic() + REFRESH_SECONDS
+        self._loading: str | None = None
+        self._failed: tuple[str, str] | None = None  # (build id, why it could not be opened)
+        self._retired: list[weakref.ref] = []
+
+    @property
+    def index(self) -> OpenIndex:
+        return (getattr(self._local, "snapshot", None) or self._current())[0]
+
+    @property
+    def retriever(self) -> Retriever:
+        return (getattr(self._local, "snapshot", None) or self._current())[1]
+
+    def _current(self) -> tuple[OpenIndex, Retriever]:
+        """The build to use now; starts opening a newer one in the background when there is one."""
+        snapshot = self._snapshot
+        if not self._follows:
+            return snapshot
+        now = time.monotonic()
+        if now < self._next_check:
+            return snapshot
+        self._next_check = now + REFRESH_SECONDS
+        live = current_build_id(self.settings.resolved("index_dir"))
+        with self._swap:
+            wanted = live and live != snapshot[0].build_id and not self._loading and \
+                (self._failed is None or self._failed[0] != live)
+            if wanted:
+                self._loading = live
+        if wanted:
+            threading.Thread(target=self._open_new, args=(live,), name="open-new-build", daemon=True).start()
+        elif self._retired and all(ref() is None for ref in self._retired):
+            self._retired = []  # every call on the old build has finished: its folder can go
+            threading.Thread(target=self._retire_old, name="retire-old-builds", daemon=True).start()
+        return snapshot
+
+    def _open_new(self, build_id: str) -> bool:
+        try:
+            index = OpenIndex(self.settings, check_stale=False)
+            retriever = Retriever(index, self.settings)
+            retriever.warm_up()
+        except AssistantError as exc:
+            log.warning("build %s cannot be opened, still serving build %s: %s", build_id,
+                        self._snapshot[0].build_id, exc)
+            with self._swap:
+                self._failed = (build_id, str(exc))
+                self._loading = None
+            return False
+        with self._swap:
+            old = self._snapshot
+            self._snapshot = (index, retriever)
+            self._retired.append(weakref.ref(old[0]))
+            self._failed = None
+            self._loading = None
+        log.info("switched from build %s to build %s", old[0].build_id, index.build_id)
+        return True
+
+    def _retire_old(self) -> None:
+        try:
+            retire_unused_builds(self.settings)
+        except (AssistantError, OSError) as exc:  # clean-up is opportunistic: the next `assistant index` does it
+            log.info("old builds not removed yet: %s", exc)
+
+    def refresh(self) -> bool:
+        """Switch to the live build now if it is newer than the one in use; True when it switched."""
+        live = current_build_id(self.settings.resolved("index_dir"))
+        if not self._follows or not live or live == self._snapshot[0].build_id:
+            return False
+        with self._swap:
+            if self._loading:
+                return False
+            self._loading = live
+        return self._open_new(live)
+
+    def close(self) -> None:
+        """Release the builds this assistant opened (leases, store copies, Chroma clients)."""
+        if not self._follows:
+            return  # the caller opened the index and closes it
+        with self._swap:
+            for ref in [*self._retired, weakref.ref(self._snapshot[0])]:
+                index = ref()
+                if index is not None:
+                    index.close()
+
+    def status(self) -> dict[str, Any]:
+        """The build in use and what the assistant is doing about newer ones (for health checks)."""
+        index = self._current()[0]
+        state = "serving"
+        if self._loading:
+            state = f"opening build {self._loading}"
+        elif self._failed:
+            state = f"build {self._failed[0]} could not be opened: {self._failed[1]}"
+        return {"build_id": index.build_id, "created": index.manifest.get("created"),
+                "counts": index.manifest.get("counts", {}), "state": state}
 
     @classmethod
     def load(cls, settings: Settings | None = None, **overrides: Any) -> "Assistant":
@@ -60,6 +188,7 @@ class Assistant:
         self.retriever.warm_up()
         return self
 
+    @_one_build
     def search(self, query: str, k: int = 5, filters: Mapping[str, object] | None = None,
                history: Sequence[Mapping[str, str]] | None = None) -> list[Hit]:
         """The `k` most relevant examples and sections, best first, each unit once.
@@ -67,6 +196,9 @@ class Assistant:
         With `history` (a list of {"role", "content"} turns) a follow-up question is made
         standalone first.
         """
+        validation.question(query, self.settings.max_query_chars)
+        history, filters = validation.history(history), validation.filters(filters)
+        k = validation.top_k(k, limit=max(validation.MAX_K, len(self.index.units)))
         if history:
             clean_query(query, self.settings.max_query_chars)  # judge the question as the user typed it
             context = self.context(redact(query).text, _redacted(history))
@@ -75,6 +207,7 @@ class Assistant:
             hits = self.retriever.search(query, k=k + SPARE_HITS, filters=filters)
         return merge_near_duplicates(hits)[:k]
 
+    @_one_build
     def ask(self, question: str, history: Sequence[Mapping[str, str]] | None = None,
             filters: Mapping[str, object] | None = None, llm: str | None = None,
             ignore_facets: Iterable[str] = (), on_token: Callable[[str], None] | None = None,
@@ -89,6 +222,8 @@ class Assistant:
         answer is extractive. `ignore_facets` switches off facets read from the question (see
         `facets()`); `on_token` receives an LLM answer as it streams, before it is validated.
         """
+        validation.question(question, self.settings.max_query_chars)
+        history, filters = validation.history(history), validation.filters(filters)
         clean_query(question, self.settings.max_query_chars)
         redaction = redact(question)
         warnings = [redaction.warning] if redaction.warning else []
@@ -131,24 +266,29 @@ class Assistant:
         kinds = [kinds] if isinstance(kinds, str) else list(kinds)
         return any(str(k).strip().lower() == "case" for k in kinds)
 
+    def _per_build(self, name: str, make: Callable[[OpenIndex], Any]) -> Any:
+        """A value derived from the build in use, made once per build (a (build, value) pair, so that
+        a thread on the old build never gets the new build's value during a switch)."""
+        index = self.index
+        pair = getattr(self, name, None)
+        if pair is None or pair[0] is not index:
+            pair = (index, make(index))
+            setattr(self, name, pair)
+        return pair[1]
+
     @property
     def composer(self) -> ExtractiveComposer:
-        """The extractive composer for the open index (built on first use, rebuilt with the index)."""
-        if getattr(self, "_composer_index", None) is not self.index:
-            self._composer = ExtractiveComposer.for_index(self.index)
-            self._composer_index = self.index
-        return self._composer
+        """The extractive composer for the build in use (made on first use, again for a new build)."""
+        return self._per_build("_composer_pair", ExtractiveComposer.for_index)
 
     def context(self, question: str, turns: Sequence[Mapping[str, object]]) -> Context:
         """How a (redacted) question stands in its conversation: follow-up, new case, or standalone."""
         return read_context(question, turns, self._titles(), self.settings.max_query_chars)
 
     def _titles(self) -> dict[str, str]:
-        if getattr(self, "_titles_index", None) is not self.index:
-            self._titles_cache = {u.id: u.title for u in self.index.units.values()}
-            self._titles_index = self.index
-        return self._titles_cache
+        return self._per_build("_titles_pair", lambda index: {u.id: u.title for u in index.units.values()})
 
+    @_one_build
     def facets(self, question: str, history: Sequence[Mapping[str, str]] | None = None) -> list[str]:
         """The facets read from a question (with its conversation), as removable labels."""
         context = self.context(redact(question).text, _redacted(history))

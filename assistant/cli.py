@@ -15,7 +15,8 @@ from typing import Any
 
 import click
 
-from assistant.errors import AssistantError
+from assistant import validation
+from assistant.errors import AssistantError, BadInputError
 
 
 def _settings(ctx: click.Context, **overrides: Any):
@@ -26,6 +27,29 @@ def _settings(ctx: click.Context, **overrides: Any):
 
 class _Group(click.Group):
     """Turns the assistant's typed errors into one friendly line and an exit code."""
+
+    def main(self, args=None, **kwargs):
+        # invalid UTF-8 in an argument reaches Python as lone surrogates: refuse it before click echoes it
+        try:
+            validation.arguments(sys.argv[1:] if args is None else list(args))
+        except BadInputError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        if kwargs.get("standalone_mode", True) is False:
+            return super().main(args=args, **kwargs)
+        try:
+            result = super().main(args=args, standalone_mode=False, **kwargs)
+        except click.UsageError as exc:  # one line, not click's usage block
+            command = exc.ctx.command_path if exc.ctx else "assistant"
+            click.echo(f"Error: {exc.format_message()} (see `{command} --help`)", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            click.echo(f"Error: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except click.exceptions.Abort:
+            click.echo("Aborted.", err=True)
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -84,34 +108,55 @@ def _progress_bars(label_width: int, leave: bool, units: dict[str, str] | None =
 
 
 @main.command()
-@click.option("--rebuild", is_flag=True, help="Embed everything again, even unchanged passages.")
-@click.option("--if-needed", is_flag=True, help="Only say so when the index is up to date (for `make run`).")
+@click.option("--rebuild", is_flag=True, help="Embed everything again and make the Chroma store afresh.")
+@click.option("--if-needed", is_flag=True,
+              help="Build only if the corpus, the settings or a piece of the index changed; say so either way.")
+@click.option("--check", "check_only", is_flag=True,
+              help="Verify every piece of the index against its manifest, name any damage, change nothing.")
+@click.option("--wait", type=click.FloatRange(min=0), default=600, show_default=True, metavar="SECONDS",
+              help="How long to wait for another `assistant index` building the same index.")
+@click.option("--no-wait", is_flag=True, help="Exit at once if another `assistant index` is building the same index.")
 @click.pass_context
-def index(ctx: click.Context, rebuild: bool, if_needed: bool) -> None:
-    """Build or update the index from the corpus.
+def index(ctx: click.Context, rebuild: bool, if_needed: bool, check_only: bool, wait: float, no_wait: bool) -> None:
+    """Build, update, check or repair the index from the corpus.
 
-    Only passages that changed are embedded again; a failed build leaves the previous index
-    serving.
+    Only documents that changed are parsed again and only passages that changed are
+    embedded again. A damaged piece (a file, the Chroma store, the query model) is rebuilt
+    from what is intact. A failed or interrupted build leaves the previous index serving,
+    and the next run cleans up what it left.
 
     \b
-    Example:
+    Examples:
       assistant index
+      assistant index --check      exit status 1 and one line per damaged piece
     """
-    from assistant.index import build_index
+    from assistant.index import build_index, check_index
 
     settings = _settings(ctx)
-    with _progress_bars(label_width=18, leave=True, units={"embed": " chunks"}, default_unit="") as progress:
-        report = build_index(settings, progress=progress, rebuild=rebuild)
+    if check_only:
+        checked = check_index(settings)
+        if checked.ok:
+            click.echo(f"Index OK: build {checked.build_id}, {checked.counts.get('chunks', 0)} chunks; every piece "
+                       "matches the manifest.")
+            if checked.stale:
+                click.echo(f"Note: {checked.stale}; run `assistant index` to bring it up to date.", err=True)
+            return
+        for damage in checked.damage:
+            click.echo(f"Damaged: {damage}", err=True)
+        click.echo("Run `assistant index` to repair it.", err=True)
+        ctx.exit(1)
+    with _progress_bars(label_width=18, leave=True, units={"embed": " chunks", "store": " chunks"},
+                        default_unit="") as progress:
+        report = build_index(settings, progress=progress, rebuild=rebuild, lock_timeout=0 if no_wait else wait,
+                             on_wait=lambda message: click.echo(message, err=True))
+    for note in report.cleaned:
+        click.echo(f"Cleaned up: {note}", err=True)
+    for damage in report.repaired:
+        click.echo(f"Repaired: {damage}", err=True)
     for warning in report.warnings:
         click.echo(f"Warning: {warning}", err=True)
-    if if_needed and report.up_to_date:
-        from assistant.index import read_manifest
-
-        built = read_manifest(settings.resolved("index_dir")).get("created", "earlier")
-        click.echo(f"Index is up to date (built {built}, build {report.build_id}).")
-        return
     click.echo(report.summary())
-    if not report.up_to_date:
+    if not report.up_to_date and not if_needed:
         click.echo("\n".join(["Documents:", *report.document_table()]))
 
 
@@ -472,7 +517,10 @@ def feedback_export(ctx: click.Context, fmt: str, out: str | None) -> None:
 
     text = FeedbackStore(_settings(ctx).resolved("feedback_db")).export(fmt)
     if out:
-        Path(out).write_text(text, encoding="utf-8")
+        try:
+            Path(out).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise BadInputError(f"cannot write {out} ({exc.strerror}); choose another file with --out") from None
         click.echo(f"Wrote {out}", err=True)
     else:
         click.echo(text, nl=False)
@@ -492,8 +540,11 @@ def feedback_to_gold(ctx: click.Context, out: str) -> None:
 
     candidates = FeedbackStore(_settings(ctx).resolved("feedback_db")).to_gold()
     target = _project_file(out)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in candidates), encoding="utf-8")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in candidates), encoding="utf-8")
+    except OSError as exc:
+        raise BadInputError(f"cannot write {target} ({exc.strerror}); choose another file with --out") from None
     click.echo(f"Wrote {len(candidates)} candidate gold case(s) to {target}")
 
 
@@ -560,7 +611,11 @@ def config(ctx: click.Context, as_json: bool) -> None:
 @click.option("--no-auth", is_flag=True, help="Allow a non-loopback --host without ASSISTANT_AUTH (trusted networks only).")
 @click.pass_context
 def serve(ctx: click.Context, host: str | None, port: int | None, no_auth: bool) -> None:
-    """Start the web app on this machine (never a public share link).
+    """Start the web app and its HTTP API on this machine (never a public share link).
+
+    The app is at /, the JSON API at /api/ask and /api/search (docs at /api/docs), and
+    /healthz reports the index build in use. A new build from `assistant index` is picked up
+    while serving: requests already running finish on the old build.
 
     \b
     Example:
@@ -572,6 +627,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None, no_auth: bool)
     from assistant.server import check_host, serve as serve_app
 
     settings = _settings(ctx, host=host, port=port)
+    validation.auth(os.environ.get("ASSISTANT_AUTH"))  # user:password, both parts non-empty
     check_host(settings.host, os.environ.get("ASSISTANT_AUTH"), no_auth)  # before any loading
     click.echo(f"Starting the app on http://{settings.host}:{settings.port} (Ctrl+C to stop)", err=True)
     serve_app(Assistant.load(settings).warm_up(), settings, no_auth=no_auth)

@@ -49,6 +49,7 @@ class Settings:
     keyword_weight: float = 0.45
     facet_weight: float = 1.0
     batch_size: int = 32
+    embed_precision: str = "int8"  # "int8" (fast, checked against the model) or "fp32" (exact)
     host: str = "127.0.0.1"
     port: int = 7860
     feedback_db: Path = Path("feedback.sqlite3")
@@ -68,6 +69,8 @@ class Settings:
                 raise SettingsError(f"{name} must not be negative, got {getattr(self, name)}")
         if self.evaluate_tab not in ("on", "off"):
             raise SettingsError(f"evaluate_tab must be 'on' or 'off', got {self.evaluate_tab!r}")
+        if self.embed_precision not in ("int8", "fp32"):
+            raise SettingsError(f"embed_precision must be int8 or fp32, got {self.embed_precision!r}")
         if (self.chroma_host is None) != (self.chroma_port is None):
             raise SettingsError(
                 "set both ASSISTANT_CHROMA_HOST and ASSISTANT_CHROMA_PORT to use a Chroma server, "

@@ -40,3 +40,13 @@ class IndexCorruptError(AssistantError):
 
 class ChromaUnavailableError(AssistantError):
     """A configured Chroma server cannot be reached."""
+
+
+class IndexBusyError(AssistantError):
+    """Another process is building the same index."""
+
+    exit_code = 75  # EX_TEMPFAIL: try again later
+
+
+class FeedbackStoreError(AssistantError):
+    """The feedback database cannot be read or written."""

@@ -3,6 +3,10 @@
 Each record holds the question (personal data already redacted), the answer, its
 citations, the settings in effect, the rating (+1 or -1), reasons and a comment. Export as
 JSON lines or CSV; turn answers marked wrong into candidate gold cases to confirm.
+
+A database that cannot be opened, read or written (damaged, read-only, on a full disk)
+raises FeedbackStoreError with what to do. CSV cells that a spreadsheet would run as a
+formula (=, +, -, @, tab, carriage return first) are written with a leading apostrophe.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import BadInputError
+from assistant.errors import BadInputError, FeedbackStoreError
 from assistant.privacy import redact
 
 REASONS = ("wrong example cited", "missed a better example", "not relevant", "unclear")
@@ -35,6 +39,28 @@ CREATE TABLE IF NOT EXISTS feedback (
     settings TEXT NOT NULL
 )"""
 FIELDS = ("id", "created", "question", "answer", "citations", "rating", "reasons", "comment", "settings")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value):
+    """A CSV cell a spreadsheet shows as text: a leading apostrophe before formula characters."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _problem(path: Path, exc: Exception) -> FeedbackStoreError:
+    text = str(exc).lower()
+    if isinstance(exc, sqlite3.DatabaseError) and ("not a database" in text or "malformed" in text):
+        return FeedbackStoreError(f"the feedback database {path} is damaged ({exc}); move it aside and a new one will "
+                                  "be made, or set ASSISTANT_FEEDBACK_DB to another file")
+    if "readonly" in text or "read-only" in text or isinstance(exc, PermissionError) or "permission" in text:
+        return FeedbackStoreError(f"the feedback database {path} cannot be written (read-only); check its permissions "
+                                  "or set ASSISTANT_FEEDBACK_DB to a writable file")
+    if "locked" in text or "busy" in text:
+        return FeedbackStoreError(f"the feedback database {path} is busy (locked by another program); try again")
+    return FeedbackStoreError(f"the feedback database {path} cannot be used ({exc}); check the file and the disk, or "
+                              "set ASSISTANT_FEEDBACK_DB to another file")
 
 
 def _checked_rating(rating: int, reasons: list[str] | None, comment: str) -> list[str]:
@@ -57,9 +83,16 @@ class FeedbackStore:
         self.path = Path(path)
 
     def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(self.path, timeout=10)
-        connection.execute(_SCHEMA)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(self.path, timeout=10)
+        except (sqlite3.Error, OSError) as exc:
+            raise _problem(self.path, exc) from None
+        try:
+            connection.execute(_SCHEMA)
+        except sqlite3.Error as exc:
+            connection.close()
+            raise _problem(self.path, exc) from None
         return connection
 
     def record(self, answer_json: dict[str, Any], rating: int, reasons: list[str] | None = None,
@@ -76,11 +109,14 @@ class FeedbackStore:
             redact(comment).text,
             json.dumps(settings or {}, default=str),
         )
-        with closing(self._connect()) as connection, connection:
-            cursor = connection.execute(
-                "INSERT INTO feedback (created, question, answer, citations, rating, reasons, comment, settings) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row)
-            return int(cursor.lastrowid)
+        try:
+            with closing(self._connect()) as connection, connection:
+                cursor = connection.execute(
+                    "INSERT INTO feedback (created, question, answer, citations, rating, reasons, comment, settings) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row)
+                return int(cursor.lastrowid)
+        except sqlite3.Error as exc:
+            raise _problem(self.path, exc) from None
 
     def change(self, record_id: int, rating: int, reasons: list[str] | None = None, comment: str = "") -> None:
         """Change an earlier rating of the same answer (one rating per answer, changeable)."""
@@ -94,12 +130,19 @@ class FeedbackStore:
     def rows(self) -> list[dict[str, Any]]:
         if not self.path.exists():
             return []
-        with closing(self._connect()) as connection:
-            cursor = connection.execute(f"SELECT {', '.join(FIELDS)} FROM feedback ORDER BY id")
-            records = [dict(zip(FIELDS, values)) for values in cursor.fetchall()]
+        try:
+            with closing(self._connect()) as connection:
+                cursor = connection.execute(f"SELECT {', '.join(FIELDS)} FROM feedback ORDER BY id")
+                records = [dict(zip(FIELDS, values)) for values in cursor.fetchall()]
+        except sqlite3.Error as exc:
+            raise _problem(self.path, exc) from None
         for record in records:
             for key in ("citations", "reasons", "settings"):
-                record[key] = json.loads(record[key])
+                try:
+                    record[key] = json.loads(record[key])
+                except (TypeError, ValueError):
+                    raise FeedbackStoreError(f"the feedback database {self.path} has a damaged record (id "
+                                             f"{record.get('id')}, {key}); fix or delete that row") from None
         return records
 
     def export(self, fmt: str) -> str:
@@ -112,7 +155,7 @@ class FeedbackStore:
             writer = csv.DictWriter(buffer, fieldnames=FIELDS)
             writer.writeheader()
             for record in records:
-                writer.writerow({k: json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v
+                writer.writerow({k: spreadsheet_safe(json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v)
                                  for k, v in record.items()})
             return buffer.getvalue()
         raise BadInputError(f"unknown format '{fmt}'; use jsonl or csv")

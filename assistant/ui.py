@@ -592,12 +592,25 @@ Embedding model: {about['embedding']['model']} ({about['embedding']['package']})
 
 
 def api_ask(assistant, question: str, history: list | None = None, filters: dict | None = None) -> dict:
-    """The `/ask` endpoint: the same JSON as `assistant ask --json` (errors as a refusal with a warning)."""
+    """The `/ask` endpoint: the same JSON as `assistant ask --json`.
+
+    Never raises: bad input (wrong types, sizes or characters, unknown filters) and a damaged
+    index come back as a refusal whose warning is the one-line message naming what was wrong.
+    """
     try:
         return assistant.ask(question, history=history or None, filters=filters or None).to_json()
     except AssistantError as exc:
-        return {"question": question if isinstance(question, str) else "", "answer": str(exc), "refused": True,
-                "mode": "extractive", "citations": [], "warnings": [str(exc)]}
+        message = str(exc)
+    except Exception:  # a bug: the traceback goes to the server log, never to the client
+        import logging
+
+        logging.getLogger("assistant.ui").exception("the /ask endpoint failed")
+        message = "internal error while answering; the server log has the details"
+    from assistant.validation import has_surrogates
+
+    echo = isinstance(question, str) and not has_surrogates(question) and len(question) <= assistant.settings.max_query_chars
+    return {"question": question if echo else "", "answer": message, "refused": True,
+            "mode": "extractive", "citations": [], "warnings": [message], "not_covered": [], "following_on_from": None}
 
 
 # --- evaluate -------------------------------------------------------------------------------

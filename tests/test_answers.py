@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from pathlib import Path
 
 import pytest
@@ -57,10 +58,14 @@ def test_every_answer_carries_the_notice_and_attribution(gold_run):
 
 def test_points_are_chosen_for_the_question_not_copied_in_order(assistant):
     answer = assistant.ask("my client has ADHD and a poor memory and keeps missing appointments")
-    assert "Regular text reminders were used to support disclosed memory difficulties and ADHD" in answer.answer
-    paul = next(c for c in answer.citations if c.unit.id.endswith("strengths-based-and-responsive-case-management"))
-    first_point = paul.unit.groups[0].points[0]
-    assert paul.quotes[0] != first_point  # the most relevant point leads, not the first in the document
+    # Sam (ADHD) and Paul (text reminders for memory difficulties and ADHD) are near-tied in retrieval;
+    # whichever leads, its points are the ones about what was asked, not its first points in order
+    lead = answer.citations[0]
+    assert lead.unit.id.endswith(("strengths-based-and-responsive-case-management",
+                                  "collaborative-assessment-and-planning-promoting-engagement"))
+    assert lead.quotes[0] != lead.unit.groups[0].points[0]
+    quotes = [q for c in answer.citations for q in c.quotes]
+    assert quotes and all(re.search(r"ADHD|memory|appointment", q, re.I) for q in quotes)
 
 
 def test_stated_facets_are_compared(assistant):

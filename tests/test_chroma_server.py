@@ -87,3 +87,28 @@ def test_unreachable_server_gives_a_hint(settings, tmp_path):
                                 corpus_dir=settings.corpus_dir, index_dir=tmp_path / "index")
     with pytest.raises(ChromaUnavailableError, match="cannot reach the Chroma server.*chroma run"):
         build_index(unreachable)
+
+
+def test_server_builds_replace_their_collection_and_leave_other_indexes_alone(server_settings):
+    from assistant.index import _index_uid, chroma_client
+
+    index_dir = server_settings.resolved("index_dir")
+    if not (index_dir / "manifest.json").exists():
+        build_index(server_settings)
+    client = chroma_client(server_settings)
+    uid = _index_uid(index_dir)
+    leftover = client.create_collection(f"ppa-{uid}-20000101000000-deadbeef-0000", embedding_function=None)
+    leftover.add(ids=["x"], embeddings=[[0.1] * 384])  # as a killed build would leave it
+    other = client.create_collection("ppa-otherteam-20000101000000-cafe-0000", embedding_function=None)
+    doc = server_settings.resolved("corpus_dir") / "documents" / "hmip-inspection-standards.md"
+    doc.write_text(doc.read_text(encoding="utf-8") + "\nA line for the server test.\n", encoding="utf-8")
+    report = build_index(server_settings)
+    assert not report.up_to_date and 1 <= report.embedded <= 2  # vectors reused from the previous build
+    names = sorted(c.name for c in client.list_collections())
+    ours = [n for n in names if n.startswith(f"ppa-{uid}-")]
+    assert ours == [read_manifest(index_dir)["chroma"]["collection"]]  # the old build's and the leftover are gone
+    assert other.name in names  # another index's collection on the same server is never touched
+    client.delete_collection(other.name)
+    from assistant.index import check_index
+
+    assert check_index(server_settings).ok

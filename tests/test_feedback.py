@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from assistant.errors import BadInputError
+from assistant.errors import BadInputError, FeedbackStoreError
 from assistant.evaluate import load_gold
 from assistant.feedback import FeedbackStore
 from conftest import cli_env, run_cli
@@ -65,3 +65,75 @@ def test_feedback_cli(settings, tmp_path):
     result = run_cli("feedback", "to-gold", "--out", str(out), env=env)
     assert result.returncode == 0 and "1 candidate" in result.stdout
     assert json.loads(out.read_text())["review"]["reasons"] == ["missed a better example"]
+
+
+def test_a_damaged_database_gives_a_clear_message(tmp_path, settings):
+    db = tmp_path / "fb.sqlite3"
+    db.write_bytes(b"this is not a database, just some bytes " * 100)
+    with pytest.raises(FeedbackStoreError, match="is damaged .*move it aside"):
+        FeedbackStore(db).record(_answer(), 1)
+    with pytest.raises(FeedbackStoreError, match="is damaged"):
+        FeedbackStore(db).export("csv")
+    result = run_cli("feedback", "export", env={**cli_env(settings), "ASSISTANT_FEEDBACK_DB": str(db)})
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("Error: the feedback database") and "damaged" in line
+
+
+def _make_unwritable(path):
+    """chattr +i where the filesystem allows it (this stops root too), else a read-only mode for other users."""
+    import os
+    import shutil
+    import subprocess
+
+    if shutil.which("chattr") and subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode == 0:
+        return lambda: subprocess.run(["chattr", "-i", str(path)], capture_output=True)
+    if os.geteuid() != 0:
+        path.chmod(0o444)
+        return lambda: path.chmod(0o644)
+    pytest.skip("cannot make a file unwritable here (root without chattr)")
+
+
+def test_a_read_only_or_immutable_database_gives_a_clear_message(tmp_path):
+    db = tmp_path / "fb.sqlite3"
+    store = FeedbackStore(db)
+    store.record(_answer(), 1)
+    undo = _make_unwritable(db)
+    try:
+        with pytest.raises(FeedbackStoreError, match="cannot be written .*ASSISTANT_FEEDBACK_DB"):
+            store.record(_answer(), -1, ["unclear"])
+        assert [r["rating"] for r in store.rows()] == [1]  # reading still works, nothing was lost
+    finally:
+        undo()
+
+
+def test_the_ui_shows_the_store_message_not_a_bare_error(tmp_path, assistant):
+    from assistant.ui import record_feedback
+
+    db = tmp_path / "fb.sqlite3"
+    db.write_bytes(b"garbage" * 200)
+    message, _ = record_feedback(FeedbackStore(db), {"answer": _answer()}, 1, [], "", assistant.settings)
+    assert "feedback database" in message and "damaged" in message
+
+
+def test_csv_export_neutralises_formula_cells(tmp_path):
+    store = FeedbackStore(tmp_path / "fb.sqlite3")
+    store.record(_answer('=HYPERLINK("http://evil.example","click")'), -1, [], "+1 and @SUM(A1)")
+    store.record(_answer("-2+3 is not a question"), 1, [], "\tindented")
+    rows = list(csv.DictReader(io.StringIO(store.export("csv"))))
+    assert rows[0]["question"].startswith("'=HYPERLINK(")
+    assert rows[0]["comment"] == "'+1 and @SUM(A1)"
+    assert rows[1]["question"] == "'-2+3 is not a question" and rows[1]["comment"] == "'\tindented"
+    assert rows[0]["rating"] == "-1"  # numbers stay numbers
+    # JSON lines keep the text exactly as it was given (redacted, not escaped)
+    assert json.loads(store.export("jsonl").splitlines()[0])["question"].startswith("=HYPERLINK(")
+
+
+def test_feedback_export_to_an_unwritable_place(tmp_path, settings):
+    db = tmp_path / "fb.sqlite3"
+    FeedbackStore(db).record(_answer(), 1)
+    result = run_cli("feedback", "export", "--out", str(tmp_path / "no" / "such" / "folder" / "x.csv"),
+                     env={**cli_env(settings), "ASSISTANT_FEEDBACK_DB": str(db)})
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("Error: cannot write") and "--out" in line

@@ -131,7 +131,7 @@ def test_glossary_about_and_api(assistant):
     assert ["hostel", "approved premises", "everyday", "curated (glossary.csv)"] in rows
     about = about_markdown(assistant)
     assert "21 examples and 21 sections" in about and "all-MiniLM-L6-v2" in about and "Open Government Licence" in about
-    data = api_ask(assistant, "ex-forces lad with PTSD")
+    data = api_ask(assistant, "ex-forces lad with PTSD who drinks")
     assert set(data) == ASK_KEYS and data["citations"][0]["id"].endswith("multi-agency-information-sharing-and-joint-working")
     bad = api_ask(assistant, "   ")
     assert bad["refused"] is True and "empty" in bad["warnings"][0]
