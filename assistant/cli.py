@@ -160,9 +160,9 @@ def index(ctx: click.Context, rebuild: bool, if_needed: bool, check_only: bool, 
         click.echo("\n".join(["Documents:", *report.document_table()]))
 
 
-def _filters(theme, need, sentence, standard, document, kind) -> dict[str, list[str]]:
+def _filters(theme, need, sentence, standard, document, kind, region, year, publication_kind) -> dict[str, list[str]]:
     given = {"theme": theme, "need": need, "sentence": sentence, "standard": standard,
-             "document": document, "kind": kind}
+             "document": document, "kind": kind, "region": region, "year": year, "publication_kind": publication_kind}
     return {k: list(v) for k, v in given.items() if v}
 
 
@@ -174,6 +174,10 @@ _FILTER_OPTIONS = [
     click.option("--document", multiple=True, help="Only this document (id or title)."),
     click.option("--kind", type=click.Choice(["case", "organisational", "section"]), multiple=True,
                  help="Only case examples, organisational examples, or sections."),
+    click.option("--region", multiple=True, help="Only publications about this region, e.g. 'North East'."),
+    click.option("--year", multiple=True, help="Only publications of this year, e.g. 2025. Repeatable."),
+    click.option("--publication-kind", "publication_kind", multiple=True,
+                 help="Only this kind of publication: spotlight, guide, youth guide, report, standards, …"),
 ]
 
 
@@ -189,7 +193,7 @@ def _with_filters(func):
 @_with_filters
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for other tools.")
 @click.pass_context
-def search(ctx: click.Context, query: str, k: int | None, theme, need, sentence, standard, document, kind,
+def search(ctx: click.Context, query: str, k: int | None, theme, need, sentence, standard, document, kind, region, year, publication_kind,
            as_json: bool) -> None:
     """Find the examples and sections that best match QUERY.
 
@@ -203,7 +207,7 @@ def search(ctx: click.Context, query: str, k: int | None, theme, need, sentence,
 
     assistant = Assistant.load(_settings(ctx))
     hits = assistant.search(query, k=k or assistant.settings.top_k,
-                            filters=_filters(theme, need, sentence, standard, document, kind) or None)
+                            filters=_filters(theme, need, sentence, standard, document, kind, region, year, publication_kind) or None)
     if as_json:
         click.echo(json.dumps({"query": query, "results": [h.to_json() for h in hits]}, ensure_ascii=False, indent=2))
         return
@@ -228,7 +232,7 @@ def search(ctx: click.Context, query: str, k: int | None, theme, need, sentence,
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for other tools.")
 @click.option("--plain", is_flag=True, help="Plain text, even in a terminal (it is plain when piped).")
 @click.pass_context
-def ask(ctx: click.Context, question: str, theme, need, sentence, standard, document, kind, llm: str | None,
+def ask(ctx: click.Context, question: str, theme, need, sentence, standard, document, kind, region, year, publication_kind, llm: str | None,
         as_json: bool, plain: bool) -> None:
     """Answer QUESTION from the corpus, citing the examples behind every point.
 
@@ -245,7 +249,7 @@ def ask(ctx: click.Context, question: str, theme, need, sentence, standard, docu
     from assistant.api import Assistant
 
     assistant = Assistant.load(_settings(ctx))
-    filters = _filters(theme, need, sentence, standard, document, kind) or None
+    filters = _filters(theme, need, sentence, standard, document, kind, region, year, publication_kind) or None
     answer = assistant.ask(question, filters=filters, llm=llm)
     if as_json:
         click.echo(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))

@@ -53,7 +53,7 @@ from assistant.locking import (BuildLease, IndexLock, LeaseLost, PrivateFolder, 
                                sweep_private_folders)
 from assistant.types import Document, Example, Section, Unit, unit_from_json, unit_to_json
 
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3  # 3: chunks carry their publication's region, year and kind
 CACHE_VERSION = 1  # the parse cache's own layout
 MANIFEST = "manifest.json"
 BUILDS = "builds"
@@ -100,9 +100,16 @@ def context_header(unit: Unit) -> str:
     return " › ".join(dict.fromkeys(p for p in parts if p))
 
 
+SCALAR_PUBLICATION_FILTERS = ("region", "year", "publication_kind")  # one value per unit, stored for `where`
+
+
 def filter_fields(unit: Unit) -> dict[str, tuple[str, ...]]:
-    """The values a unit offers each search filter (theme, document, kind, sentence, need, standard)."""
+    """The values a unit offers each search filter (validation.FILTER_KEYS): the unit's own tags and
+    its publication's region, year and kind."""
     example = unit if isinstance(unit, Example) else None
+    year = getattr(unit, "document_year", None)
+    region = getattr(unit, "document_region", None)
+    publication_kind = getattr(unit, "document_kind", None)
     return {
         "theme": (unit.section,),
         "document": (unit.document_id, unit.document),
@@ -110,6 +117,9 @@ def filter_fields(unit: Unit) -> dict[str, tuple[str, ...]]:
         "sentence": tuple(example.sentence) if example else (),
         "need": tuple(example.needs) if example else (),
         "standard": tuple(example.standards) if example else (),
+        "region": (region,) if region else (),
+        "year": (str(year),) if year else (),
+        "publication_kind": (publication_kind,) if publication_kind else (),
     }
 
 
@@ -121,6 +131,9 @@ def chunk_metadata(unit: Unit, granularity: str) -> dict[str, Any]:
     for key in ("sentence", "need", "standard"):
         if values[key]:  # Chroma refuses empty lists
             metadata[key] = list(values[key])
+    for key in SCALAR_PUBLICATION_FILTERS:
+        if values[key]:  # Chroma refuses None
+            metadata[key] = values[key][0]
     return metadata
 
 

@@ -9,7 +9,8 @@
 4. Each candidate's dense score is the best cosine similarity of its chunks, computed exactly
    from the build's vectors; its keyword score is the best BM25 score of its chunks. Scores
    are normalised per query and fused; stated facets add or subtract a little.
-5. Explicit filters (theme, document, sentence, need, standard, kind) keep or drop units.
+5. Explicit filters (theme, document, sentence, need, standard, kind, and the publication's region,
+   year and kind) keep or drop units.
 
 Every hit says why it matched: the expansions used, the facets it shares, and the words it
 shares with the question. Per search, only BM25's scoring and a few vectorised numpy passes
@@ -30,7 +31,7 @@ from assistant import validation
 from assistant.config import Settings
 from assistant.errors import AssistantError, BadInputError, ChromaUnavailableError, IndexCorruptError
 from assistant.facets import QueryFacets, read_facets
-from assistant.index import OpenIndex, filter_fields, keyword_tokens
+from assistant.index import SCALAR_PUBLICATION_FILTERS, OpenIndex, filter_fields, keyword_tokens
 from assistant.types import Example, Hit, Unit
 from assistant.validation import FILTER_KEYS
 
@@ -338,7 +339,7 @@ class Retriever:
             if key == "document":
                 ids = sorted({d for value in allowed for d in self._document_ids.get(value, ())})
                 clauses.append({"document_id": {"$in": ids}})
-            elif key in ("theme", "kind"):
+            elif key in ("theme", "kind", *SCALAR_PUBLICATION_FILTERS):
                 clauses.append({key: {"$in": sorted(allowed)}})
             else:  # list fields: sentence, need, standard
                 anyof = [{key: {"$contains": value}} for value in sorted(allowed)]
@@ -462,25 +463,13 @@ def _filter_values(units) -> dict[str, set[str]]:
     values["standard"] = set(facet_vocab.STANDARD_NAMES)
     values["kind"] = {"case", "organisational", "section"}
     for unit in units:
-        values["theme"].add(unit.section)
-        values["document"].add(unit.document_id)
-        values["document"].add(unit.document)
+        for key, found in filter_fields(unit).items():
+            if key not in ("sentence", "need", "standard", "kind"):
+                values[key].update(found)
     return values
 
 
 def passes_filters(unit: Unit, wanted: dict[str, set[str]]) -> bool:
-    example = unit if isinstance(unit, Example) else None
-    for key, allowed in wanted.items():
-        if key == "theme" and unit.section not in allowed:
-            return False
-        if key == "document" and not ({unit.document_id, unit.document} & allowed):
-            return False
-        if key == "kind" and (example.kind if example else "section") not in allowed:
-            return False
-        if key in ("sentence", "need", "standard"):
-            if example is None:
-                return False
-            field_values = {"sentence": example.sentence, "need": example.needs, "standard": example.standards}[key]
-            if not allowed & set(field_values):
-                return False
-    return True
+    """Whether a unit offers one of the allowed values of every filter (the rule `Retriever._allowed` vectorises)."""
+    offered = filter_fields(unit)
+    return all(allowed & set(offered[key]) for key, allowed in wanted.items())

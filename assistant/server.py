@@ -46,10 +46,11 @@ ASK_SCHEMA = {
                               "properties": {"role": {"enum": list(validation.ROLES)},
                                              "content": {"type": "string"}}},
                     "description": "Earlier turns of the conversation, oldest first."},
-        "filters": {"type": ["object", "null"], "description": "e.g. {\"need\": [\"mental health\"]}",
+        "filters": {"type": ["object", "null"], "description": "e.g. {\"need\": [\"mental health\"], \"region\": \"North East\", "
+                                                                "\"year\": 2025, \"publication_kind\": \"guide\"}",
                     "propertyNames": {"enum": list(validation.FILTER_KEYS)},
-                    "additionalProperties": {"anyOf": [{"type": "string"},
-                                                       {"type": "array", "items": {"type": "string"}}]}},
+                    "additionalProperties": {"anyOf": [{"type": "string"}, {"type": "integer"},
+                                                       {"type": "array", "items": {"type": ["string", "integer"]}}]}},
     },
 }
 SEARCH_SCHEMA = {

@@ -55,9 +55,9 @@ STARTERS = (
     "What does the ASPIRE model stand for?",
 )
 FEEDBACK_REASONS = ("wrong example cited", "missed a better example", "not relevant", "unclear")
-FILTER_KEYS = ("theme", "sentence", "need", "standard", "document")
+FILTER_KEYS = ("theme", "sentence", "need", "standard", "document", "region", "year", "publication_kind")
 FILTER_LABELS = {"theme": "theme", "sentence": "sentence or requirement", "need": "need", "standard": "standard",
-                 "document": "document"}
+                 "document": "document", "region": "region", "year": "year", "publication_kind": "kind of publication"}
 MAX_FILE_SIZE = "2mb"
 ENTER_HINT = "Enter sends · Shift+Enter starts a new line"
 
@@ -773,15 +773,17 @@ def _run_evaluation_process(settings: Settings, gold: Path, systems: list[str], 
 # --- the Blocks: one builder per tab --------------------------------------------------------
 
 
-def filter_dropdowns(gr, prefix: str, themes: list[str], values: dict[str, list[str]],
-                     documents: list[str] | None = None) -> list:
-    """Multi-select dropdowns (shown as removable chips), in FILTER_KEYS order."""
-    specs = [("theme", "Theme", themes), ("sentence", "Sentence or requirement", values["sentence"]),
-             ("need", "Need", values["need"]), ("standard", "Standard", values["standard"])]
-    if documents is not None:
-        specs.append(("document", "Document", documents))
-    return [gr.Dropdown(choices, multiselect=True, label=label, elem_id=f"{prefix}-{key}")
-            for key, label, choices in specs]
+def filter_dropdowns(gr, prefix: str, themes: list[str], values: dict[str, list[str]], documents: list[str]) -> list:
+    """Multi-select dropdowns (shown as removable chips), one per FILTER_KEYS entry, in that order.
+
+    The publication filters (document, region, year, kind of publication) are shown once the
+    corpus has more than one value to choose between.
+    """
+    choices = {**values, "theme": themes, "document": documents, "year": sorted(values["year"], reverse=True)}
+    publication = {"document", "region", "year", "publication_kind"}
+    return [gr.Dropdown(choices[key], multiselect=True, label=FILTER_LABELS[key].capitalize(), elem_id=f"{prefix}-{key}",
+                        visible=key not in publication or len(choices[key]) > 1)
+            for key in FILTER_KEYS]
 
 
 @dataclass
@@ -978,7 +980,7 @@ def finder_tab(gr, assistant, choices: Choices) -> None:
                                   info="Enter searches")
         finder_button = gr.Button("Search", elem_id="finder-search", scale=1)
     with gr.Row():
-        finder_filters = filter_dropdowns(gr, "finder", choices.themes, choices.values)
+        finder_filters = filter_dropdowns(gr, "finder", choices.themes, choices.values, choices.documents)
     initial, initial_counts = finder_handler(assistant, "", None)
     with gr.Row(elem_id="finder-row"):
         with gr.Column(scale=3):

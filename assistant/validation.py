@@ -15,7 +15,7 @@ from typing import Any
 
 from assistant.errors import BadInputError, SettingsError
 
-FILTER_KEYS = ("theme", "document", "sentence", "need", "standard", "kind")
+FILTER_KEYS = ("theme", "document", "sentence", "need", "standard", "kind", "region", "year", "publication_kind")
 ROLES = ("user", "assistant")
 MAX_HISTORY_TURNS = 20  # a conversation longer than this sends only its last turns
 MAX_HISTORY_CHARS = 20_000  # all turns together
@@ -105,6 +105,8 @@ def filters(value: Any) -> dict[str, list[str]] | None:
     for key, raw in value.items():
         if not isinstance(key, str) or key not in FILTER_KEYS:
             raise BadInputError(f"unknown filter '{shown(key, 30)}'; use one of: {', '.join(FILTER_KEYS)}")
+        if key == "year" and isinstance(raw, int) and not isinstance(raw, bool):
+            raw = str(raw)  # {"year": 2025} as well as {"year": "2025"}
         values = [raw] if isinstance(raw, str) else raw
         if values is None:
             continue
@@ -112,6 +114,8 @@ def filters(value: Any) -> dict[str, list[str]] | None:
             raise BadInputError(f"filter '{key}' must be text or a list of text, got {_type_name(raw)}")
         if len(values) > MAX_FILTER_VALUES:
             raise BadInputError(f"filter '{key}' has {len(values):,} values; give at most {MAX_FILTER_VALUES}")
+        if key == "year" and isinstance(values, Sequence) and not isinstance(values, (str, bytes)):
+            values = [str(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in values]
         for item in values:
             if not isinstance(item, str):
                 raise BadInputError(f"filter '{key}' values must be text, got {_type_name(item)}")

@@ -34,6 +34,17 @@ def test_search_with_filters_and_text_output(settings):
     assert "why:" in result.stdout
 
 
+def test_search_by_publication_region_year_and_kind(settings):
+    result = run_cli("search", "assessment", "-k", "20", "--publication-kind", "standards", "--year", "2025", "--json",
+                     env=cli_env(settings))
+    assert result.returncode == 0, result.stderr
+    results = json.loads(result.stdout)["results"]
+    assert results and all(r["id"].startswith("standards:") for r in results)
+    result = run_cli("search", "assessment", "--region", "Wales", env=cli_env(settings))
+    assert result.returncode != 0 and "unknown region 'Wales'; known values: North East" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_examples_json(settings):
     result = run_cli("examples", "--json", env=cli_env(settings))
     assert result.returncode == 0, result.stderr

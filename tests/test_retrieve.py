@@ -72,6 +72,23 @@ def test_filters_keep_only_matching_units(assistant):
     assert all(h.unit.document_id == "standards" for h in hits)
 
 
+def test_publication_filters_region_year_and_kind(assistant):
+    """The publication's region, year and kind filter like the rest; a year may be given as a number."""
+    units = list(assistant.index.units.values())
+    standards = {u.id for u in units if u.document_id == "standards"}
+    spotlight = {u.id for u in units if u.document_id == "ne-2025"}
+    hits = assistant.search("assessment", k=50, filters={"publication_kind": "Standards"})
+    assert {h.id for h in hits} == standards
+    hits = assistant.search("assessment", k=50, filters={"region": ["north east"], "year": 2025})
+    assert {h.id for h in hits} == spotlight  # the standards summary names no region
+    hits = assistant.search("assessment", k=50, filters={"year": [2025, "2025"]})
+    assert {h.id for h in hits} == standards | spotlight
+    with pytest.raises(BadInputError, match="unknown year '1999'; known values: 2025"):
+        assistant.search("assessment", filters={"year": 1999})
+    with pytest.raises(BadInputError, match="unknown publication_kind 'poster'; known values: spotlight, standards"):
+        assistant.search("assessment", filters={"publication_kind": "poster"})
+
+
 @pytest.mark.parametrize("filters, message", [
     ({"need": "unicorns"}, "unknown need 'unicorns'; known values: .*mental health"),
     ({"colour": "blue"}, "unknown filter 'colour'"),
@@ -114,7 +131,8 @@ def test_follow_up_retrieves_with_its_history(assistant):
 
 FILTER_CASES = [{"need": {"pregnancy"}}, {"theme": {"Court work"}}, {"kind": {"section"}},
                 {"document": {"standards"}}, {"sentence": {"RAR", "unpaid work"}},
-                {"kind": {"case"}, "need": {"mental health"}}, {"standard": {"2.1 Assessment"}}]
+                {"kind": {"case"}, "need": {"mental health"}}, {"standard": {"2.1 Assessment"}},
+                {"publication_kind": {"standards"}}, {"region": {"North East"}, "year": {"2025"}, "kind": {"case"}}]
 
 
 @pytest.mark.parametrize("wanted", FILTER_CASES)

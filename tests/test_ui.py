@@ -393,3 +393,20 @@ def test_exports_older_than_an_hour_are_removed_by_the_next_export(assistant):
     paths = pack_handler(assistant, [EMILY])
     assert not stale.exists() and recent.exists()
     assert Path(paths[0]).parent.parent == stale.parent
+
+
+def test_publication_filters_show_once_there_is_a_choice(assistant):
+    """Region, year and kind of publication appear as filters when the corpus holds more than one of them."""
+    import gradio as gr
+
+    from assistant.ui import FILTER_KEYS, Choices, filter_dropdowns
+
+    choices = Choices.of(assistant)
+    with gr.Blocks():
+        seed = dict(zip(FILTER_KEYS, filter_dropdowns(gr, "a", choices.themes, choices.values, choices.documents)))
+        more = {**choices.values, "region": ["East Midlands", "North East"], "year": ["2024", "2025"]}
+        grown = dict(zip(FILTER_KEYS, filter_dropdowns(gr, "b", choices.themes, more, choices.documents)))
+    assert seed["publication_kind"].visible and seed["document"].visible  # spotlight and standards, two documents
+    assert not seed["region"].visible and not seed["year"].visible  # one region, one year: nothing to choose
+    assert grown["region"].visible and grown["year"].visible
+    assert [c[0] for c in grown["year"].choices] == ["2025", "2024"]  # newest first
