@@ -22,6 +22,7 @@ don't cover X" instead of quotes about something else.
 from __future__ import annotations
 
 import re
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
@@ -225,6 +226,7 @@ class PassageScorer:
         self._labels: dict[str, frozenset[str]] = {}
         self._weights: dict[str, float] = {}
         self.cache_size = cache_size
+        self._lock = threading.Lock()  # the server answers several questions at once
         from bm25s.stopwords import STOPWORDS_EN
         from Stemmer import Stemmer
 
@@ -233,28 +235,33 @@ class PassageScorer:
 
     def vectors(self, texts: Sequence[str]) -> np.ndarray:
         """Unit vectors for `texts`, cached by text (least recently used go first)."""
-        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
-        if missing:
-            for text, vector in zip(missing, self.embed(missing)):
+        with self._lock:
+            found = {t: self._vectors.get(t) for t in dict.fromkeys(texts)}
+        missing = [t for t, v in found.items() if v is None]
+        if missing:  # embedded outside the lock; another thread may embed the same text meanwhile
+            found.update(zip(missing, self.embed(missing)))
+        with self._lock:
+            for text, vector in found.items():
                 self._vectors[text] = vector
+                self._vectors.move_to_end(text)
             while len(self._vectors) > self.cache_size:
                 self._vectors.popitem(last=False)
-        for text in texts:
-            self._vectors.move_to_end(text)
-        return np.vstack([self._vectors[t] for t in texts]) if texts else np.zeros((0, 384), np.float32)
+        return np.vstack([found[t] for t in texts]) if texts else np.zeros((0, 384), np.float32)
 
     def tokens(self, text: str, skip_negated: bool = True) -> frozenset[str]:
         """Stemmed content words of `text`; words a negation covers do not count."""
         key = text if skip_negated else "\0" + text
-        if key in self._tokens:
-            return self._tokens[key]
+        words = self._tokens.get(key)
+        if words is not None:
+            return words
         spans = facet_vocab.negated_spans(text) if skip_negated else []
         words = frozenset(self._stem(m.group(0).lower()) for m in _TOKEN.finditer(text)
                           if m.group(0).lower() not in self._stopwords
                           and not any(low <= m.start() < high for low, high in spans))
-        self._tokens[key] = words
-        if len(self._tokens) > self.cache_size:
-            self._tokens.popitem(last=False)
+        with self._lock:
+            self._tokens[key] = words
+            while len(self._tokens) > self.cache_size:
+                self._tokens.popitem(last=False)
         return words
 
     def labels(self, text: str) -> frozenset[str]:

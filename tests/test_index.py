@@ -13,7 +13,7 @@ from assistant import embed
 from assistant.api import Assistant
 from assistant.config import load_settings
 from assistant.errors import CorpusError, IndexBusyError, IndexCorruptError, IndexMissingError, IndexStaleError
-from assistant.index import (OpenIndex, build_index, chunk_metadata, make_chunks, read_manifest)
+from assistant.index import INDEX_FORMAT, OpenIndex, build_index, chunk_metadata, make_chunks, read_manifest
 from assistant.locking import IndexLock
 from assistant.ingest import all_units, load_corpus
 from conftest import SESSION_HOME
@@ -190,7 +190,7 @@ def test_missing_and_corrupt_indexes(copy, tmp_path):
     (copy.resolved("index_dir") / "manifest.json").write_text("{not json")
     with pytest.raises(IndexCorruptError, match="manifest .* is damaged.*run `assistant index`"):
         OpenIndex(copy)
-    (copy.resolved("index_dir") / "manifest.json").write_text('{"format": 2}')
+    (copy.resolved("index_dir") / "manifest.json").write_text(json.dumps({"format": INDEX_FORMAT}))
     with pytest.raises(IndexCorruptError, match="incomplete"):
         OpenIndex(copy)
 
@@ -209,6 +209,7 @@ def test_chunk_ids_are_derived_from_content(settings):
     meta = chunk_metadata(june, "group")
     assert meta["theme"] == "Court work" and meta["kind"] == "case" and meta["document_id"] == "ne-2025"
     assert set(meta["need"]) == set(june.needs) and set(meta["sentence"]) == set(june.sentence)
+    assert meta["region"] == "North East" and meta["year"] == "2025" and meta["publication_kind"] == "spotlight"
 
 
 def test_chroma_calls_are_batched(monkeypatch, copy):
