@@ -145,7 +145,7 @@ def index(ctx: click.Context, rebuild: bool, if_needed: bool, check_only: bool, 
             click.echo(f"Damaged: {damage}", err=True)
         click.echo("Run `assistant index` to repair it.", err=True)
         ctx.exit(1)
-    with _progress_bars(label_width=18, leave=True, units={"embed": " chunks", "store": " chunks"},
+    with _progress_bars(label_width=18, leave=True, units={"embed": " chunks", "store": " chunks", "passages": " passages"},
                         default_unit="") as progress:
         report = build_index(settings, progress=progress, rebuild=rebuild, lock_timeout=0 if no_wait else wait,
                              on_wait=lambda message: click.echo(message, err=True))
@@ -326,7 +326,7 @@ def _reindex(settings) -> None:
     """Bring the index up to date after the corpus changed, with progress bars and the per-document table."""
     from assistant.index import build_index
 
-    with _progress_bars(label_width=18, leave=False, units={"embed": " chunks"}, default_unit="") as progress:
+    with _progress_bars(label_width=18, leave=False, units={"embed": " chunks", "passages": " passages"}, default_unit="") as progress:
         report = build_index(settings, progress=progress)
     for warning in report.warnings:
         click.echo(f"Warning: {warning}", err=True)

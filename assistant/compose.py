@@ -21,16 +21,21 @@ don't cover X" instead of quotes about something else.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 import threading
+import zipfile
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
 
 from assistant import facets as facet_vocab
 from assistant.coverage import CorpusPhrases, Coverage, CoverageChecker
+from assistant.embed import DIMENSIONS
 from assistant.index import unit_chunks
 from assistant.intent import Intent, asks_for_a_decision, is_manipulation, read_intent  # noqa: F401 (re-exported)
 from assistant.retrieve import Ranking, counted_thing
@@ -214,12 +219,77 @@ def _add_points(points: list[str], heading: str, chunk_id: str, add: Callable) -
 # --- scoring ------------------------------------------------------------------------------
 
 
+# --- passage vectors, embedded once by the build ---------------------------------------------------
+
+PASSAGE_VECTORS = "passages.npz"  # in the index folder: every passage's and heading's vector, by text key
+
+
+def _text_key(text: str) -> bytes:
+    return hashlib.sha256(text.encode()).digest()[:16]
+
+
+def passage_texts(units) -> list[str]:
+    """Every text the point scorer embeds for these units: each passage and each passage's heading."""
+    texts: dict[str, None] = {}
+    for unit in units:
+        for passage in passages_of(unit):
+            texts[passage.text] = None
+            texts[passage.heading or passage.unit.title] = None
+    return list(texts)
+
+
+def store_passage_vectors(index_dir: Path, units, model_sha256: str, embed_many: Callable[..., np.ndarray],
+                          progress: Callable[[str, int, int], None]) -> int:
+    """Embed the passages of `units` that `passages.npz` lacks, keep only these units' passages; returns
+    how many were embedded. A cache beside the builds (not part of one): a damaged or stale file is
+    simply made again, and a reader that finds none embeds passages as questions need them."""
+    texts = passage_texts(units)
+    keys = [_text_key(t) for t in texts]
+    known = load_passage_vectors(index_dir, model_sha256)
+    vectors = np.zeros((len(texts), DIMENSIONS), np.float32)
+    missing = []
+    for row, key in enumerate(keys):
+        found = known.get(key)
+        if found is None:
+            missing.append(row)
+        else:
+            vectors[row] = found
+    progress("passages", 0, len(missing))
+    if missing:
+        done = 0
+
+        def advance(n: int) -> None:
+            nonlocal done
+            done += n
+            progress("passages", done, len(missing))
+
+        vectors[missing] = embed_many([texts[r] for r in missing], progress=advance)
+    tmp = index_dir / ".passages.tmp"
+    with open(tmp, "wb") as out:
+        np.savez(out, keys=np.array(keys, dtype="S16"), vectors=vectors, model=np.array(model_sha256))
+    os.replace(tmp, index_dir / PASSAGE_VECTORS)
+    return len(missing)
+
+
+def load_passage_vectors(index_dir: Path, model_sha256: str) -> dict[bytes, np.ndarray]:
+    """{text key: vector} from `passages.npz`, or {} when it is missing, damaged or from another model."""
+    try:
+        with np.load(index_dir / PASSAGE_VECTORS, allow_pickle=False) as data:
+            keys, vectors, model = data["keys"], data["vectors"], str(data["model"])
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return {}
+    if model != model_sha256 or vectors.ndim != 2 or vectors.shape != (len(keys), DIMENSIONS):
+        return {}
+    return dict(zip(keys.tolist(), vectors))
+
+
 class PassageScorer:
     """Scores passages against a question: meaning, rare shared words, facets, kind of question."""
 
     def __init__(self, embed: Callable[[list[str]], np.ndarray], document_frequency: Callable[[str], float],
-                 cache_size: int = 50_000):
+                 cache_size: int = 50_000, stored: dict[bytes, np.ndarray] | None = None):
         self.embed = embed
+        self.stored = stored or {}  # vectors the build embedded (passages.npz), by text key
         self.document_frequency = document_frequency  # stem -> share of chunks holding it (0..1)
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._tokens: OrderedDict[str, frozenset[str]] = OrderedDict()
@@ -237,6 +307,10 @@ class PassageScorer:
         """Unit vectors for `texts`, cached by text (least recently used go first)."""
         with self._lock:
             found = {t: self._vectors.get(t) for t in dict.fromkeys(texts)}
+        if self.stored:
+            for text, vector in found.items():
+                if vector is None:
+                    found[text] = self.stored.get(_text_key(text))
         missing = [t for t, v in found.items() if v is None]
         if missing:  # embedded outside the lock; another thread may embed the same text meanwhile
             found.update(zip(missing, self.embed(missing)))
@@ -246,7 +320,7 @@ class PassageScorer:
                 self._vectors.move_to_end(text)
             while len(self._vectors) > self.cache_size:
                 self._vectors.popitem(last=False)
-        return np.vstack([found[t] for t in texts]) if texts else np.zeros((0, 384), np.float32)
+        return np.vstack([found[t] for t in texts]) if texts else np.zeros((0, DIMENSIONS), np.float32)
 
     def tokens(self, text: str, skip_negated: bool = True) -> frozenset[str]:
         """Stemmed content words of `text`; words a negation covers do not count."""
@@ -458,7 +532,8 @@ class ExtractiveComposer:
             return (int(indptr[token + 1]) - int(indptr[token])) / num_docs
 
         embed = index.embedder.embed
-        scorer = PassageScorer(embed, document_frequency)
+        stored = load_passage_vectors(index.dir, index.manifest.get("embedding", {}).get("onnx_sha256", ""))
+        scorer = PassageScorer(embed, document_frequency, stored=stored)
         coverage = CoverageChecker(CorpusPhrases.for_index(index), index.glossary, scorer.vectors)
         return cls(index.glossary, scorer, coverage)
 

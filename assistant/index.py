@@ -902,12 +902,26 @@ def _build_locked(settings: Settings, index_dir: Path, corpus_dir: Path, report:
             if restored:  # everything else is intact: putting the manifest back is the whole repair
                 _write_json_atomic(index_dir / MANIFEST, previous)
                 repaired = [f"{d}; restored from builds/{previous['build_id']}" for d in damage]
+            if not (index_dir / "passages.npz").is_file():
+                units = [unit_from_json(row) for row in _read_jsonl(build_dir / "units.jsonl")]
+                _store_passages(index_dir, units, previous["embedding"], report)
+                repaired.append("passage vectors (passages.npz) were missing; embedded them again")
             counts = previous["counts"]
             return BuildReport(True, previous["build_id"], cleaned=cleaned, repaired=repaired,
                                created=previous.get("created", ""), documents=_manifest_documents(previous),
                                units=counts["examples"] + counts["sections"], examples=counts["examples"],
                                sections=counts["sections"], chunks=counts["chunks"])
     return _new_build(settings, index_dir, corpus_dir, report, rebuild, previous, damage, cleaned, started)
+
+
+def _store_passages(index_dir: Path, units: list[Unit], embedding: dict[str, Any], report: Progress) -> None:
+    """The answer composer's passage vectors (index/passages.npz), embedded by the build rather than
+    while a practitioner waits; only passages new since the last build are embedded."""
+    from assistant.compose import store_passage_vectors  # the build serves the composer's needs
+
+    embedder = embed.OnnxEmbedder(index_dir / embedding["onnx"], threads=1)
+    store_passage_vectors(index_dir, units, embedding["onnx_sha256"],
+                          lambda texts, progress: embedder.embed_many(texts, progress=progress, workers=2), report)
 
 
 def _manifest_documents(manifest: dict[str, Any]) -> list[dict[str, Any]]:
@@ -1013,6 +1027,8 @@ def _new_build(settings: Settings, index_dir: Path, corpus_dir: Path, report: Pr
         report("keyword index", 0, 1)
         build_keyword_index(chunks, tmp / "bm25")
         report("keyword index", 1, 1)
+
+        _store_passages(index_dir, units, {"onnx": f"onnx/{model['file']}", "onnx_sha256": model["sha256"]}, report)
 
         report("write", 0, 1)
         _write_jsonl(tmp / "units.jsonl", (unit_to_json(u) for u in units))

@@ -274,3 +274,38 @@ def test_cli_if_needed_says_up_to_date_and_a_busy_index_is_one_line(copy):
         assert "is building this index; wait for it to finish" in line
     finally:
         lock.release()
+
+
+def test_the_build_embeds_every_passage_so_an_answer_embeds_none(copy, monkeypatch):
+    """The composer's passage vectors come from the build (index/passages.npz): a question embeds only itself
+    and its own phrases. A damaged file is ignored (answers embed as they go, the same answer) and a missing
+    one is made again by the next `index`."""
+    from assistant.api import Assistant
+    from assistant.compose import PASSAGE_VECTORS, load_passage_vectors, passage_texts
+
+    index_dir = copy.resolved("index_dir")
+    manifest = read_manifest(index_dir)
+    stored = load_passage_vectors(index_dir, manifest["embedding"]["onnx_sha256"])
+    units = list(OpenIndex(copy).units.values())
+    assert len(stored) == len(passage_texts(units)) > 100
+    assert load_passage_vectors(index_dir, "another model") == {}
+
+    question = "she is pregnant and has unpaid work hours to do"
+    assistant = Assistant(copy)
+    embedded: list[str] = []
+    original = assistant.index.embedder.embed
+    monkeypatch.setattr(assistant.index.embedder, "embed", lambda texts: embedded.extend(texts) or original(texts))
+    answer = assistant.ask(question)
+    assert answer.citations and embedded and not set(embedded) & set(passage_texts(units))
+    assistant.close()
+
+    (index_dir / PASSAGE_VECTORS).write_bytes(b"not a zip file")
+    damaged = Assistant(copy)
+    assert damaged.composer.scorer.stored == {}
+    assert damaged.ask(question).answer == answer.answer  # the same answer, its passages embedded as needed
+    damaged.close()
+
+    (index_dir / PASSAGE_VECTORS).unlink()
+    report = build_index(copy)
+    assert report.up_to_date and any("passages.npz" in r for r in report.repaired)
+    assert len(load_passage_vectors(index_dir, manifest["embedding"]["onnx_sha256"])) == len(stored)
