@@ -35,7 +35,7 @@ import numpy as np
 
 from assistant import facets as facet_vocab
 from assistant.coverage import CorpusPhrases, Coverage, CoverageChecker
-from assistant.embed import DIMENSIONS
+from assistant.embed import DIMENSIONS, reuse_or_embed
 from assistant.index import unit_chunks
 from assistant.intent import Intent, asks_for_a_decision, is_manipulation, read_intent  # noqa: F401 (re-exported)
 from assistant.retrieve import Ranking, counted_thing
@@ -238,37 +238,21 @@ def passage_texts(units) -> list[str]:
     return list(texts)
 
 
-def store_passage_vectors(index_dir: Path, units, model_sha256: str, embed_many: Callable[..., np.ndarray],
+def store_passage_vectors(index_dir: Path, units, model_sha256: str, onnx_file: Path,
                           progress: Callable[[str, int, int], None]) -> int:
     """Embed the passages of `units` that `passages.npz` lacks, keep only these units' passages; returns
     how many were embedded. A cache beside the builds (not part of one): a damaged or stale file is
     simply made again, and a reader that finds none embeds passages as questions need them."""
     texts = passage_texts(units)
     keys = [_text_key(t) for t in texts]
-    known = load_passage_vectors(index_dir, model_sha256)
     vectors = np.zeros((len(texts), DIMENSIONS), np.float32)
-    missing = []
-    for row, key in enumerate(keys):
-        found = known.get(key)
-        if found is None:
-            missing.append(row)
-        else:
-            vectors[row] = found
-    progress("passages", 0, len(missing))
-    if missing:
-        done = 0
-
-        def advance(n: int) -> None:
-            nonlocal done
-            done += n
-            progress("passages", done, len(missing))
-
-        vectors[missing] = embed_many([texts[r] for r in missing], progress=advance)
+    embedded = reuse_or_embed(vectors, keys, load_passage_vectors(index_dir, model_sha256), texts.__getitem__,
+                              onnx_file, progress, "passages")
     tmp = index_dir / ".passages.tmp"
     with open(tmp, "wb") as out:
         np.savez(out, keys=np.array(keys, dtype="S16"), vectors=vectors, model=np.array(model_sha256))
     os.replace(tmp, index_dir / PASSAGE_VECTORS)
-    return len(missing)
+    return embedded
 
 
 def load_passage_vectors(index_dir: Path, model_sha256: str) -> dict[bytes, np.ndarray]:

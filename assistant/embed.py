@@ -27,7 +27,7 @@ import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -349,3 +349,28 @@ if __name__ == "__main__":  # pragma: no cover - the export children
     if len(sys.argv) != 2 or sys.argv[1] not in steps:
         sys.exit("usage: python -m assistant.embed export|check  (reads a JSON request on stdin)")
     print(json.dumps(steps[sys.argv[1]](json.loads(sys.stdin.read()))))
+
+
+def reuse_or_embed(out: np.ndarray, keys: Sequence, known: Mapping, text_of: Callable[[int], str], onnx_file: Path,
+                   progress: Callable[[str, int, int], None], stage: str) -> int:
+    """Fill `out` row by row: the vector `known` for the row's key, else embed the row's text with the
+    ONNX model (both cores, progress reported as `stage`). Returns how many rows were embedded."""
+    missing = []
+    for row, key in enumerate(keys):
+        found = known.get(key)
+        if found is None:
+            missing.append(row)
+        else:
+            out[row] = found
+    progress(stage, 0, len(missing))
+    if missing:
+        done = 0
+
+        def advance(n: int) -> None:
+            nonlocal done
+            done += n
+            progress(stage, done, len(missing))
+
+        embedder = OnnxEmbedder(onnx_file, threads=1)
+        out[missing] = embedder.embed_many([text_of(row) for row in missing], progress=advance, workers=2)
+    return len(missing)

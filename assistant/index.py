@@ -919,9 +919,7 @@ def _store_passages(index_dir: Path, units: list[Unit], embedding: dict[str, Any
     while a practitioner waits; only passages new since the last build are embedded."""
     from assistant.compose import store_passage_vectors  # the build serves the composer's needs
 
-    embedder = embed.OnnxEmbedder(index_dir / embedding["onnx"], threads=1)
-    store_passage_vectors(index_dir, units, embedding["onnx_sha256"],
-                          lambda texts, progress: embedder.embed_many(texts, progress=progress, workers=2), report)
+    store_passage_vectors(index_dir, units, embedding["onnx_sha256"], index_dir / embedding["onnx"], report)
 
 
 def _manifest_documents(manifest: dict[str, Any]) -> list[dict[str, Any]]:
@@ -973,28 +971,10 @@ def _new_build(settings: Settings, index_dir: Path, corpus_dir: Path, report: Pr
             reusable = _vectors_from_store(index_dir, previous, settings, prev_rows)  # vectors.npy is damaged, the store is not
         vectors = np.lib.format.open_memmap(tmp / "vectors.npy", mode="w+", dtype=np.float32,
                                             shape=(len(chunks), embed.DIMENSIONS))
-        missing: list[int] = []
-        for row, chunk in enumerate(chunks):
-            found = reusable.get(chunk.text_key)
-            if found is None:
-                missing.append(row)
-            else:
-                vectors[row] = found
-        report("embed", 0, len(missing))
-        if missing:
-            began = time.perf_counter()
-            embedder = embed.OnnxEmbedder(index_dir / "onnx" / model["file"], threads=1)
-            done = 0
-
-            def advance(n: int) -> None:
-                nonlocal done
-                done += n
-                report("embed", done, len(missing))
-
-            fresh = embedder.embed_many([chunks[r].text for r in missing], progress=advance, workers=2)
-            vectors[missing] = fresh
-            del fresh, embedder
-            embedded = len(missing)
+        began = time.perf_counter()
+        embedded = embed.reuse_or_embed(vectors, [c.text_key for c in chunks], reusable, lambda row: chunks[row].text,
+                                        index_dir / "onnx" / model["file"], report, "embed")
+        if embedded:
             embed_seconds = time.perf_counter() - began
         vectors.flush()
         reusable = {}

@@ -44,7 +44,12 @@ ASK_SCHEMA = {
         "history": {"type": ["array", "null"], "maxItems": validation.MAX_HISTORY_TURNS,
                     "items": {"type": "object", "required": ["role", "content"],
                               "properties": {"role": {"enum": list(validation.ROLES)},
-                                             "content": {"type": "string"}}},
+                                             "content": {"type": "string"},
+                                             "cited": {"type": "array", "items": {"type": "string"},
+                                                       "maxItems": validation.MAX_CITED,
+                                                       "description": "On an assistant turn: the ids of the "
+                                                                      "examples it cited, so a follow-up "
+                                                                      "carries them"}}},
                     "description": "Earlier turns of the conversation, oldest first."},
         "filters": {"type": ["object", "null"], "description": "e.g. {\"need\": [\"mental health\"], \"region\": \"North East\", "
                                                                 "\"year\": 2025, \"publication_kind\": \"guide\"}",

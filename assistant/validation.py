@@ -19,6 +19,8 @@ FILTER_KEYS = ("theme", "document", "sentence", "need", "standard", "kind", "reg
 ROLES = ("user", "assistant")
 MAX_HISTORY_TURNS = 20  # a conversation longer than this sends only its last turns
 MAX_HISTORY_CHARS = 20_000  # all turns together
+MAX_CITED = 20  # example ids an assistant turn may carry in "cited"
+MAX_ID_CHARS = 200
 MAX_FILTER_VALUES = 50  # values per filter
 MAX_FILTER_VALUE_CHARS = 200  # no known theme, document or tag is longer
 MAX_K = 100
@@ -66,8 +68,8 @@ def question(value: Any, max_chars: int, what: str = "the question") -> str:
     return text
 
 
-def history(value: Any) -> list[dict[str, str]] | None:
-    """Conversation turns as [{"role": "user"|"assistant", "content": str}], or None for none."""
+def history(value: Any) -> list[dict[str, Any]] | None:
+    """Conversation turns as [{"role": "user"|"assistant", "content": str, "cited"?: [id]}], or None for none."""
     if value is None:
         return None
     if not isinstance(value, Sequence) or isinstance(value, (str, bytes)):
@@ -91,7 +93,15 @@ def history(value: Any) -> list[dict[str, str]] | None:
         total += len(content)
         if total > MAX_HISTORY_CHARS:
             raise BadInputError(f"history is longer than {MAX_HISTORY_CHARS:,} characters; send only the last few turns")
-        turns.append({"role": role, "content": content})
+        checked: dict[str, Any] = {"role": role, "content": content}
+        cited = turn.get("cited")
+        if cited is not None:  # an assistant turn's cited example ids: a short follow-up carries them
+            if (not isinstance(cited, Sequence) or isinstance(cited, (str, bytes)) or len(cited) > MAX_CITED
+                    or not all(isinstance(c, str) and 0 < len(c) <= MAX_ID_CHARS and not has_surrogates(c)
+                               for c in cited)):
+                raise BadInputError(f"history turn {n} \"cited\" must be a list of at most {MAX_CITED} example ids")
+            checked["cited"] = list(cited)
+        turns.append(checked)
     return turns or None
 
 

@@ -31,7 +31,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "evals"))
 
-ASK_KEYS = {"question", "answer", "refused", "mode", "citations", "warnings"}
+ASK_KEYS = {"question", "answer", "refused", "mode", "citations", "warnings", "not_covered", "following_on_from"}
 
 
 def free_port() -> int:

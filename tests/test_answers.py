@@ -102,6 +102,16 @@ def test_a_decision_question_gets_practice_and_a_reminder(assistant):
     assert compose.DECISION_REMINDER in answer.answer
 
 
+def test_a_follow_up_carries_the_examples_the_previous_answer_cited(assistant):
+    """The app and the JSON API send the cited example ids on assistant turns; a short follow-up keeps them."""
+    emily = "ne-2025:effective-safe-and-tailored-delivery-of-upw-for-a-pregnant"
+    history = [{"role": "user", "content": "she's pregnant and has unpaid work hours to do"},
+               {"role": "assistant", "content": "Placements were tailored to her pregnancy.", "cited": [emily]}]
+    answer = assistant.ask("what else did the PP do?", history=history)
+    assert answer.citations[0].unit.id == emily
+    assert [e["id"] for e in answer.to_json()["following_on_from"]["examples"]] == [emily]
+
+
 def test_follow_up_with_history_retrieves_the_right_example(assistant):
     history = [{"role": "user", "content": "Any examples of good practice with a Muslim client on licence?"},
                {"role": "assistant", "content": "…"}]

@@ -128,6 +128,12 @@ API_ASK_CASES = [
     ({"question": "risk", "filters": {"need": LONG_UNKNOWN}}, "unknown need 'qqqq"),
     ({"question": "risk", "filters": {"need": HUGE}}, "no known need is that long"),
     ({"question": "risk", "filters": {"need": ["a"] * 80}}, "give at most 50"),
+    ({"question": "risk", "history": [{"role": "assistant", "content": "a", "cited": "ne-2025:x"}]},
+     '"cited" must be a list of at most 20 example ids'),
+    ({"question": "risk", "history": [{"role": "assistant", "content": "a", "cited": [3]}]},
+     '"cited" must be a list'),
+    ({"question": "risk", "filters": {"year": [2025.5]}}, "filter 'year' values must be text"),
+    ({"question": "risk", "filters": {"region": "Atlantis"}}, "unknown region 'Atlantis'"),
     ({"question": "x" * 300_000}, "keep it under 262,144"),
 ]
 API_SEARCH_CASES = [
