@@ -97,6 +97,7 @@ CSS = """
 #finder-list .pick-card details{flex:1;min-width:0}
 #finder-list .pick-card summary{cursor:pointer;font-weight:600}
 #finder-list .pick-card .who,#finder-list .pick-card .meta{font-weight:400;font-size:.9em;color:#2d3748;margin:2px 0}
+#finder-list .pick-card summary .who{display:block}
 #finder-list .relevance{display:inline-block;font-size:.8em;font-weight:600;border-radius:10px;padding:0 8px;
   margin-left:6px;background:#ebf4ff;color:#1a365d;white-space:nowrap}
 #finder-list .bar{display:block;height:4px;border-radius:2px;background:#2b6cb0;margin:4px 0 0}
@@ -229,10 +230,10 @@ def _link(unit, label: str = "Read it in the source document") -> str:
     return f'<p><a href="{html.escape(url)}" target="_blank" rel="noopener noreferrer">{html.escape(label)}</a></p>'
 
 
-def _card_body(unit, quotes: tuple[str, ...] = (), also: tuple = ()) -> str:
+def _card_body(unit, quotes: tuple[str, ...] = (), also: tuple = (), person_line: bool = True) -> str:
     example = unit if isinstance(unit, Example) else None
     parts = []
-    if example and example.person:
+    if example and example.person and person_line:
         parts.append(f'<p class="who">{html.escape(example.person_summary())}</p>')
     meta = [f"From: {html.escape(publication(unit))}", f"Theme: {html.escape(unit.section)}"]
     if example and example.standards:
@@ -483,9 +484,9 @@ def _pick_card(found: Found, picked: bool) -> str:
     return (f'<div class="pick-card{" picked" if picked else ""}" data-id="{html.escape(example.id)}">'
             f'<input type="checkbox" class="pick" value="{html.escape(example.id)}"{" checked" if picked else ""} '
             f'aria-label="Pick {html.escape(example.title)} for the session pack">'
-            f'<details><summary>{html.escape(example.title)}{cue}</summary>'
-            f'<p class="who">{html.escape(person)} · {html.escape(example.section)}</p>'
-            f"{_card_body(example)}</details></div>")
+            f'<details><summary>{html.escape(example.title)}{cue}'
+            f'<span class="who">{html.escape(person)} · {html.escape(example.section)}</span></summary>'
+            f"{_card_body(example, person_line=False)}</details></div>")
 
 
 def render_finder_list(found: list[Found], picked: list[str], assistant=None, searched: bool = False) -> str:

@@ -410,3 +410,13 @@ def test_publication_filters_show_once_there_is_a_choice(assistant):
     assert not seed["region"].visible and not seed["year"].visible  # one region, one year: nothing to choose
     assert grown["region"].visible and grown["year"].visible
     assert [c[0] for c in grown["year"].choices] == ["2025", "2024"]  # newest first
+
+
+def test_a_finder_card_names_its_person_once_and_in_its_collapsed_line(assistant):
+    from assistant.ui import finder_handler, render_finder_list
+
+    found, _ = finder_handler(assistant, "pregnant woman doing unpaid work", None)
+    card = render_finder_list(found[:1], [], assistant, searched=True)
+    summary = card[card.index("<summary>"):card.index("</summary>")]
+    assert "Emily, 28, female" in summary  # seen without opening the card
+    assert card.count("Emily, 28, female") == 1
