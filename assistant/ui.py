@@ -484,7 +484,7 @@ def _pick_card(found: Found, picked: bool) -> str:
     return (f'<div class="pick-card{" picked" if picked else ""}" data-id="{html.escape(example.id)}">'
             f'<input type="checkbox" class="pick" value="{html.escape(example.id)}"{" checked" if picked else ""} '
             f'aria-label="Pick {html.escape(example.title)} for the session pack">'
-            f'<details><summary>{html.escape(example.title)}{cue}'
+            f'<details><summary><span class="title">{html.escape(example.title)}</span>{cue}'
             f'<span class="who">{html.escape(person)} · {html.escape(example.section)}</span></summary>'
             f"{_card_body(example, person_line=False)}</details></div>")
 

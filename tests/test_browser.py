@@ -421,7 +421,7 @@ def test_pack_with_session_details_named_from_its_title(any_page, tmp_path):
     page.wait_for_function("() => document.querySelectorAll('#finder-list .pick-card').length < 21", timeout=20000)
     picks = page.locator("#finder-list input.pick")
     assert picks.count() >= 2
-    chosen = [page.locator("#finder-list .pick-card > details > summary").nth(i).inner_text().strip() for i in (0, 1)]
+    chosen = [page.locator("#finder-list .pick-card > details > summary > .title").nth(i).inner_text().strip() for i in (0, 1)]
     picks.nth(0).check()
     picks.nth(1).check()
     page.fill("#pack-title textarea", "Domestic abuse: PDD session 3")
