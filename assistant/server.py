@@ -25,7 +25,8 @@ import json
 import logging
 import os
 import secrets
-from typing import Any
+import time
+from typing import Any, Callable
 
 from assistant import validation
 from assistant.config import Settings
@@ -67,6 +68,24 @@ SEARCH_SCHEMA = {
         "history": ASK_SCHEMA["properties"]["history"],
     },
 }
+
+
+def wait_until_healthy(url: str, timeout: float, alive: Callable[[], bool] = lambda: True) -> bool:
+    """Poll `url`/healthz until it answers 200 (True), the time runs out or `alive()` turns False (False).
+
+    For scripts and tests that start a server and must not send requests before it is ready.
+    """
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while alive() and time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    return False
 
 
 def check_host(host: str, auth: str | None, no_auth: bool) -> None:

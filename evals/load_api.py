@@ -28,6 +28,8 @@ from pathlib import Path
 
 import httpx
 
+from assistant.server import wait_until_healthy
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "evals"))
 
@@ -70,15 +72,8 @@ class Server:
         started = time.perf_counter()
         self.process = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(self.port)],
                                         cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
-        while True:
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if self.process.poll() is not None or time.perf_counter() - started > 180:
-                raise SystemExit(f"the server did not start; see {work / 'server.log'}")
-            time.sleep(0.2)
+        if not wait_until_healthy(self.url, 180, alive=lambda: self.process.poll() is None):
+            raise SystemExit(f"the server did not start; see {work / 'server.log'}")
         self.start_seconds = time.perf_counter() - started
 
     def build_id(self) -> str:

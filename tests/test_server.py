@@ -28,7 +28,7 @@ TOM = "ne-2025:multi-agency-information-sharing-and-joint-working"
 def server(assistant):
     import uvicorn
 
-    from assistant.server import create_app, gradio_concurrency
+    from assistant.server import create_app, gradio_concurrency, wait_until_healthy
     from assistant.ui import build_app, launch_options
 
     blocks = build_app(assistant)
@@ -40,16 +40,8 @@ def server(assistant):
     thread = threading.Thread(target=instance.run, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            pytest.fail("the server did not start")
-        time.sleep(0.2)
+    if not wait_until_healthy(url, 60):
+        pytest.fail("the server did not start")
     yield url
     instance.should_exit = True
     thread.join(timeout=15)

@@ -20,6 +20,7 @@ import pytest
 from assistant.api import Assistant
 from assistant.config import load_settings
 from assistant.index import build_index, read_manifest
+from assistant.server import wait_until_healthy
 from conftest import ROOT, free_port
 
 ASK_KEYS = {"question", "answer", "refused", "mode", "citations", "warnings", "not_covered", "following_on_from"}
@@ -88,15 +89,7 @@ def test_rebuild_under_continuous_load_fails_no_request(private):
                 n += 1
 
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert server.poll() is None and time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.3)
+        assert wait_until_healthy(url, 120, alive=lambda: server.poll() is None), "the server did not start"
         old_build = httpx.get(f"{url}/healthz").json()["build_id"]
         threads = [threading.Thread(target=load) for _ in range(3)]
         for thread in threads:
