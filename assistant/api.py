@@ -24,7 +24,7 @@ from assistant.index import OpenIndex, current_build_id, retire_unused_builds
 from assistant.privacy import redact
 from assistant.conversation import Context, read_context
 from assistant.intent import read_intent
-from assistant.retrieve import Retriever, clean_query
+from assistant.retrieve import Retriever
 from assistant.sameness import merge_near_duplicates
 from assistant.types import Answer, Example, Hit, Section
 
@@ -200,7 +200,6 @@ class Assistant:
         history, filters = validation.history(history), validation.filters(filters)
         k = validation.top_k(k, limit=max(validation.MAX_K, len(self.index.units)))
         if history:
-            clean_query(query, self.settings.max_query_chars)  # judge the question as the user typed it
             context = self.context(redact(query).text, _redacted(history))
             hits = self.retriever.rank(context.standalone, k=k + SPARE_HITS, filters=filters, boost=context.boost).hits
         else:
@@ -224,7 +223,6 @@ class Assistant:
         """
         validation.question(question, self.settings.max_query_chars)
         history, filters = validation.history(history), validation.filters(filters)
-        clean_query(question, self.settings.max_query_chars)
         redaction = redact(question)
         warnings = [redaction.warning] if redaction.warning else []
         asked = redaction.text
