@@ -135,6 +135,7 @@ class Retriever:
         self._canonical = {key: {v.lower(): v for v in values} for key, values in self._filter_values.items()}
         self._filter_units: dict[str, dict[str, np.ndarray]] = {key: {} for key in FILTER_KEYS}
         self._document_ids: dict[str, set[str]] = {}
+        self._numbered: dict[str, list[int]] = {}  # units whose title starts with a section or standard number
         positions: dict[str, dict[str, list[int]]] = {key: {} for key in FILTER_KEYS}
         for pos, unit_id in enumerate(self._unit_ids):
             unit = index.units[unit_id]
@@ -143,15 +144,12 @@ class Retriever:
                     positions[key].setdefault(value, []).append(pos)
             for name in (unit.document_id, unit.document):
                 self._document_ids.setdefault(name, set()).add(unit.document_id)
+            match = _TITLE_NUMBER.match(unit.title)  # "Standard 2.1 …", "3.2 …": a number a question may name
+            if match:
+                self._numbered.setdefault(match.group(1), []).append(pos)
         for key, by_value in positions.items():
             self._filter_units[key] = {v: np.array(p, dtype=np.int64) for v, p in by_value.items()}
         self._unit_words: dict[str, set[str]] = {}
-        # units whose title starts with a section or standard number ("Standard 2.1 …", "3.2 …")
-        self._numbered: dict[str, list[int]] = {}
-        for pos, unit_id in enumerate(self._unit_ids):
-            match = _TITLE_NUMBER.match(index.units[unit_id].title)
-            if match:
-                self._numbered.setdefault(match.group(1), []).append(pos)
 
     def warm_up(self) -> None:
         self.index.warm_up()
@@ -161,7 +159,6 @@ class Retriever:
     def prepare(self, question: str) -> Query:
         text = clean_query(question, self.settings.max_query_chars)
         expansions = tuple(self.index.glossary.expand(text)) + _standard_numbers(text)
-        extra = " ".join(w for _, words in expansions for w in words)
         return Query(text, expansions, read_facets(text))
 
     def search(self, question: str, k: int = 5, filters: Mapping[str, object] | None = None,
@@ -190,8 +187,7 @@ class Retriever:
         n_units = len(self._unit_ids)
 
         allowed = self._allowed(wanted) if wanted else None
-        pooled: list[np.ndarray] = []  # candidates that set the normalisation (as if unfiltered)
-        extra: list[np.ndarray] = []  # candidates added for the filters
+        found: list[np.ndarray] = []  # candidate unit positions, from each source
         vector = None
         best_similarity = 0.0
         if dense:
@@ -199,26 +195,22 @@ class Retriever:
             rows, similarities = self._nearest(vector, None)
             if len(similarities):
                 best_similarity = float(similarities[0])
-            pooled.append(self._chunk_unit_pos[rows])
+            found.append(self._chunk_unit_pos[rows])
             passing = np.unique(self._chunk_unit_pos[rows][allowed[self._chunk_unit_pos[rows]]]) if wanted else None
             if wanted and len(passing) < min(FILTERED_ENOUGH, int(allowed.sum())):
                 # few candidates pass the filters: ask Chroma for the nearest chunks that do (a `where`
                 # query costs more, so broad filters are served from the unfiltered candidates)
                 filtered_rows, _ = self._nearest(vector, self._where(wanted))
-                extra.append(self._chunk_unit_pos[filtered_rows])
+                found.append(self._chunk_unit_pos[filtered_rows])
         keyword_scores = np.zeros(n_units, np.float32)
         if keyword:
             keyword_scores = self._keyword(search_text)
-            pooled.append(_top(keyword_scores, KEYWORD_CANDIDATES))
+            found.append(_top(keyword_scores, KEYWORD_CANDIDATES))
             if allowed is not None:
-                extra.append(_top(np.where(allowed, keyword_scores, 0.0), KEYWORD_CANDIDATES))
+                found.append(_top(np.where(allowed, keyword_scores, 0.0), KEYWORD_CANDIDATES))
         numbered = {pos for number in _ASKED_NUMBER.findall(query.text) for pos in self._numbered.get(number, ())}
-        if numbered:
-            extra.append(np.fromiter(numbered, dtype=np.int64))
-        if bonus:
-            extra.append(np.fromiter(bonus, dtype=np.int64))
-        pool = np.unique(np.concatenate(pooled)) if pooled else np.zeros(0, np.int64)
-        candidates = np.unique(np.concatenate([pool, *extra])) if extra else pool
+        found += [np.fromiter(numbered, dtype=np.int64), np.fromiter(bonus, dtype=np.int64)]
+        candidates = np.unique(np.concatenate(found))
         candidates = candidates[self._has_chunks[candidates]]
 
         chunk_similarity: dict[str, float] = {}
