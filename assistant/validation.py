@@ -105,6 +105,10 @@ def history(value: Any) -> list[dict[str, Any]] | None:
     return turns or None
 
 
+def _year_text(value: Any) -> Any:
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
 def filters(value: Any) -> dict[str, list[str]] | None:
     """Filters as {name: [values]}; names and value types checked (the values themselves by the retriever)."""
     if value is None:
@@ -115,8 +119,8 @@ def filters(value: Any) -> dict[str, list[str]] | None:
     for key, raw in value.items():
         if not isinstance(key, str) or key not in FILTER_KEYS:
             raise BadInputError(f"unknown filter '{shown(key, 30)}'; use one of: {', '.join(FILTER_KEYS)}")
-        if key == "year" and isinstance(raw, int) and not isinstance(raw, bool):
-            raw = str(raw)  # {"year": 2025} as well as {"year": "2025"}
+        if key == "year":  # {"year": 2025} or [2025, "2024"] as well as text
+            raw = [_year_text(v) for v in raw] if isinstance(raw, (list, tuple)) else _year_text(raw)
         values = [raw] if isinstance(raw, str) else raw
         if values is None:
             continue
@@ -124,8 +128,6 @@ def filters(value: Any) -> dict[str, list[str]] | None:
             raise BadInputError(f"filter '{key}' must be text or a list of text, got {_type_name(raw)}")
         if len(values) > MAX_FILTER_VALUES:
             raise BadInputError(f"filter '{key}' has {len(values):,} values; give at most {MAX_FILTER_VALUES}")
-        if key == "year" and isinstance(values, Sequence) and not isinstance(values, (str, bytes)):
-            values = [str(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in values]
         for item in values:
             if not isinstance(item, str):
                 raise BadInputError(f"filter '{key}' values must be text, got {_type_name(item)}")
