@@ -36,8 +36,9 @@ import numpy as np
 from assistant import facets as facet_vocab
 from assistant.coverage import CorpusPhrases, Coverage, CoverageChecker
 from assistant.embed import DIMENSIONS, reuse_or_embed
-from assistant.index import unit_chunks
+from assistant.index import PASSAGE_VECTORS, unit_chunks
 from assistant.intent import Intent, asks_for_a_decision, is_manipulation, read_intent  # noqa: F401 (re-exported)
+from assistant.language import language_note
 from assistant.retrieve import Ranking, counted_thing
 from assistant.types import Answer, Carried, Citation, Example, Hit, Unit, publication
 
@@ -216,12 +217,7 @@ def _add_points(points: list[str], heading: str, chunk_id: str, add: Callable) -
             add(sentence, heading, chunk_id)
 
 
-# --- scoring ------------------------------------------------------------------------------
-
-
 # --- passage vectors, embedded once by the build ---------------------------------------------------
-
-PASSAGE_VECTORS = "passages.npz"  # in the index folder: every passage's and heading's vector, by text key
 
 
 def _text_key(text: str) -> bytes:
@@ -265,6 +261,9 @@ def load_passage_vectors(index_dir: Path, model_sha256: str) -> dict[bytes, np.n
     if model != model_sha256 or vectors.ndim != 2 or vectors.shape != (len(keys), DIMENSIONS):
         return {}
     return dict(zip(keys.tolist(), vectors))
+
+
+# --- scoring ------------------------------------------------------------------------------
 
 
 class PassageScorer:
@@ -526,8 +525,6 @@ class ExtractiveComposer:
         """An answer to `question` (as the user asked it) from `ranking` (of the standalone query)."""
         intent = read_intent(question)
         hits = ranking.hits
-        from assistant.language import language_note
-
         note = language_note(question)
         if note:
             warnings.append(note)

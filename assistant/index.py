@@ -53,6 +53,7 @@ from assistant.locking import (BuildLease, IndexLock, LeaseLost, PrivateFolder, 
                                sweep_private_folders)
 from assistant.types import Document, Example, Section, Unit, unit_from_json, unit_to_json
 
+PASSAGE_VECTORS = "passages.npz"  # in the index folder: the answer composer's passage vectors (a cache)
 INDEX_FORMAT = 3  # 3: chunks carry their publication's region, year and kind
 CACHE_VERSION = 1  # the parse cache's own layout
 MANIFEST = "manifest.json"
@@ -902,9 +903,10 @@ def _build_locked(settings: Settings, index_dir: Path, corpus_dir: Path, report:
             if restored:  # everything else is intact: putting the manifest back is the whole repair
                 _write_json_atomic(index_dir / MANIFEST, previous)
                 repaired = [f"{d}; restored from builds/{previous['build_id']}" for d in damage]
-            if not (index_dir / "passages.npz").is_file():
+            if not (index_dir / PASSAGE_VECTORS).is_file():
                 units = [unit_from_json(row) for row in _read_jsonl(build_dir / "units.jsonl")]
-                _store_passages(index_dir, units, previous["embedding"], report)
+                embedding = previous["embedding"]
+                _store_passages(index_dir, units, index_dir / embedding["onnx"], embedding["onnx_sha256"], report)
                 repaired.append("passage vectors (passages.npz) were missing; embedded them again")
             counts = previous["counts"]
             return BuildReport(True, previous["build_id"], cleaned=cleaned, repaired=repaired,
@@ -914,12 +916,12 @@ def _build_locked(settings: Settings, index_dir: Path, corpus_dir: Path, report:
     return _new_build(settings, index_dir, corpus_dir, report, rebuild, previous, damage, cleaned, started)
 
 
-def _store_passages(index_dir: Path, units: list[Unit], embedding: dict[str, Any], report: Progress) -> None:
+def _store_passages(index_dir: Path, units: list[Unit], onnx_file: Path, model_sha256: str, report: Progress) -> None:
     """The answer composer's passage vectors (index/passages.npz), embedded by the build rather than
     while a practitioner waits; only passages new since the last build are embedded."""
     from assistant.compose import store_passage_vectors  # the build serves the composer's needs
 
-    store_passage_vectors(index_dir, units, embedding["onnx_sha256"], index_dir / embedding["onnx"], report)
+    store_passage_vectors(index_dir, units, model_sha256, onnx_file, report)
 
 
 def _manifest_documents(manifest: dict[str, Any]) -> list[dict[str, Any]]:
@@ -1008,7 +1010,7 @@ def _new_build(settings: Settings, index_dir: Path, corpus_dir: Path, report: Pr
         build_keyword_index(chunks, tmp / "bm25")
         report("keyword index", 1, 1)
 
-        _store_passages(index_dir, units, {"onnx": f"onnx/{model['file']}", "onnx_sha256": model["sha256"]}, report)
+        _store_passages(index_dir, units, index_dir / "onnx" / model["file"], model["sha256"], report)
 
         report("write", 0, 1)
         _write_jsonl(tmp / "units.jsonl", (unit_to_json(u) for u in units))
