@@ -33,6 +33,7 @@ from assistant import compose
 from assistant.compose import CITATION_MARKER
 from assistant.config import Settings
 from assistant.errors import AssistantError, BadInputError, SettingsError
+from assistant.language import language_note
 from assistant.links import source_link, with_source_links
 from assistant.privacy import redact
 from assistant.retrieve import passes_filters
@@ -343,8 +344,6 @@ class ChatTurn:
 
 def answer_notes(assistant, question: str, answer: Answer, filters: dict | None) -> list[str]:
     """Notes above an answer: a question not in English; filters that leave nothing close."""
-    from assistant.language import language_note
-
     notes = []
     language = language_note(question)
     if language and language not in answer.warnings:  # the composer may have said so already
@@ -610,8 +609,7 @@ def api_ask(assistant, question: str, history: list | None = None, filters: dict
     from assistant.validation import has_surrogates
 
     echo = isinstance(question, str) and not has_surrogates(question) and len(question) <= assistant.settings.max_query_chars
-    return {"question": question if echo else "", "answer": message, "refused": True,
-            "mode": "extractive", "citations": [], "warnings": [message], "not_covered": [], "following_on_from": None}
+    return Answer(question if echo else "", message, True, "extractive", warnings=(message,)).to_json()
 
 
 # --- evaluate -------------------------------------------------------------------------------
