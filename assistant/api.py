@@ -23,7 +23,7 @@ from assistant.errors import AssistantError
 from assistant.index import OpenIndex, current_build_id, retire_unused_builds
 from assistant.privacy import redact
 from assistant.conversation import Context, read_context
-from assistant.intent import read_intent
+from assistant.intent import read_intent, request_topic
 from assistant.retrieve import Retriever
 from assistant.sameness import merge_near_duplicates
 from assistant.types import Answer, Example, Hit, Section
@@ -243,7 +243,8 @@ class Assistant:
         ranking = replace(ranking, hits=merge_near_duplicates(ranking.hits)[:k])
         examples_ranking = None
         if read_intent(asked).examples and self._cases_allowed(filters):
-            examples_ranking = self.retriever.rank(standalone, k=12 + SPARE_HITS, filters={**(filters or {}), "kind": ["case"]},
+            examples_ranking = self.retriever.rank(request_topic(standalone), k=12 + SPARE_HITS,
+                                                   filters={**(filters or {}), "kind": ["case"]},
                                                    ignore_facets=frozenset(ignore_facets), boost=context.boost)
             examples_ranking = replace(examples_ranking, hits=merge_near_duplicates(examples_ranking.hits)[:12])
         retrieved = time.perf_counter()

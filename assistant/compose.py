@@ -37,7 +37,7 @@ from assistant import facets as facet_vocab
 from assistant.coverage import CorpusPhrases, Coverage, CoverageChecker
 from assistant.embed import DIMENSIONS, reuse_or_embed
 from assistant.index import PASSAGE_VECTORS, unit_chunks
-from assistant.intent import Intent, asks_for_a_decision, is_manipulation, read_intent  # noqa: F401 (re-exported)
+from assistant.intent import Intent, asks_for_a_decision, is_manipulation, read_intent, request_topic  # noqa: F401
 from assistant.language import language_note
 from assistant.retrieve import Ranking, counted_thing
 from assistant.types import Answer, Carried, Citation, Example, Hit, Unit, publication
@@ -50,15 +50,16 @@ LOOSE_MATCH = 0.20
 KNOWN_WORDS_WEIGHT = 0.15
 
 # Point selection, calibrated on the hand-labelled key passages of the gold set (docs/evaluation.md).
-POINT_BAR = 0.45  # the probability a point needs to be shown (the best point is always shown)
-SECONDARY_BAR = 0.55  # …and a point from an example other than the best one's
+POINT_BAR = 0.6  # the probability a point needs to be shown (the best point is always shown)
+SECONDARY_BAR = 0.6  # …and a point from an example other than the best one's
 MAX_POINTS = 6
 MAX_SECONDARY_POINTS = 2  # per other example
 MAX_FACT_POINTS = 2
 CANDIDATE_UNITS = 5
 MAX_EXAMPLES_LISTED = 6
 EXAMPLE_LIST_BAR = 0.0  # the probability a listed example's best point needs (calibrated on evals/examples_requests.jsonl, dev)
-EXAMPLE_HIT_RATIO = 0.7  # …and its retrieval score, as a share of the best example's (same file, dev: best F1)
+EXAMPLE_HIT_RATIO = 0.6  # …and its retrieval score, as a share of the best example's (same file, dev: best F1)
+ONE_EXAMPLE_RATIO = 0.85  # …when one example is asked for: only a near tie joins it
 
 NOT_GUIDANCE = ("_Not official guidance: this shows practice from inspected cases. Decisions rest with you, "
                 "your SPO and policy._")
@@ -83,7 +84,9 @@ CORRECTIONS = {
     "confirm_claim": "I can't confirm a claim the documents don't make. This is what they do say, with their sources.",
 }
 WHAT_HAPPENED = "Outcome"
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z‘'\"(])")
+# a full stop after an abbreviation ("Phillips et al. (2022)", "e.g. RAR") ends no sentence
+_SENTENCE_END = re.compile(r"(?<!\bal\.)(?<!\b[Ee]\.g\.)(?<!\b[Ii]\.e\.)(?<!\betc\.)(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bNo\.)"
+                           r"(?<!\bMrs\.)(?<!\bvs\.)(?<=[.!?])\s+(?=[A-Z‘'\"(])")
 # a sentence opening like this leans on the one before it, so the two stay together
 _ANAPHORA = re.compile(r"^(?:It|Its|This|These|Those|They|Their|Them|He|His|She|Her|Such|That|There|Both|Each|Which|"
                        r"As a result|In addition|Additionally|However|Also|Further|Furthermore|Despite this)\b")
@@ -92,6 +95,8 @@ _LABEL_ONLY = re.compile(r"^[^.!?]{0,80}:\s*$")
 _NUMBER = re.compile(r"\b\d[\d,.]*\b")
 _DATE = re.compile(r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December|"
                    r"(?:19|20)\d{2}|quarterly|weekly|monthly|annually|every \d+ weeks)\b", re.I)
+_FREQUENCY = re.compile(r"\b(?:daily|weekly|fortnightly|monthly|quarterly|annually|yearly|twice|once a|every (?:\w+ )?"
+                        r"(?:days?|weeks?|months?|\d+)|\w+ times? a (?:day|week|month|year))\b", re.I)
 _WHO = re.compile(r"\b(?:[A-Z][a-z]+ [A-Z][a-z]+|Dr [A-Z][a-z]+|team|manager|officer|lead|board|director|practitioners?|"
                   r"PPs?|SPOs?|inspectors?|staff)\b")
 _TOKEN = re.compile(r"\b\w\w+\b")
@@ -163,10 +168,16 @@ def passages_of(unit: Unit) -> list[Passage]:
     if isinstance(unit, Example):
         group_chunks = [c for c in chunks if c.granularity == "group"]
         summary = next(c for c in chunks if c.granularity == "summary")
-        for sentence in whole_sentences(unit.intro, limit=0):
-            add(sentence, "", summary.id, is_intro=bool(unit.groups))
-        for group, chunk in zip(unit.groups, group_chunks):
-            _add_points(list(group.points), group.heading, chunk.id, add)
+        # a case's opening says who the person is; an organisational example's says what the practice was
+        opening = whole_sentences(unit.intro, limit=0)
+        lead_in = ""
+        if opening and opening[-1].rstrip().endswith(":") and unit.groups and not unit.groups[0].heading:
+            lead_in = opening.pop()  # "This approach:" leads the list that follows it
+        for sentence in opening:
+            add(sentence, "", summary.id, is_intro=bool(unit.groups) and unit.kind == "case")
+        for n, (group, chunk) in enumerate(zip(unit.groups, group_chunks)):
+            _add_points([lead_in, *group.points] if (lead_in and n == 0) else list(group.points), group.heading,
+                        chunk.id, add)
         if unit.outcome:
             for sentence in whole_sentences(unit.outcome, limit=220):
                 add(sentence, WHAT_HAPPENED, summary.id, is_outcome=True)
@@ -344,16 +355,34 @@ class Scored:
     dense: float
     lexical: float
     kind: float = 0.0  # how far it holds the kind of fact asked for (a number of the thing counted, a date…)
+    rank_score: float = 0.0  # the ranking model's score: the order of a question's points
+    relevance: float = 0.0  # the probability that it answers, on its own (RELEVANCE_WEIGHTS)
 
 
-# The point scorer: a logistic model over these features, its weights fitted on the dev split of
-# the hand-labelled key passages by evals/tools/fit_points.py (which prints how it does on the
-# held-out questions). Refit after changing a feature.
+# The point scorer, fitted on the dev split of the hand-labelled key passages by evals/tools/fit_points.py
+# (which prints how it does on the held-out questions); refit after changing a feature.
+# - RANK_WEIGHTS order a question's candidate points: a listwise model (the softmax over one question's
+#   candidates puts the labelled points first).
+# - CALIBRATION turns a point's rank score, its gap to the best one and its place into the probability
+#   that it answers, which POINT_BAR is set on.
+# - RELEVANCE_WEIGHTS: a pointwise logistic model of the same features, the probability that a point
+#   answers whatever the other candidates are; what the coverage check asks of the best point.
 FEATURES = ("bias", "dense", "clause", "heading", "expanded", "lexical", "lexical_precision", "facets", "fact_kind",
-            "outcome", "section", "length", "top_unit", "unit_rank")
-WEIGHTS = {"bias": -3.58, "dense": 1.02, "clause": 1.20, "heading": 0.82, "expanded": 0.95, "lexical": 1.37,
-           "lexical_precision": 1.44, "facets": 1.06, "fact_kind": 0.77, "outcome": -0.36, "section": -0.46, "length": -0.90,
-           "top_unit": 1.57, "unit_rank": -2.32}
+            "outcome", "section", "length", "top_unit", "unit_rank", "ask_lexical", "dense_gap", "unit_gap", "retells",
+            "group", "group_gap", "title", "position", "unit_share")
+RANK_WEIGHTS = {"bias": 0.0, "dense": 0.30, "clause": 1.61, "heading": 1.24, "expanded": 1.41, "lexical": 1.47,
+                "lexical_precision": 0.15, "facets": 0.27, "fact_kind": 0.73, "outcome": -0.37, "section": 0.0,
+                "length": 0.01, "top_unit": 1.37, "unit_rank": -1.78, "ask_lexical": 2.11, "dense_gap": 0.30,
+                "unit_gap": -0.16, "retells": -0.36, "group": 1.24, "group_gap": 1.24, "title": -0.44, "position": -0.14,
+                "unit_share": 3.58}
+RELEVANCE_WEIGHTS = {"bias": -2.35, "dense": 0.49, "clause": 0.66, "heading": 0.81, "expanded": 0.50, "lexical": 0.88,
+                     "lexical_precision": 1.16, "facets": 0.99, "fact_kind": 0.35, "outcome": -0.11, "section": -0.43,
+                     "length": -0.49, "top_unit": 2.11, "unit_rank": -2.23, "ask_lexical": 0.28, "dense_gap": 2.00,
+                     "unit_gap": 1.36, "retells": -0.05, "group": 0.05, "group_gap": 1.30, "title": -0.43,
+                     "position": -0.59, "unit_share": -0.12}
+CALIBRATION_FEATURES = ("bias", "score", "gap", "share", "place", "first", "same_example")
+CALIBRATION = {"bias": -0.83, "score": 0.19, "gap": 0.75, "share": 0.71, "place": -1.21, "first": 0.40,
+               "same_example": 0.35}
 _PARTS = re.compile(r"[.;?!]|\s[-–—]\s|,\s*(?=(?:how|what|should|can|and how|but how|so how|which|when|is|are|do|does)\b)", re.I)
 
 
@@ -365,8 +394,11 @@ def question_parts(question: str) -> list[str]:
 
 def passage_features(scorer: PassageScorer, question: str, standalone: str, expansions: Sequence[str],
                      passages: Sequence[Passage], stated: frozenset[str], intent: Intent,
-                     counted: re.Pattern[str] | None, unit_rank: dict[str, int]) -> np.ndarray:
-    """One row of FEATURES per passage."""
+                     counted: re.Pattern[str] | None, hits: Sequence[Hit]) -> np.ndarray:
+    """One row of FEATURES per passage; `hits` is the retrieval ranking the passages' units come from."""
+    unit_rank = {h.unit.id: i for i, h in enumerate(hits)}
+    best_hit = max(hits[0].score, 1e-6) if hits else 1.0
+    unit_share = {h.unit.id: max(h.score, 0.0) / best_hit for h in hits}
     parts = question_parts(question)
     texts = [*parts, standalone, " ".join([standalone, *expansions])]
     unique = list(dict.fromkeys(texts))  # the standalone query is often the question itself
@@ -384,10 +416,48 @@ def passage_features(scorer: PassageScorer, question: str, standalone: str, expa
     extra = frozenset().union(*(scorer.tokens(e) for e in expansions)) - asked if expansions else frozenset()
     weights = {t: scorer.weight(t) for t in asked} | {t: 0.5 * scorer.weight(t) for t in extra}
     total = sum(weights.values()) or 1.0
+    ask = asked_clause(parts[1:] or parts)
+    ask_weights = {t: scorer.weight(t) for t in scorer.tokens(ask)} if ask else {}
+    ask_total = sum(ask_weights.values()) or 1.0
+    # how each passage compares with the best candidate, and with the best of its own example
+    dense_gap = dense - dense.max()
+    unit_best: dict[str, float] = {}
+    for i, passage in enumerate(passages):
+        unit_best[passage.unit.id] = max(unit_best.get(passage.unit.id, -1.0), float(clause[i]))
+    # a sentence close to a case's opening description retells the person's situation; it is not practice
+    openings: dict[str, list[str]] = {}
+    for passage in passages:
+        if passage.unit.id not in openings:
+            openings[passage.unit.id] = [p.text for p in passages_of(passage.unit) if p.is_intro]
+    opening_texts = [t for texts in openings.values() for t in texts]
+    opening_vectors = dict(zip(opening_texts, scorer.vectors(opening_texts))) if opening_texts else {}
+    retells = np.array([max((float(opening_vectors[t] @ passage_vectors[i]) for t in openings[p.unit.id]), default=0.0)
+                        for i, p in enumerate(passages)])
+    # the example's own sub-heading groups its points: how close the group as a whole comes to the question
+    members: dict[tuple[str, str], list[int]] = {}
+    for i, passage in enumerate(passages):
+        members.setdefault((passage.unit.id, passage.heading), []).append(i)
+    group_score = np.zeros(len(passages))
+    for indices in members.values():
+        centre = _normalise(passage_vectors[indices].mean(axis=0))
+        group_score[indices] = float(centre @ query_vector)
+    group_gap = group_score - group_score.max()
+    # an example's title names its main practice; its first points usually say it
+    title_vectors = scorer.vectors([p.unit.title for p in passages])
+    title = np.einsum("ij,ij->i", passage_vectors, title_vectors)
+    count: dict[str, int] = {}
+    for passage in passages:
+        count[passage.unit.id] = count.get(passage.unit.id, 0) + 1
+    seen: dict[str, int] = {}
+    position = np.zeros(len(passages))
+    for i, passage in enumerate(passages):
+        position[i] = seen.get(passage.unit.id, 0) / max(count[passage.unit.id] - 1, 1)
+        seen[passage.unit.id] = seen.get(passage.unit.id, 0) + 1
     rows = []
     for i, passage in enumerate(passages):
         words = scorer.tokens(passage.text)
         lexical = sum(w for t, w in weights.items() if t in words) / total
+        ask_lexical = sum(w for t, w in ask_weights.items() if t in words) / ask_total
         own = sum(scorer.weight(t) for t in words) or 1.0
         precision = sum(scorer.weight(t) for t in words if t in weights) / own
         shared = len(stated & scorer.labels(passage.text)) if stated else 0
@@ -395,23 +465,91 @@ def passage_features(scorer: PassageScorer, question: str, standalone: str, expa
         rows.append([1.0, dense[i], clause[i], heading[i], expanded[i], lexical, precision, min(shared, 2) / 2,
                      _kind_bonus(passage, intent, counted), float(passage.is_outcome),
                      float(not isinstance(passage.unit, Example)), min(len(passage.text), 400) / 400,
-                     float(rank == 0), min(rank, 4) / 4])
+                     float(rank == 0), min(rank, 4) / 4, ask_lexical, dense_gap[i],
+                     clause[i] - unit_best[passage.unit.id], retells[i], group_score[i], group_gap[i], title[i],
+                     position[i], unit_share.get(passage.unit.id, 0.0)])
     return np.array(rows, dtype=np.float64)
+
+
+_ASKING = re.compile(r"\b(?:how|what|which|why|when|who|where|should|can|could|would|is there|are there|any (?:tips|ideas|advice))\b"
+                     r"|\?", re.I)
+
+
+def asked_clause(parts: Sequence[str]) -> str:
+    """The clause that asks ("how do I build rapport?" of "<the case> - how do I build rapport?"), or "" for a
+    case description with no question in it."""
+    asking = [p for p in parts if _ASKING.search(p)]
+    return asking[-1] if asking else ""
 
 
 def score_passages(scorer: PassageScorer, question: str, standalone: str, expansions: Sequence[str],
                    passages: Sequence[Passage], stated: frozenset[str], intent: Intent,
-                   counted: re.Pattern[str] | None, unit_rank: dict[str, int],
-                   weights: dict[str, float] | None = None) -> list[Scored]:
-    """Every passage scored against the question (the probability that it answers it), best first."""
+                   counted: re.Pattern[str] | None, hits: Sequence[Hit],
+                   weights: tuple[dict[str, float], dict[str, float]] | None = None) -> list[Scored]:
+    """Every passage scored against the question, best first; `score` is the probability that it answers."""
     if not passages:
         return []
-    features = passage_features(scorer, question, standalone, expansions, passages, stated, intent, counted, unit_rank)
-    w = np.array([(weights or WEIGHTS)[name] for name in FEATURES])
-    probability = 1.0 / (1.0 + np.exp(-(features @ w)))
-    results = [Scored(p, float(prob), float(f[1]), float(f[5]), float(f[8])) for p, prob, f in zip(passages, probability, features)]
-    results.sort(key=lambda s: (-s.score, unit_rank.get(s.passage.unit.id, 0), s.passage.order))
+    features = passage_features(scorer, question, standalone, expansions, passages, stated, intent, counted, hits)
+    rank_weights, calibration = weights or (RANK_WEIGHTS, CALIBRATION)
+    return ranked(passages, features, rank_weights, calibration, hits)
+
+
+def _weighted(features: np.ndarray, weights: dict[str, float]) -> np.ndarray:
+    return features @ np.array([weights[name] for name in FEATURES])
+
+
+def ranked(passages: Sequence[Passage], features: np.ndarray, rank_weights: dict[str, float],
+           calibration: dict[str, float], hits: Sequence[Hit]) -> list[Scored]:
+    """The passages in rank order, each with its calibrated probability of answering."""
+    rank_score = _weighted(features, rank_weights)
+    relevance = 1.0 / (1.0 + np.exp(-_weighted(features, RELEVANCE_WEIGHTS)))
+    order = np.argsort(-rank_score, kind="stable")
+    probability = 1.0 / (1.0 + np.exp(-(calibration_features(rank_score, order, passages)
+                                         @ np.array([calibration[name] for name in CALIBRATION_FEATURES]))))
+    unit_rank = {h.unit.id: i for i, h in enumerate(hits)}
+    results = [Scored(passages[i], float(probability[i]), float(features[i, 1]), float(features[i, 5]),
+                      float(features[i, 8]), float(rank_score[i]), float(relevance[i])) for i in order]
+    results.sort(key=lambda s: (-s.rank_score, unit_rank.get(s.passage.unit.id, 0), s.passage.order))
     return results
+
+
+def calibration_features(rank_score: np.ndarray, order: np.ndarray, passages: Sequence[Passage]) -> np.ndarray:
+    """One row of CALIBRATION_FEATURES per passage: its rank score, the gap to the best, its softmax share
+    of the question, its place (0 for the best … 1 for the 7th and later), whether it is the best, and
+    whether it comes from the same example as the best."""
+    place = np.empty(len(rank_score))
+    place[order] = np.arange(len(rank_score))
+    top = rank_score[order[0]]
+    share = np.exp(rank_score - top)
+    share /= share.sum()
+    best_unit = passages[order[0]].unit.id
+    same = np.array([p.unit.id == best_unit for p in passages], dtype=np.float64)
+    return np.column_stack([np.ones(len(rank_score)), rank_score, rank_score - top, share, np.minimum(place, 6) / 6,
+                            (place == 0).astype(np.float64), same])
+
+
+def answering_candidates(candidates: Sequence[Passage], intent: Intent) -> list[Passage]:
+    """The passages that may answer: a case's opening says who the person is, not what worked, so it
+    answers only a question of fact ("how old", "when", "who")."""
+    if intent.fact in (None, "frequency"):
+        return [p for p in candidates if not p.is_intro] or list(candidates)
+    return list(candidates)
+
+
+def fact_pattern(question: str, query_text: str, intent: Intent, glossary) -> re.Pattern[str] | None:
+    """What a passage holding the asked fact contains: the thing counted ("how many cases" → cases), or for
+    "what is X?" the glossary's meaning of X spelled out, or X followed by "is", "means", "involves"…"""
+    counted = counted_thing(question) or counted_thing(query_text)
+    if intent.definition:
+        spelled = definition_pattern(intent.definition, glossary) if glossary is not None else None
+        return spelled or counted or _defines(intent.definition)
+    return counted
+
+
+def _defines(term: str) -> re.Pattern[str]:
+    name = r"\s+".join(re.escape(w) for w in term.split())
+    return re.compile(rf"\b{name}\b\s*(?:\([^)]*\)\s*)?(?:is|are|means|involves|refers to|stands for|describes)\b"
+                      rf"|\bdefin\w*\s+(?:of\s+)?{name}\b|\b{name}\b[^.]{{0,40}}\bdefin", re.I)
 
 
 def definition_pattern(term: str, glossary) -> re.Pattern[str] | None:
@@ -433,9 +571,14 @@ def _kind_bonus(passage: Passage, intent: Intent, counted: re.Pattern[str] | Non
     if intent.definition and counted is not None and not intent.fact:
         return 3.0 if counted.search(text) else 0.0
     if intent.fact == "count":
-        if counted is not None and counted.search(text):
-            return 3.0
+        found = counted.search(text) if counted is not None else None
+        if found:
+            # "We reviewed 292 cases" answers "how many cases" more directly than "…204 reports and 102 cases"
+            first = _NUMBER.search(text)
+            return 3.0 if first is not None and first.start() == found.start() else 2.0
         return 0.3 if _NUMBER.search(text) else -0.5
+    if intent.fact == "frequency":
+        return 1.0 if _FREQUENCY.search(text) else -0.3
     if intent.fact == "when":
         return 1.0 if _DATE.search(text) else -0.3
     if intent.fact == "who":
@@ -537,7 +680,7 @@ class ExtractiveComposer:
         query_text = standalone or question
         candidates = self._candidates(hits)
         scored = self._score(question, query_text, ranking, candidates, intent)
-        coverage = self._coverage(question, candidates, scored[0].score if scored else 0.0)
+        coverage = self._coverage(question, candidates, max((s.relevance for s in scored), default=0.0))
         if coverage is not None and coverage.central:
             return not_covered(question, ranking, warnings, coverage, carried=carried)
         if relevance(ranking) < CLOSE_MATCH:
@@ -573,14 +716,10 @@ class ExtractiveComposer:
             raise RuntimeError("ExtractiveComposer needs a PassageScorer; build it with ExtractiveComposer.for_index")
         expansions = [w for _, words in ranking.query.expansions for w in words]
         stated = frozenset(ranking.query.facets.sentence | ranking.query.facets.needs)
-        unit_rank = {h.unit.id: i for i, h in enumerate(ranking.hits)}
-        counted = counted_thing(question) or counted_thing(query_text)
-        if intent.definition and self.glossary is not None:
-            counted = definition_pattern(intent.definition, self.glossary) or counted
-        if not intent.fact:
-            # the opening description of a case says who the person is, not what worked
-            candidates = [p for p in candidates if not p.is_intro] or list(candidates)
-        return score_passages(self.scorer, question, query_text, expansions, candidates, stated, intent, counted, unit_rank)
+        counted = fact_pattern(question, query_text, intent, self.glossary)
+        candidates = answering_candidates(candidates, intent)
+        return score_passages(self.scorer, question, query_text, expansions, candidates, stated, intent, counted,
+                              ranking.hits)
 
     def _examples_answer(self, question: str, query_text: str, ranking: Ranking, intent: Intent,
                          warnings: list[str], carried: Carried | None, coverage: Coverage | None) -> Answer | None:
@@ -589,13 +728,15 @@ class ExtractiveComposer:
         if not cases:
             return None
         candidates = [p for h in cases[:MAX_EXAMPLES_LISTED + 2] for p in passages_of(h.unit)]
-        scored = self._score(question, query_text, ranking, candidates, intent)
+        # each example's point is the one closest to the practice asked for, not to "for a team session"
+        scored = self._score(request_topic(question), request_topic(query_text), ranking, candidates, intent)
         best: dict[str, Scored] = {}
         for item in scored:
             best.setdefault(item.passage.unit.id, item)
         top = best.get(cases[0].unit.id)
+        ratio = ONE_EXAMPLE_RATIO if intent.one_example else EXAMPLE_HIT_RATIO
         listed = [h for h in cases if h.unit.id in best and
-                  (h is cases[0] or (best[h.unit.id].score >= EXAMPLE_LIST_BAR and h.score >= EXAMPLE_HIT_RATIO * cases[0].score))]
+                  (h is cases[0] or (best[h.unit.id].score >= EXAMPLE_LIST_BAR and h.score >= ratio * cases[0].score))]
         listed = listed[:MAX_EXAMPLES_LISTED]
         if top is None or not listed:
             return None

@@ -33,7 +33,8 @@ from assistant.vocab import VOCAB_FILE
 NAME_SUPPORT = 0.64  # a retrieved passage this close to an acronym or a name covers it in other words…
 TERM_SUPPORT = 0.55  # …and this close to a term
 CLEARLY_MISSING = 0.42  # a term with no passage closer than this is missing whatever else the corpus holds…
-BEST_PASSAGE = 0.60  # …one between this and TERM_SUPPORT is missing only when no point answers better than this
+BEST_PASSAGE = 0.70  # …one between this and TERM_SUPPORT is missing only when no point answers better than this
+# (the best point's compose.RELEVANCE_WEIGHTS probability; an in-scope question was refused from 0.75)
 RARE_ZIPF = 3.5  # a word rarer than this in everyday English (wordfreq's Zipf scale) is worth naming as not covered
 
 _WORD = re.compile(r"[^\W\d_][\w'’]*(?:-[\w'’]+)*|\d+")

@@ -78,18 +78,25 @@ _DECISION = re.compile(
     re.I,
 )
 _EXAMPLES_REQUEST = re.compile(
-    r"\b(?:any|some|good|best|more|other|real|relevant|useful|a few|few|two|three|several)\s+(?:case\s+)?(?:examples?|cases?|case studies|case examples)\b"
-    r"|\b(?:examples?|cases?|case studies)\s+(?:of|where|with|about|on|involving|showing|that show|which show|in which|for a)\b"
+    r"\b(?:any|some|good|best|more|other|real|relevant|useful|a few|few|two|three|several)\s+(?:case\s+)?(?:examples?|cases?|case stud(?:y|ies)|case examples)\b"
+    r"|\b(?:examples?|cases?|case stud(?:y|ies))\s+(?:of|where|with|about|on|involving|showing|that show|which show|in which|for a)\b"
     r"|\bfor (?:a|an|my|our|the)\s+(?:team|PDD|training|protected development|group|practice|reflective|learning)\s*(?:session|day|meeting|discussion|event|workshop)?\b"
-    r"|\b(?:show|find|give|list|pick|suggest|recommend)\s+(?:me\s+|us\s+)?(?:some\s+|a few\s+|two\s+|three\s+|the\s+)?(?:good\s+)?(?:examples?|cases?|case studies)\b"
-    r"|\bwhich (?:examples?|cases?|case studies)\b|\b(?:examples?|cases?) (?:i|we) (?:could|can) use\b",
+    r"|\b(?:show|find|give|list|pick|suggest|recommend)\s+(?:me\s+|us\s+)?(?:some\s+|a few\s+|two\s+|three\s+|the\s+)?(?:good\s+)?(?:examples?|cases?|case stud(?:y|ies))\b"
+    r"|\bwhich (?:examples?|cases?|case stud(?:y|ies))\b|\b(?:examples?|cases?) (?:i|we) (?:could|can) use\b",
     re.I,
 )
+_ONE_EXAMPLE = re.compile(r"\b(?:an?|one)\s+(?:(?:good|strong|great|real|practice|training|single)\s+)*(?:case\s+)?"
+                          r"(?:example|case study)\b|^\s*(?:(?:good|practice|training)\s+)*example\b", re.I)
+_MANY_EXAMPLES = re.compile(r"\b(?:examples|cases|case studies)\b", re.I)
 _SUMMARY = re.compile(r"\bwhat (?:does|do|did) (?:the |a |an )?[\w .'’-]{1,50}? (?:say|cover|look for|look at|involve|expect|ask)\b"
                       r"|\bwhat(?:'s| is| are) [\w .'’-]{1,50}? about\b|\btell me about\b|\bsummar(?:y|ise|ize)\b", re.I)
-_COUNT = re.compile(r"\bhow many\b|\bhow much\b|\bwhat (?:number|percentage|proportion)\b|\bhow often\b", re.I)
+_COUNT = re.compile(r"\bhow many\b|\bhow much\b|\bwhat (?:number|percentage|proportion)\b", re.I)
+_FREQUENCY = re.compile(r"\bhow (?:often|frequently|regularly)\b|\bhow many times\b|\bwhat frequency\b", re.I)
 _WHEN = re.compile(r"^\s*when\b|\bwhat (?:date|year|month|time)\b|\bwhen (?:did|was|were|does|is|will)\b|\bsince when\b", re.I)
-_WHO = re.compile(r"^\s*who\b|\bwho (?:did|was|were|is|are|drew|wrote|led|ran|chaired)\b|\bwhich (?:person|team|organisation|body)\b", re.I)
+# "who" asks at the start of a clause ("who led it?", "and who chaired…"); after a noun it only describes
+# ("a young mum who was pressured…")
+_WHO = re.compile(r"(?:^|[.?!;:]\s*|\b(?:and|but|so|then|tell me|know)\s+)who\b|\bwho (?:drew|wrote|led|ran|chaired)\b"
+                  r"|\bwhich (?:person|team|organisation|body)\b", re.I)
 _DEFINITION = re.compile(
     r"^\s*(?:so\s+|and\s+|ok\s+)?(?:what(?:'s|’s| is| are| does| do)|whats)\s+(?:an?\s+|the\s+)?(?P<a>[\w'’&/-]+(?:\s+[\w'’&/-]+){0,4}?)"
     r"(?:\s+(?:mean|stand for|stands for|refer to|involve|mean in probation))?\s*\??\s*$"
@@ -97,6 +104,32 @@ _DEFINITION = re.compile(
     r"|\bwhat does (?:an?\s+|the\s+)?(?P<c>[\w'’&/-]+(?:\s+[\w'’&/-]+){0,3}?)\s+(?:mean|stand for)\b",
     re.I,
 )
+# The framing of a request for examples — who asks, for what session, in what words — which says nothing
+# about the practice wanted ("an example of a strong PSR to show new PQiPs" is about a strong PSR)
+_REQUEST_FRAMING = re.compile(
+    r"\b(?:i (?:need|want|am looking for|'m looking for)|looking for|can you|could you|please|have you got|do you have)\b"
+    r"|\b(?:show|find|give|list|pick|suggest|recommend)(?:\s+(?:me|us))?\b"
+    r"|\b(?:any|some|good|best|strong|real|relevant|useful|a few|few|two|three|several|more|other|an?)?\s*"
+    r"(?:good\s+|practice\s+|training\s+)?(?:case\s+)?(?:examples?|case studies|case study|cases)"
+    r"(?:\s+(?:of|where|with|about|on|involving|showing|that show|which show|in which|i could use|we could use))?\b"
+    r"|\b(?:to (?:show|share with|use with|train|teach)|for)\s+(?:a |an |my |our |the |new )*(?:(?:team|PDD|training|"
+    r"protected development|group|practice|reflective|learning|managers?'?|staff|PQiPs?|new starters?|students?|"
+    r"colleagues?|away|session|day|meeting|discussion|event|workshop)(?=\W|$)\s*){1,4}"
+    r"|\bwhich\b.*\bcould (?:i|we) use\b|\bthat kind of thing\b",
+    re.I,
+)
+
+
+def request_topic(question: str) -> str:
+    """A request for examples without its framing: what practice the examples should show. The question
+    itself when little is left."""
+    topic = _REQUEST_FRAMING.sub(" ", question)
+    topic = re.sub(r"^[\s,.;:?!-]+|[\s,.;:?!-]+$", "", re.sub(r"\s+", " ", topic))
+    topic = re.sub(r"^(?:on|about|of|with|where|showing)\s+", "", topic, flags=re.I)
+    topic = re.sub(r"\s+([,.;:?!])", r"\1", topic)
+    return topic if len(re.findall(r"\w{3,}", topic)) >= 1 else question
+
+
 @dataclass(frozen=True)
 class Intent:
     """What a question asks for."""
@@ -105,7 +138,8 @@ class Intent:
     off_topic_task: bool = False
     decision: bool = False
     examples: bool = False
-    fact: str | None = None  # "count" | "when" | "who" | None
+    one_example: bool = False  # "find me a good example…", "a case study on…": one, or a near tie, not a list
+    fact: str | None = None  # "count" | "frequency" | "when" | "who" | None
     definition: str | None = None  # the term a "what is X?" question asks about
     summary: bool = False  # "what does the planning standard say?": the opening of a section answers it
 
@@ -120,7 +154,8 @@ def manipulation_kind(question: str) -> str | None:
 
 def read_intent(question: str) -> Intent:
     """Classify a question (as the user asked it)."""
-    fact = "count" if _COUNT.search(question) else "when" if _WHEN.search(question) else \
+    fact = "frequency" if _FREQUENCY.search(question) else "count" if _COUNT.search(question) else \
+        "when" if _WHEN.search(question) else \
         "who" if _WHO.search(question) else None
     definition = _DEFINITION.search(question)
     term = None
@@ -131,6 +166,7 @@ def read_intent(question: str) -> Intent:
         off_topic_task=bool(_CREATIVE_TASK.search(question)),
         decision=bool(_DECISION.search(question)),
         examples=bool(_EXAMPLES_REQUEST.search(question)) and fact is None,
+        one_example=bool(_ONE_EXAMPLE.search(question)) and not _MANY_EXAMPLES.search(question),
         fact=fact,
         definition=term.strip() if term and not _SUMMARY.search(question) else None,
         summary=bool(_SUMMARY.search(question)),

@@ -1,4 +1,4 @@
-"""Fit the point scorer's weights (assistant.compose.WEIGHTS) on the hand-labelled key passages.
+"""Fit the point scorer (assistant.compose.RANK_WEIGHTS and CALIBRATION) on the hand-labelled key passages.
 
     .venv/bin/python evals/tools/fit_points.py            # fit on dev, report dev and held-out
     .venv/bin/python evals/tools/fit_points.py --bars     # also try point bars
@@ -26,7 +26,6 @@ from assistant import Assistant  # noqa: E402
 from assistant import compose  # noqa: E402
 from assistant.answer_quality import load_lines, matches  # noqa: E402
 from assistant.intent import read_intent  # noqa: E402
-from assistant.retrieve import counted_thing  # noqa: E402
 
 
 def questions():
@@ -47,29 +46,59 @@ def build(assistant):
         if not ranking.hits:
             continue
         intent = read_intent(question)
-        candidates = composer._candidates(ranking.hits)
-        if not intent.fact:
-            candidates = [p for p in candidates if not p.is_intro] or candidates
+        candidates = compose.answering_candidates(composer._candidates(ranking.hits), intent)
         expansions = [w for _, words in ranking.query.expansions for w in words]
         stated = frozenset(ranking.query.facets.sentence | ranking.query.facets.needs)
         unit_rank = {h.unit.id: i for i, h in enumerate(ranking.hits)}
-        counted = counted_thing(question) or counted_thing(context.standalone)
+        counted = compose.fact_pattern(question, context.standalone, intent, composer.glossary)
         features = compose.passage_features(composer.scorer, question, context.standalone, expansions, candidates,
-                                            stated, intent, counted, unit_rank)
+                                            stated, intent, counted, ranking.hits)
         labels = np.array([any(matches(p.text, k) for k in row["key_passages"]) for p in candidates], dtype=float)
         items.append({"split": split, "row": row, "candidates": candidates, "features": features, "labels": labels,
                       "hits": ranking.hits, "intent": intent, "unit_rank": unit_rank})
     return items
 
 
-def fit(items, l2=0.001, steps=4000, rate=1.0):
+def fit_ranking(items, l2=0.001, steps=5000, rate=0.5):
+    """Listwise: for each question, a softmax over its candidates; the labelled points share the target."""
+    labelled = [i for i in items if i["labels"].any()]
+    w = np.zeros(labelled[0]["features"].shape[1])
+    for _ in range(steps):
+        gradient = l2 * w
+        for item in labelled:
+            score = item["features"] @ w
+            share = np.exp(score - score.max())
+            share /= share.sum()
+            gradient += item["features"].T @ (share - item["labels"] / item["labels"].sum()) / len(labelled)
+        w -= rate * gradient
+    return dict(zip(compose.FEATURES, w))
+
+
+def fit_relevance(items, l2=0.001, steps=4000, rate=1.0):
+    """Pointwise: a logistic model of "this point is labelled", each candidate on its own."""
     x = np.vstack([i["features"] for i in items])
     y = np.concatenate([i["labels"] for i in items])
     w = np.zeros(x.shape[1])
     for _ in range(steps):
         p = 1 / (1 + np.exp(-x @ w))
         w -= rate * (x.T @ (p - y) / len(y) + l2 * w)
-    return w
+    return dict(zip(compose.FEATURES, w))
+
+
+def calibration_rows(item, rank_weights):
+    score = item["features"] @ np.array([rank_weights[n] for n in compose.FEATURES])
+    return compose.calibration_features(score, np.argsort(-score, kind="stable"), item["candidates"])
+
+
+def fit_calibration(items, rank_weights, l2=0.001, steps=5000, rate=0.5):
+    """A logistic model of "this point is labelled" over the calibration features."""
+    x = np.vstack([calibration_rows(i, rank_weights) for i in items])
+    y = np.concatenate([i["labels"] for i in items])
+    c = np.zeros(x.shape[1])
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-x @ c))
+        c -= rate * (x.T @ (p - y) / len(y) + l2 * c)
+    return dict(zip(compose.CALIBRATION_FEATURES, c))
 
 
 def replay(items, weights, bar, secondary_bar):
@@ -79,9 +108,7 @@ def replay(items, weights, bar, secondary_bar):
     compose.POINT_BAR, compose.SECONDARY_BAR = bar, secondary_bar
     try:
         for item in items:
-            probability = 1 / (1 + np.exp(-item["features"] @ weights))
-            scored = [compose.Scored(p, float(s), 0.0, 0.0) for p, s in zip(item["candidates"], probability)]
-            scored.sort(key=lambda s: (-s.score, item["unit_rank"].get(s.passage.unit.id, 0), s.passage.order))
+            scored = compose.ranked(item["candidates"], item["features"], *weights, item["hits"])
             choice = compose.choose_points(scored, item["hits"], item["intent"])
             keys = item["row"]["key_passages"]
             flags = [any(matches(s.passage.text, k) for k in keys) for s in choice.points]
@@ -96,6 +123,10 @@ def replay(items, weights, bar, secondary_bar):
             "key_first": round(first / n, 3), "points": round(shown / n, 2), "n": n}
 
 
+def printed(name, weights):
+    return f"{name} = {{" + ", ".join(f'"{k}": {v:.2f}' for k, v in weights.items()) + "}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bars", action="store_true", help="try a grid of point bars")
@@ -104,17 +135,20 @@ def main() -> None:
     items = build(assistant)
     dev = [i for i in items if i["split"] == "dev"]
     held = [i for i in items if i["split"] != "dev"]
-    weights = fit(dev)
-    print("WEIGHTS = {" + ", ".join(f'"{n}": {w:.2f}' for n, w in zip(compose.FEATURES, weights)) + "}")
-    current = np.array([compose.WEIGHTS[n] for n in compose.FEATURES])
-    for label, w in (("fitted", weights), ("in compose.py", current)):
-        print(label, "dev", replay(dev, w, compose.POINT_BAR, compose.SECONDARY_BAR),
-              "held out", replay(held, w, compose.POINT_BAR, compose.SECONDARY_BAR))
+    rank_weights = fit_ranking(dev)
+    fitted = (rank_weights, fit_calibration(dev, rank_weights))
+    print(printed("RANK_WEIGHTS", fitted[0]))
+    print(printed("CALIBRATION", fitted[1]))
+    print(printed("RELEVANCE_WEIGHTS", fit_relevance(dev)), "(set coverage.BEST_PASSAGE again after changing it)")
+    current = (compose.RANK_WEIGHTS, compose.CALIBRATION)
+    for label, weights in (("fitted", fitted), ("in compose.py", current)):
+        print(label, "dev", replay(dev, weights, compose.POINT_BAR, compose.SECONDARY_BAR),
+              "held out", replay(held, weights, compose.POINT_BAR, compose.SECONDARY_BAR))
     if args.bars:
-        for bar in (0.3, 0.4, 0.5, 0.6, 0.7):
-            for secondary in (bar, bar + 0.1, bar + 0.2):
-                print(f"bar {bar:.2f} secondary {secondary:.2f}", "dev", replay(dev, weights, bar, secondary),
-                      "held out", replay(held, weights, bar, secondary))
+        for bar in (0.4, 0.5, 0.55, 0.6, 0.65, 0.7):
+            for secondary in (bar, bar + 0.1):
+                print(f"bar {bar:.2f} secondary {secondary:.2f}", "dev", replay(dev, fitted, bar, secondary),
+                      "held out", replay(held, fitted, bar, secondary))
 
 
 if __name__ == "__main__":

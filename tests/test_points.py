@@ -1,0 +1,156 @@
+"""How the composer reads questions and cuts examples into points (issue 8: points that answer).
+
+The texts here are written for the tests, with invented people and schemes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assistant import compose
+from assistant.intent import read_intent, request_topic
+from assistant.types import Example, Group, Person
+
+
+def _example(kind: str, intro: str, groups: tuple[Group, ...], outcome: str | None = None) -> Example:
+    person = Person(name="Rhys", age=29, gender="male") if kind == "case" else None
+    text = "\n".join([intro, *(g.text() for g in groups), *([f"Outcome: {outcome}"] if outcome else [])])
+    return Example(id=f"test:{kind}", kind=kind, title="A test example", document="Test guide", document_id="test",
+                   section="Testing", person=person, sentence=(), needs=(), standards=(), intro=intro, groups=groups,
+                   outcome=outcome, text=text, url="https://example.org/test")
+
+
+def test_a_full_stop_after_an_abbreviation_ends_no_sentence():
+    text = ("A study by Okafor et al. (2021) found three kinds of curiosity. Staff used prompts, e.g. "
+            "Reflective questions. Dr. Ames chaired it.")
+    assert compose.split_sentences(text) == [
+        "A study by Okafor et al. (2021) found three kinds of curiosity.",
+        "Staff used prompts, e.g. Reflective questions.",
+        "Dr. Ames chaired it.",
+    ]
+
+
+def test_an_organisational_opening_is_practice_and_its_lead_in_joins_the_list():
+    example = _example("organisational",
+                       "The region asked staff which tasks wasted their time. A panel of officers reviewed every form. "
+                       "The review:",
+                       (Group("", ("removed duplicate forms from the induction pack",
+                                   "moved routine letters to templates")),))
+    passages = compose.passages_of(example)
+    assert not any(p.is_intro for p in passages)  # what the practice was, not who a person is
+    texts = [p.text for p in passages]
+    assert "The review: removed duplicate forms from the induction pack" in texts
+    assert "The review: moved routine letters to templates" in texts
+    joined = next(p for p in passages if p.text.endswith("templates"))
+    assert joined.pieces == ("The review:", "moved routine letters to templates")  # both verbatim in the source
+
+
+def test_a_case_opening_describes_the_person_and_answers_only_questions_of_fact():
+    example = _example("case", "Rhys, a 29-year-old man, was on licence. He had lost his flat.",
+                       (Group("Accommodation", ("The PP referred him to a housing worker in the first week.",
+                                                "Weekly calls kept him in touch while he sofa surfed.")),))
+    passages = compose.passages_of(example)
+    opening = passages[0]  # "He had…" leans on the sentence before it, so the two stay one point
+    assert opening.is_intro and opening.text == example.intro
+    assert not any(p.is_intro for p in passages[1:])
+    how = compose.answering_candidates(passages, read_intent("How do I help him find somewhere to live?"))
+    assert not any(p.is_intro for p in how)
+    often = compose.answering_candidates(passages, read_intent("How often should I ring him?"))
+    assert not any(p.is_intro for p in often)
+    old = compose.answering_candidates(passages, read_intent("How many years old was he?"))
+    assert any(p.is_intro for p in old)
+
+
+@pytest.mark.parametrize("question, fact", [
+    ("How often should I see him?", "frequency"),
+    ("how frequently were home visits done", "frequency"),
+    ("How many cases did inspectors review?", "count"),
+    ("Who chaired the forum?", "who"),
+    ("and who led it?", "who"),
+    ("Writing a report on a young mum who was pressured into carrying drugs", None),
+    ("My client, who is 19, keeps missing appointments", None),
+    ("When did the fieldwork take place?", "when"),
+])
+def test_the_kind_of_fact_asked_for(question, fact):
+    assert read_intent(question).fact == fact
+
+
+def test_a_frequency_question_puts_the_point_with_a_frequency_first():
+    example = _example("case", "Rhys was on a community order.",
+                       (Group("Contact", ("Contact was fortnightly at first, then weekly after the disclosure.",
+                                          "The PP was open about the consequences of missing contact.")),))
+    intent = read_intent("How often should I see him?")
+    weekly, open_ = [p for p in compose.passages_of(example) if not p.is_intro]
+    assert compose._kind_bonus(weekly, intent, None) > compose._kind_bonus(open_, intent, None)
+
+
+def test_the_number_that_counts_the_thing_asked_about_answers_a_count_question():
+    section = _example("organisational", "", (Group("", (
+        "We looked at 40 reports and 12 cases from the courts.",
+        "We looked at 85 cases, 30 of them on licence.",
+        "The fieldwork took 3 weeks.")),))
+    question = "How many cases did inspectors look at?"
+    intent = read_intent(question)
+    counted = compose.fact_pattern(question, question, intent, None)
+    bonus = {p.text[:20]: compose._kind_bonus(p, intent, counted) for p in compose.passages_of(section)}
+    assert bonus["We looked at 85 case"] > bonus["We looked at 40 repo"] > bonus["The fieldwork took 3"]
+
+
+def test_a_what_is_question_prefers_the_passage_that_says_what_it_is():
+    section = _example("organisational", "", (Group("", (
+        "Trauma-informed supervision is an approach that asks what happened to a person, not what is wrong with them.",
+        "Trauma-informed supervision was discussed at every team meeting.")),))
+    question = "What is trauma-informed supervision?"
+    intent = read_intent(question)
+    pattern = compose.fact_pattern(question, question, intent, None)
+    defines, mentions = compose.passages_of(section)
+    assert compose._kind_bonus(defines, intent, pattern) > compose._kind_bonus(mentions, intent, pattern)
+
+
+@pytest.mark.parametrize("question, topic", [
+    ("An example of a strong pre-sentence report to show new PQiPs", "a strong pre-sentence report"),
+    ("I need a case study on working with victims for a team training day", "working with victims"),
+    ("Show me cases where MAPPA was involved", "MAPPA was involved"),
+    ("any examples of leadership initiatives for a managers' away day?", "leadership initiatives"),
+    ("For a team session on ADHD - any case examples where the PP adapted their practice?",
+     "ADHD - the PP adapted their practice"),
+    ("good practice examples for my team meeting", "good practice examples for my team meeting"),  # nothing left
+])
+def test_a_request_for_examples_without_its_framing(question, topic):
+    assert request_topic(question) == topic
+
+
+@pytest.mark.parametrize("question, one", [
+    ("Find me a good example for a PDD session on professional curiosity", True),
+    ("An example of a strong PSR", True),
+    ("Example of multi-agency work with the police", True),
+    ("I need a case study on victim work", True),
+    ("Any examples of work with women on probation?", False),
+    ("Show me cases where MAPPA was involved", False),
+    ("an example or two of cases involving home visits", False),
+])
+def test_one_example_or_a_list(question, one):
+    intent = read_intent(question)
+    assert intent.examples and intent.one_example is one
+
+
+def test_a_request_for_one_example_lists_one_or_a_near_tie(assistant):
+    answer = assistant.ask("Find me a good example for a training session on working with a victim of domestic abuse")
+    listed = assistant.ask("Any examples of work with victims of domestic abuse for a training session?")
+    assert not answer.refused and not listed.refused
+    assert 1 <= len(answer.citations) <= len(listed.citations)
+    assert len(answer.citations) < compose.MAX_EXAMPLES_LISTED
+
+
+def test_the_ranking_orders_and_the_calibration_chooses():
+    """The calibrated probability falls with the place and the gap to the best, whatever the weights."""
+    example = _example("case", "Rhys was on licence.", (Group("Work", (
+        "The PP arranged a bricklaying course.", "The PP checked his payslips.", "The PP met his employer.")),))
+    passages = [p for p in compose.passages_of(example) if not p.is_intro]
+    features = np.zeros((len(passages), len(compose.FEATURES)))
+    features[:, compose.FEATURES.index("lexical")] = [0.2, 0.9, 0.5]
+    scored = compose.ranked(passages, features, compose.RANK_WEIGHTS, compose.CALIBRATION, ())
+    assert [s.passage.text for s in scored] == ["The PP checked his payslips.", "The PP met his employer.",
+                                                "The PP arranged a bricklaying course."]
+    assert scored[0].score > scored[1].score > scored[2].score
