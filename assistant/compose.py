@@ -7,9 +7,10 @@ are chosen because they answer the question:
 - every candidate point of the best examples is scored against the question — its meaning
   (embedding similarity), its words (with glossary expansions, weighted by how rare they are,
   negation-aware), the facets the question states, and the kind of question ("how many",
-  "when", "who" put the point holding that kind of fact first);
-- a point must pass an absolute relevance bar; an example further down contributes points only
-  if its own points pass, otherwise it is listed under "See also";
+  "how often", "when", "who" put the point holding that kind of fact first);
+- a ranking model orders the points, and a calibrated probability that a point answers must
+  pass a bar; an example further down contributes points only if its own points pass,
+  otherwise it is listed under "See also";
 - points are grouped under the example's own sub-headings from the document, each group led
   by the example it comes from, the point that answers first.
 
@@ -28,6 +29,7 @@ import threading
 import zipfile
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -236,9 +238,10 @@ def _text_key(text: str) -> bytes:
 
 
 def passage_texts(units) -> list[str]:
-    """Every text the point scorer embeds for these units: each passage and each passage's heading."""
+    """Every text the point scorer embeds for these units: each passage, each passage's heading and each title."""
     texts: dict[str, None] = {}
     for unit in units:
+        texts[unit.title] = None
         for passage in passages_of(unit):
             texts[passage.text] = None
             texts[passage.heading or passage.unit.title] = None
@@ -412,63 +415,75 @@ def passage_features(scorer: PassageScorer, question: str, standalone: str, expa
     clause = (passage_vectors @ part_vectors.T).max(axis=1)
     heading = (heading_vectors @ part_vectors.T).max(axis=1)
     expanded = passage_vectors @ expanded_vector
+    within = _within_examples(scorer, passages, passage_vectors, query_vector, clause)
     asked = scorer.tokens(question)
     extra = frozenset().union(*(scorer.tokens(e) for e in expansions)) - asked if expansions else frozenset()
     weights = {t: scorer.weight(t) for t in asked} | {t: 0.5 * scorer.weight(t) for t in extra}
-    total = sum(weights.values()) or 1.0
     ask = asked_clause(parts[1:] or parts)
     ask_weights = {t: scorer.weight(t) for t in scorer.tokens(ask)} if ask else {}
-    ask_total = sum(ask_weights.values()) or 1.0
-    # how each passage compares with the best candidate, and with the best of its own example
-    dense_gap = dense - dense.max()
-    unit_best: dict[str, float] = {}
-    for i, passage in enumerate(passages):
-        unit_best[passage.unit.id] = max(unit_best.get(passage.unit.id, -1.0), float(clause[i]))
-    # a sentence close to a case's opening description retells the person's situation; it is not practice
-    openings: dict[str, list[str]] = {}
-    for passage in passages:
-        if passage.unit.id not in openings:
-            openings[passage.unit.id] = [p.text for p in passages_of(passage.unit) if p.is_intro]
-    opening_texts = [t for texts in openings.values() for t in texts]
-    opening_vectors = dict(zip(opening_texts, scorer.vectors(opening_texts))) if opening_texts else {}
-    retells = np.array([max((float(opening_vectors[t] @ passage_vectors[i]) for t in openings[p.unit.id]), default=0.0)
-                        for i, p in enumerate(passages)])
-    # the example's own sub-heading groups its points: how close the group as a whole comes to the question
-    members: dict[tuple[str, str], list[int]] = {}
-    for i, passage in enumerate(passages):
-        members.setdefault((passage.unit.id, passage.heading), []).append(i)
-    group_score = np.zeros(len(passages))
-    for indices in members.values():
-        centre = _normalise(passage_vectors[indices].mean(axis=0))
-        group_score[indices] = float(centre @ query_vector)
-    group_gap = group_score - group_score.max()
-    # an example's title names its main practice; its first points usually say it
-    title_vectors = scorer.vectors([p.unit.title for p in passages])
-    title = np.einsum("ij,ij->i", passage_vectors, title_vectors)
-    count: dict[str, int] = {}
-    for passage in passages:
-        count[passage.unit.id] = count.get(passage.unit.id, 0) + 1
-    seen: dict[str, int] = {}
-    position = np.zeros(len(passages))
-    for i, passage in enumerate(passages):
-        position[i] = seen.get(passage.unit.id, 0) / max(count[passage.unit.id] - 1, 1)
-        seen[passage.unit.id] = seen.get(passage.unit.id, 0) + 1
     rows = []
     for i, passage in enumerate(passages):
         words = scorer.tokens(passage.text)
-        lexical = sum(w for t, w in weights.items() if t in words) / total
-        ask_lexical = sum(w for t, w in ask_weights.items() if t in words) / ask_total
         own = sum(scorer.weight(t) for t in words) or 1.0
         precision = sum(scorer.weight(t) for t in words if t in weights) / own
         shared = len(stated & scorer.labels(passage.text)) if stated else 0
         rank = unit_rank.get(passage.unit.id, CANDIDATE_UNITS)
-        rows.append([1.0, dense[i], clause[i], heading[i], expanded[i], lexical, precision, min(shared, 2) / 2,
-                     _kind_bonus(passage, intent, counted), float(passage.is_outcome),
+        rows.append([1.0, dense[i], clause[i], heading[i], expanded[i], _share(weights, words), precision,
+                     min(shared, 2) / 2, _kind_bonus(passage, intent, counted), float(passage.is_outcome),
                      float(not isinstance(passage.unit, Example)), min(len(passage.text), 400) / 400,
-                     float(rank == 0), min(rank, 4) / 4, ask_lexical, dense_gap[i],
-                     clause[i] - unit_best[passage.unit.id], retells[i], group_score[i], group_gap[i], title[i],
-                     position[i], unit_share.get(passage.unit.id, 0.0)])
+                     float(rank == 0), min(rank, 4) / 4, _share(ask_weights, words), dense[i] - dense.max(),
+                     *within[i], unit_share.get(passage.unit.id, 0.0)])
     return np.array(rows, dtype=np.float64)
+
+
+def _share(weights: dict[str, float], words: frozenset[str]) -> float:
+    """The weighted share of the asked words (`weights`) that a passage's words hold."""
+    return sum(w for t, w in weights.items() if t in words) / (sum(weights.values()) or 1.0)
+
+
+def _within_examples(scorer: PassageScorer, passages: Sequence[Passage], passage_vectors: np.ndarray,
+                     query_vector: np.ndarray, clause: np.ndarray) -> np.ndarray:
+    """Each passage against the rest of its example: [unit_gap, retells, group, group_gap, title, position].
+
+    - unit_gap: how far it falls behind the best point of its own example;
+    - retells: how close it comes to the case's opening description (a sentence that retells the
+      person's situation is not practice);
+    - group, group_gap: how close its sub-heading group as a whole comes to the question, and how far
+      the group falls behind the best group;
+    - title: how close it comes to the example's title, which names its main practice;
+    - position: where it sits in its example (0 first … 1 last).
+    """
+    units = list(dict.fromkeys(p.unit for p in passages))
+    openings = {u.id: _openings(u) for u in units}
+    opening_texts = list(dict.fromkeys(t for texts in openings.values() for t in texts))
+    opening_vectors = dict(zip(opening_texts, scorer.vectors(opening_texts))) if opening_texts else {}
+    title_vectors = scorer.vectors([p.unit.title for p in passages])
+    unit_best: dict[str, float] = {}
+    members: dict[tuple[str, str], list[int]] = {}
+    count: dict[str, int] = {}
+    for i, passage in enumerate(passages):
+        unit_best[passage.unit.id] = max(unit_best.get(passage.unit.id, -1.0), float(clause[i]))
+        members.setdefault((passage.unit.id, passage.heading), []).append(i)
+        count[passage.unit.id] = count.get(passage.unit.id, 0) + 1
+    group = np.zeros(len(passages))
+    for indices in members.values():
+        group[indices] = float(_normalise(passage_vectors[indices].mean(axis=0)) @ query_vector)
+    rows = np.zeros((len(passages), 6))
+    seen: dict[str, int] = {}
+    for i, passage in enumerate(passages):
+        unit_id = passage.unit.id
+        retells = max((float(opening_vectors[t] @ passage_vectors[i]) for t in openings[unit_id]), default=0.0)
+        place = seen.get(unit_id, 0)
+        seen[unit_id] = place + 1
+        rows[i] = [clause[i] - unit_best[unit_id], retells, group[i], group[i] - group.max(),
+                   float(passage_vectors[i] @ title_vectors[i]), place / max(count[unit_id] - 1, 1)]
+    return rows
+
+
+@lru_cache(maxsize=4096)
+def _openings(unit: Unit) -> tuple[str, ...]:
+    """The sentences of a case's opening description (none for a section or an organisational example)."""
+    return tuple(p.text for p in passages_of(unit) if p.is_intro)
 
 
 _ASKING = re.compile(r"\b(?:how|what|which|why|when|who|where|should|can|could|would|is there|are there|any (?:tips|ideas|advice))\b"

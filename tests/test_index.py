@@ -297,6 +297,7 @@ def test_the_build_embeds_every_passage_so_an_answer_embeds_none(copy, monkeypat
     monkeypatch.setattr(assistant.index.embedder, "embed", lambda texts: embedded.extend(texts) or original(texts))
     answer = assistant.ask(question)
     assert answer.citations and embedded and not set(embedded) & set(passage_texts(units))
+    assert not set(embedded) & {u.title for u in units}  # titles too are stored by the build
     assistant.close()
 
     (index_dir / PASSAGE_VECTORS).write_bytes(b"not a zip file")
