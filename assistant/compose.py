@@ -499,14 +499,12 @@ def asked_clause(parts: Sequence[str]) -> str:
 
 def score_passages(scorer: PassageScorer, question: str, standalone: str, expansions: Sequence[str],
                    passages: Sequence[Passage], stated: frozenset[str], intent: Intent,
-                   counted: re.Pattern[str] | None, hits: Sequence[Hit],
-                   weights: tuple[dict[str, float], dict[str, float]] | None = None) -> list[Scored]:
+                   counted: re.Pattern[str] | None, hits: Sequence[Hit]) -> list[Scored]:
     """Every passage scored against the question, best first; `score` is the probability that it answers."""
     if not passages:
         return []
     features = passage_features(scorer, question, standalone, expansions, passages, stated, intent, counted, hits)
-    rank_weights, calibration = weights or (RANK_WEIGHTS, CALIBRATION)
-    return ranked(passages, features, rank_weights, calibration, hits)
+    return ranked(passages, features, RANK_WEIGHTS, CALIBRATION, hits)
 
 
 def _weighted(features: np.ndarray, weights: dict[str, float]) -> np.ndarray:
@@ -523,7 +521,7 @@ def ranked(passages: Sequence[Passage], features: np.ndarray, rank_weights: dict
                                          @ np.array([calibration[name] for name in CALIBRATION_FEATURES]))))
     unit_rank = {h.unit.id: i for i, h in enumerate(hits)}
     results = [Scored(passages[i], float(probability[i]), float(features[i, 1]), float(features[i, 5]),
-                      float(features[i, 8]), float(rank_score[i]), float(relevance[i])) for i in order]
+                      float(features[i, 8]), float(rank_score[i]), float(relevance[i])) for i in range(len(passages))]
     results.sort(key=lambda s: (-s.rank_score, unit_rank.get(s.passage.unit.id, 0), s.passage.order))
     return results
 
