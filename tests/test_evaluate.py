@@ -99,6 +99,7 @@ def test_quality_gate(assistant, gold_file):
         # issue #8's floors that the system meets, whatever the thresholds file says
         answers, trust = results["answers"], results["trust"]
         assert answers["gold_citation_rate"] >= 0.95 and answers["gold_first_rate"] >= 0.85
+        assert answers["point_precision"] >= 0.85 and answers["key_passage_present"] >= 0.95
         assert answers["key_passage_first"] >= 0.80 and answers["in_scope_refused"] == 0
         assert trust["in_scope_hard.all.refused"] == 0
         assert trust["conversations.all.cases_correct"] >= 0.90 and trust["facets.exact"] >= 0.95
