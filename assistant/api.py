@@ -24,7 +24,7 @@ from assistant.index import OpenIndex, current_build_id, retire_unused_builds
 from assistant.privacy import redact
 from assistant.conversation import Context, read_context
 from assistant.intent import read_intent, request_topic
-from assistant.retrieve import Retriever
+from assistant.retrieve import Ranking, Retriever
 from assistant.sameness import merge_near_duplicates
 from assistant.types import Answer, Example, Hit, Section
 
@@ -206,6 +206,14 @@ class Assistant:
             hits = self.retriever.search(query, k=k + SPARE_HITS, filters=filters)
         return merge_near_duplicates(hits)[:k]
 
+    def answer_ranking(self, standalone: str, filters: Mapping[str, object] | None = None,
+                       ignore_facets: Iterable[str] = (), boost=None) -> Ranking:
+        """The ranking an answer is composed from (near duplicates merged); evals/tools/fit_points.py uses it too."""
+        k = max(5, self.settings.top_k)
+        ranking = self.retriever.rank(standalone, k=k + SPARE_HITS, filters=filters,
+                                      ignore_facets=frozenset(ignore_facets), boost=boost)
+        return replace(ranking, hits=merge_near_duplicates(ranking.hits)[:k])
+
     @_one_build
     def ask(self, question: str, history: Sequence[Mapping[str, str]] | None = None,
             filters: Mapping[str, object] | None = None, llm: str | None = None,
@@ -237,10 +245,7 @@ class Assistant:
             standalone = rewritten[-self.settings.max_query_chars:] if rewritten else standalone
         log.info("ask: %s", standalone)
         started = time.perf_counter()
-        k = max(5, self.settings.top_k)
-        ranking = self.retriever.rank(standalone, k=k + SPARE_HITS, filters=filters,
-                                      ignore_facets=frozenset(ignore_facets), boost=context.boost)
-        ranking = replace(ranking, hits=merge_near_duplicates(ranking.hits)[:k])
+        ranking = self.answer_ranking(standalone, filters, ignore_facets, context.boost)
         examples_ranking = None
         if read_intent(asked).examples and self._cases_allowed(filters):
             examples_ranking = self.retriever.rank(request_topic(standalone), k=12 + SPARE_HITS,

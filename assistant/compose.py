@@ -57,6 +57,7 @@ SECONDARY_BAR = 0.6  # …and a point from an example other than the best one's
 MAX_POINTS = 6
 MAX_SECONDARY_POINTS = 2  # per other example
 MAX_FACT_POINTS = 2
+FACT_FLOOR = 0.05  # a point holding the fact asked for is shown below POINT_BAR, but not below this
 CANDIDATE_UNITS = 5
 MAX_EXAMPLES_LISTED = 6
 EXAMPLE_LIST_BAR = 0.0  # the probability a listed example's best point needs (calibrated on evals/examples_requests.jsonl, dev)
@@ -87,8 +88,8 @@ CORRECTIONS = {
 }
 WHAT_HAPPENED = "Outcome"
 # a full stop after an abbreviation ("Phillips et al. (2022)", "e.g. RAR") ends no sentence
-_SENTENCE_END = re.compile(r"(?<!\bal\.)(?<!\b[Ee]\.g\.)(?<!\b[Ii]\.e\.)(?<!\betc\.)(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bNo\.)"
-                           r"(?<!\bMrs\.)(?<!\bvs\.)(?<=[.!?])\s+(?=[A-Z‘'\"(])")
+_SENTENCE_END = re.compile(r"(?<!\bal\.)(?<!\b[Ee]\.g\.)(?<!\b[Ii]\.e\.)(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)"
+                           r"(?<!\bvs\.)(?<=[.!?])\s+(?=[A-Z‘'\"(])")
 # a sentence opening like this leans on the one before it, so the two stay together
 _ANAPHORA = re.compile(r"^(?:It|Its|This|These|Those|They|Their|Them|He|His|She|Her|Such|That|There|Both|Each|Which|"
                        r"As a result|In addition|Additionally|However|Also|Further|Furthermore|Despite this)\b")
@@ -174,7 +175,9 @@ def passages_of(unit: Unit) -> list[Passage]:
         opening = whole_sentences(unit.intro, limit=0)
         lead_in = ""
         if opening and opening[-1].rstrip().endswith(":") and unit.groups and not unit.groups[0].heading:
-            lead_in = opening.pop()  # "This approach:" leads the list that follows it
+            # "This approach:" leads the list that follows it (the sentence it leaned on stays a point)
+            *before, lead_in = split_sentences(opening.pop())
+            opening += [" ".join(before)] if before else []
         for sentence in opening:
             add(sentence, "", summary.id, is_intro=bool(unit.groups) and unit.kind == "case")
         for n, (group, chunk) in enumerate(zip(unit.groups, group_chunks)):
@@ -218,8 +221,8 @@ def _add_points(points: list[str], heading: str, chunk_id: str, add: Callable) -
             # "…plan struck a balance… Key features included:" — its own sentences stand alone,
             # the label at its end leads the items that follow
             sentences = whole_sentences(point, limit=0)
-            lead = sentences[-1] if sentences else point
-            for sentence in sentences[:-1]:
+            *before, lead = split_sentences(sentences.pop()) if sentences else [point]
+            for sentence in [*sentences, *([" ".join(before)] if before else [])]:
                 add(sentence, heading, chunk_id)
             continue
         if lead and _continues(point):
@@ -624,7 +627,8 @@ def choose_points(scored: list[Scored], hits: Sequence[Hit], intent: Intent) -> 
             break
         unit_id = item.passage.unit.id
         is_primary = unit_id == primary
-        strong_fact = item.kind >= 3.0  # states the number of the thing counted, or spells out the term
+        # states the number of the thing counted, or spells out the term, and the ranking agrees a little
+        strong_fact = item.kind >= 3.0 and item.score >= FACT_FLOOR
         if item.score < (POINT_BAR if is_primary else SECONDARY_BAR) and not strong_fact:
             continue
         if not is_primary and per_unit.get(unit_id, 0) >= MAX_SECONDARY_POINTS:

@@ -91,11 +91,12 @@ _MANY_EXAMPLES = re.compile(r"\b(?:examples|cases|case studies)\b", re.I)
 _SUMMARY = re.compile(r"\bwhat (?:does|do|did) (?:the |a |an )?[\w .'’-]{1,50}? (?:say|cover|look for|look at|involve|expect|ask)\b"
                       r"|\bwhat(?:'s| is| are) [\w .'’-]{1,50}? about\b|\btell me about\b|\bsummar(?:y|ise|ize)\b", re.I)
 _COUNT = re.compile(r"\bhow many\b|\bhow much\b|\bwhat (?:number|percentage|proportion)\b", re.I)
-_FREQUENCY = re.compile(r"\bhow (?:often|frequently|regularly)\b|\bhow many times\b|\bwhat frequency\b", re.I)
+_FREQUENCY = re.compile(r"\bhow (?:often|frequently|regularly)\b|\bhow many times a (?:day|week|fortnight|month|year)\b"
+                        r"|\bwhat frequency\b", re.I)
 _WHEN = re.compile(r"^\s*when\b|\bwhat (?:date|year|month|time)\b|\bwhen (?:did|was|were|does|is|will)\b|\bsince when\b", re.I)
 # "who" asks at the start of a clause ("who led it?", "and who chaired…"); after a noun it only describes
 # ("a young mum who was pressured…")
-_WHO = re.compile(r"(?:^|[.?!;:]\s*|\b(?:and|but|so|then|tell me|know)\s+)who\b|\bwho (?:drew|wrote|led|ran|chaired)\b"
+_WHO = re.compile(r"(?:^|[.?!;:]\s*|[-–—]\s+)(?:(?:and|but|so|then|ok)\s+)?who\b|\b(?:tell me|know|ask)\s+who\b"
                   r"|\bwhich (?:person|team|organisation|body)\b", re.I)
 _DEFINITION = re.compile(
     r"^\s*(?:so\s+|and\s+|ok\s+)?(?:what(?:'s|’s| is| are| does| do)|whats)\s+(?:an?\s+|the\s+)?(?P<a>[\w'’&/-]+(?:\s+[\w'’&/-]+){0,4}?)"
@@ -107,14 +108,21 @@ _DEFINITION = re.compile(
 # The framing of a request for examples — who asks, for what session, in what words — which says nothing
 # about the practice wanted ("an example of a strong PSR to show new PQiPs" is about a strong PSR)
 _REQUEST_FRAMING = re.compile(
-    r"\b(?:i (?:need|want|am looking for|'m looking for)|looking for|can you|could you|please|have you got|do you have)\b"
-    r"|\b(?:show|find|give|list|pick|suggest|recommend)(?:\s+(?:me|us))?\b"
+    # how the request opens: "please can you find me…", "I need…", "have you got…"
+    r"^\s*(?:(?:please|hi|hello)\W+)*(?:(?:can|could|would) you\s+(?:please\s+)?)?(?:i (?:need|want|am looking for|'m looking for)"
+    r"|looking for|have you got|do you have|(?:show|find|give|list|pick|suggest|recommend)(?:\s+(?:me|us))?)\b"
+    # the examples asked for: "any good case examples of", "cases where"
     r"|\b(?:any|some|good|best|strong|real|relevant|useful|a few|few|two|three|several|more|other|an?)?\s*"
     r"(?:good\s+|practice\s+|training\s+)?(?:case\s+)?(?:examples?|case studies|case study|cases)"
     r"(?:\s+(?:of|where|with|about|on|involving|showing|that show|which show|in which|i could use|we could use))?\b"
-    r"|\b(?:to (?:show|share with|use with|train|teach)|for)\s+(?:a |an |my |our |the |new )*(?:(?:team|PDD|training|"
+    # who it is for, at the end of a clause: "…for a team training day", "…to show new PQiPs"
+    r"|(?:^|\s)(?:to (?:show|share with|use with|train|teach)|for)\s+(?:a |an |my |our |the |new )*(?:(?:team|PDD|training|"
     r"protected development|group|practice|reflective|learning|managers?'?|staff|PQiPs?|new starters?|students?|"
-    r"colleagues?|away|session|day|meeting|discussion|event|workshop)(?=\W|$)\s*){1,4}"
+    r"colleagues?|away|session|day|meeting|discussion|event|workshop)(?=\W|$)\s*){1,4}(?=[-–—,;:?.!]|$)"
+    # …or before its topic: "for a team session on ADHD", "for a PDD session about…"
+    r"|(?:^|\s)for\s+(?:a |an |my |our |the )*(?:(?:team|PDD|training|protected development|group|practice|reflective|"
+    r"learning|managers?'?|staff|away)\s+){0,3}(?:session|day|meeting|discussion|event|workshop|training|PDD)\s+"
+    r"(?:on|about|around)\b"
     r"|\bwhich\b.*\bcould (?:i|we) use\b|\bthat kind of thing\b",
     re.I,
 )

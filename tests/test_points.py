@@ -23,11 +23,13 @@ def _example(kind: str, intro: str, groups: tuple[Group, ...], outcome: str | No
 
 def test_a_full_stop_after_an_abbreviation_ends_no_sentence():
     text = ("A study by Okafor et al. (2021) found three kinds of curiosity. Staff used prompts, e.g. "
-            "Reflective questions. Dr. Ames chaired it.")
+            "Reflective questions. Dr. Ames chaired it. They covered housing, benefits, etc. The PP referred him.")
     assert compose.split_sentences(text) == [
         "A study by Okafor et al. (2021) found three kinds of curiosity.",
         "Staff used prompts, e.g. Reflective questions.",
         "Dr. Ames chaired it.",
+        "They covered housing, benefits, etc.",  # "etc." often ends a sentence
+        "The PP referred him.",
     ]
 
 
@@ -44,6 +46,16 @@ def test_an_organisational_opening_is_practice_and_its_lead_in_joins_the_list():
     assert "The review: moved routine letters to templates" in texts
     joined = next(p for p in passages if p.text.endswith("templates"))
     assert joined.pieces == ("The review:", "moved routine letters to templates")  # both verbatim in the source
+
+
+def test_a_lead_in_that_leans_on_the_sentence_before_leads_alone():
+    example = _example("organisational",
+                       "The region asked staff which tasks wasted their time. Staff listed every form. This approach:",
+                       (Group("", ("removed duplicate forms", "moved routine letters to templates")),))
+    texts = [p.text for p in compose.passages_of(example)]
+    assert "Staff listed every form." in texts  # a point of its own, not repeated before every item
+    assert "This approach: removed duplicate forms" in texts
+    assert not any(t.startswith("Staff listed every form. This approach") for t in texts)
 
 
 def test_a_case_opening_describes_the_person_and_answers_only_questions_of_fact():
@@ -71,6 +83,9 @@ def test_a_case_opening_describes_the_person_and_answers_only_questions_of_fact(
     ("Writing a report on a young mum who was pressured into carrying drugs", None),
     ("My client, who is 19, keeps missing appointments", None),
     ("When did the fieldwork take place?", "when"),
+    ("Any examples of working with a young man who ran away from care?", None),
+    ("How many times has he been recalled to prison?", "count"),
+    ("how many times a week should I see him", "frequency"),
 ])
 def test_the_kind_of_fact_asked_for(question, fact):
     assert read_intent(question).fact == fact
@@ -116,6 +131,11 @@ def test_a_what_is_question_prefers_the_passage_that_says_what_it_is():
     ("For a team session on ADHD - any case examples where the PP adapted their practice?",
      "ADHD - the PP adapted their practice"),
     ("good practice examples for my team meeting", "good practice examples for my team meeting"),  # nothing left
+    # words of the topic stay, even the ones that frame a request elsewhere
+    ("Any examples of support for learning disabilities?", "support for learning disabilities"),
+    ("Examples of cases where the PP helped him find work", "the PP helped him find work"),
+    ("Any case examples where the PP had to give evidence in court?", "the PP had to give evidence in court"),
+    ("Examples of support for the day of release", "support for the day of release"),
 ])
 def test_a_request_for_examples_without_its_framing(question, topic):
     assert request_topic(question) == topic
@@ -154,3 +174,12 @@ def test_the_ranking_orders_and_the_calibration_chooses():
     assert [s.passage.text for s in scored] == ["The PP checked his payslips.", "The PP met his employer.",
                                                 "The PP arranged a bricklaying course."]
     assert scored[0].score > scored[1].score > scored[2].score
+
+
+def test_a_fact_below_the_bar_is_shown_only_when_the_ranking_agrees_a_little():
+    example = _example("organisational", "", (Group("", (
+        "We looked at 85 cases in all.", "We looked at 12 cases from the courts.", "We looked at 3 cases twice.")),))
+    best, likely, unlikely = [compose.Scored(p, score, 0.0, 0.0, kind=3.0) for p, score in
+                              zip(compose.passages_of(example), (0.9, compose.FACT_FLOOR + 0.01, compose.FACT_FLOOR / 2))]
+    chosen = compose.choose_points([best, likely, unlikely], (), read_intent("How many cases did they look at?"))
+    assert [s.passage.text for s in chosen.points] == [best.passage.text, likely.passage.text]

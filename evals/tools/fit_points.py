@@ -42,20 +42,19 @@ def build(assistant):
     for row, split in questions():
         question = row["question"]
         context = assistant.context(question, row.get("history") or [])
-        ranking = assistant.retriever.rank(context.standalone, k=5, filters=row.get("filters") or None, boost=context.boost)
+        ranking = assistant.answer_ranking(context.standalone, row.get("filters") or None, boost=context.boost)
         if not ranking.hits:
             continue
         intent = read_intent(question)
         candidates = compose.answering_candidates(composer._candidates(ranking.hits), intent)
         expansions = [w for _, words in ranking.query.expansions for w in words]
         stated = frozenset(ranking.query.facets.sentence | ranking.query.facets.needs)
-        unit_rank = {h.unit.id: i for i, h in enumerate(ranking.hits)}
         counted = compose.fact_pattern(question, context.standalone, intent, composer.glossary)
         features = compose.passage_features(composer.scorer, question, context.standalone, expansions, candidates,
                                             stated, intent, counted, ranking.hits)
         labels = np.array([any(matches(p.text, k) for k in row["key_passages"]) for p in candidates], dtype=float)
         items.append({"split": split, "row": row, "candidates": candidates, "features": features, "labels": labels,
-                      "hits": ranking.hits, "intent": intent, "unit_rank": unit_rank})
+                      "hits": ranking.hits, "intent": intent})
     return items
 
 
