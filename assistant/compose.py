@@ -376,19 +376,19 @@ class Scored:
 FEATURES = ("bias", "dense", "clause", "heading", "expanded", "lexical", "lexical_precision", "facets", "fact_kind",
             "outcome", "section", "length", "top_unit", "unit_rank", "ask_lexical", "dense_gap", "unit_gap", "retells",
             "group", "group_gap", "title", "position", "unit_share")
-RANK_WEIGHTS = {"bias": 0.0, "dense": 0.30, "clause": 1.61, "heading": 1.24, "expanded": 1.41, "lexical": 1.47,
-                "lexical_precision": 0.15, "facets": 0.27, "fact_kind": 0.73, "outcome": -0.37, "section": 0.0,
-                "length": 0.01, "top_unit": 1.37, "unit_rank": -1.78, "ask_lexical": 2.11, "dense_gap": 0.30,
-                "unit_gap": -0.16, "retells": -0.36, "group": 1.24, "group_gap": 1.24, "title": -0.44, "position": -0.14,
-                "unit_share": 3.58}
-RELEVANCE_WEIGHTS = {"bias": -2.35, "dense": 0.49, "clause": 0.66, "heading": 0.81, "expanded": 0.50, "lexical": 0.88,
-                     "lexical_precision": 1.16, "facets": 0.99, "fact_kind": 0.35, "outcome": -0.11, "section": -0.43,
-                     "length": -0.49, "top_unit": 2.11, "unit_rank": -2.23, "ask_lexical": 0.28, "dense_gap": 2.00,
-                     "unit_gap": 1.36, "retells": -0.05, "group": 0.05, "group_gap": 1.30, "title": -0.43,
-                     "position": -0.59, "unit_share": -0.12}
+RANK_WEIGHTS = {"bias": 0.0, "dense": 0.32, "clause": 1.64, "heading": 1.26, "expanded": 1.35, "lexical": 1.46,
+                "lexical_precision": 0.1, "facets": 0.26, "fact_kind": 0.88, "outcome": -0.37, "section": 0.0,
+                "length": 0.11, "top_unit": 1.41, "unit_rank": -1.76, "ask_lexical": 2.1, "dense_gap": 0.32,
+                "unit_gap": -0.14, "retells": -0.37, "group": 1.23, "group_gap": 1.23, "title": -0.4,
+                "position": -0.14, "unit_share": 3.52}
+RELEVANCE_WEIGHTS = {"bias": -2.37, "dense": 0.46, "clause": 0.64, "heading": 0.89, "expanded": 0.47, "lexical": 0.9,
+                     "lexical_precision": 1.14, "facets": 1.03, "fact_kind": 0.47, "outcome": -0.1, "section": -0.4,
+                     "length": -0.49, "top_unit": 2.09, "unit_rank": -2.23, "ask_lexical": 0.27, "dense_gap": 2.01,
+                     "unit_gap": 1.39, "retells": 0.08, "group": -0.05, "group_gap": 1.24, "title": -0.36,
+                     "position": -0.58, "unit_share": -0.14}
 CALIBRATION_FEATURES = ("bias", "score", "gap", "share", "place", "first", "same_example")
-CALIBRATION = {"bias": -0.83, "score": 0.19, "gap": 0.75, "share": 0.71, "place": -1.21, "first": 0.40,
-               "same_example": 0.35}
+CALIBRATION = {"bias": -0.78, "score": 0.18, "gap": 0.74, "share": 0.74, "place": -1.24, "first": 0.48,
+               "same_example": 0.34}
 _PARTS = re.compile(r"[.;?!]|\s[-–—]\s|,\s*(?=(?:how|what|should|can|and how|but how|so how|which|when|is|are|do|does)\b)", re.I)
 
 

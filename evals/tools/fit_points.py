@@ -73,15 +73,20 @@ def fit_ranking(items, l2=0.001, steps=5000, rate=0.5):
     return dict(zip(compose.FEATURES, w))
 
 
-def fit_relevance(items, l2=0.001, steps=4000, rate=1.0):
-    """Pointwise: a logistic model of "this point is labelled", each candidate on its own."""
-    x = np.vstack([i["features"] for i in items])
-    y = np.concatenate([i["labels"] for i in items])
+def logistic(x, y, l2, steps, rate):
+    """Weights of a logistic regression with a little L2, by gradient descent."""
     w = np.zeros(x.shape[1])
     for _ in range(steps):
         p = 1 / (1 + np.exp(-x @ w))
         w -= rate * (x.T @ (p - y) / len(y) + l2 * w)
-    return dict(zip(compose.FEATURES, w))
+    return w
+
+
+def fit_relevance(items, l2=0.001, steps=4000, rate=1.0):
+    """Pointwise: a logistic model of "this point is labelled", each candidate on its own."""
+    x = np.vstack([i["features"] for i in items])
+    y = np.concatenate([i["labels"] for i in items])
+    return dict(zip(compose.FEATURES, logistic(x, y, l2, steps, rate)))
 
 
 def calibration_rows(item, rank_weights):
@@ -93,11 +98,7 @@ def fit_calibration(items, rank_weights, l2=0.001, steps=5000, rate=0.5):
     """A logistic model of "this point is labelled" over the calibration features."""
     x = np.vstack([calibration_rows(i, rank_weights) for i in items])
     y = np.concatenate([i["labels"] for i in items])
-    c = np.zeros(x.shape[1])
-    for _ in range(steps):
-        p = 1 / (1 + np.exp(-x @ c))
-        c -= rate * (x.T @ (p - y) / len(y) + l2 * c)
-    return dict(zip(compose.CALIBRATION_FEATURES, c))
+    return dict(zip(compose.CALIBRATION_FEATURES, logistic(x, y, l2, steps, rate)))
 
 
 def replay(items, weights, bar, secondary_bar):
