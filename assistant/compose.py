@@ -424,6 +424,7 @@ def passage_features(scorer: PassageScorer, question: str, standalone: str, expa
     weights = {t: scorer.weight(t) for t in asked} | {t: 0.5 * scorer.weight(t) for t in extra}
     ask = asked_clause(parts[1:] or parts)
     ask_weights = {t: scorer.weight(t) for t in scorer.tokens(ask)} if ask else {}
+    best_dense = dense.max()
     rows = []
     for i, passage in enumerate(passages):
         words = scorer.tokens(passage.text)
@@ -434,7 +435,7 @@ def passage_features(scorer: PassageScorer, question: str, standalone: str, expa
         rows.append([1.0, dense[i], clause[i], heading[i], expanded[i], _share(weights, words), precision,
                      min(shared, 2) / 2, _kind_bonus(passage, intent, counted), float(passage.is_outcome),
                      float(not isinstance(passage.unit, Example)), min(len(passage.text), 400) / 400,
-                     float(rank == 0), min(rank, 4) / 4, _share(ask_weights, words), dense[i] - dense.max(),
+                     float(rank == 0), min(rank, 4) / 4, _share(ask_weights, words), dense[i] - best_dense,
                      *within[i], unit_share.get(passage.unit.id, 0.0)])
     return np.array(rows, dtype=np.float64)
 
@@ -471,6 +472,7 @@ def _within_examples(scorer: PassageScorer, passages: Sequence[Passage], passage
     group = np.zeros(len(passages))
     for indices in members.values():
         group[indices] = float(_normalise(passage_vectors[indices].mean(axis=0)) @ query_vector)
+    best_group = group.max()
     rows = np.zeros((len(passages), 6))
     seen: dict[str, int] = {}
     for i, passage in enumerate(passages):
@@ -478,7 +480,7 @@ def _within_examples(scorer: PassageScorer, passages: Sequence[Passage], passage
         retells = max((float(opening_vectors[t] @ passage_vectors[i]) for t in openings[unit_id]), default=0.0)
         place = seen.get(unit_id, 0)
         seen[unit_id] = place + 1
-        rows[i] = [clause[i] - unit_best[unit_id], retells, group[i], group[i] - group.max(),
+        rows[i] = [clause[i] - unit_best[unit_id], retells, group[i], group[i] - best_group,
                    float(passage_vectors[i] @ title_vectors[i]), place / max(count[unit_id] - 1, 1)]
     return rows
 
@@ -498,16 +500,6 @@ def asked_clause(parts: Sequence[str]) -> str:
     case description with no question in it."""
     asking = [p for p in parts if _ASKING.search(p)]
     return asking[-1] if asking else ""
-
-
-def score_passages(scorer: PassageScorer, question: str, standalone: str, expansions: Sequence[str],
-                   passages: Sequence[Passage], stated: frozenset[str], intent: Intent,
-                   counted: re.Pattern[str] | None, hits: Sequence[Hit]) -> list[Scored]:
-    """Every passage scored against the question, best first; `score` is the probability that it answers."""
-    if not passages:
-        return []
-    features = passage_features(scorer, question, standalone, expansions, passages, stated, intent, counted, hits)
-    return ranked(passages, features, RANK_WEIGHTS, CALIBRATION, hits)
 
 
 def _weighted(features: np.ndarray, weights: dict[str, float]) -> np.ndarray:
@@ -727,16 +719,25 @@ class ExtractiveComposer:
         vectors = self.scorer.vectors(texts) if (self.scorer and texts) else None
         return self.coverage.check(question, texts, vectors, best)
 
-    def _score(self, question: str, query_text: str, ranking: Ranking, candidates: Sequence[Passage],
-               intent: Intent) -> list[Scored]:
+    def point_features(self, question: str, query_text: str, ranking: Ranking, candidates: Sequence[Passage],
+                       intent: Intent) -> tuple[list[Passage], np.ndarray]:
+        """The passages that may answer and one row of FEATURES each (evals/tools/fit_points.py fits on these)."""
         if self.scorer is None:
             raise RuntimeError("ExtractiveComposer needs a PassageScorer; build it with ExtractiveComposer.for_index")
+        candidates = answering_candidates(candidates, intent)
+        if not candidates:
+            return [], np.zeros((0, len(FEATURES)))
         expansions = [w for _, words in ranking.query.expansions for w in words]
         stated = frozenset(ranking.query.facets.sentence | ranking.query.facets.needs)
         counted = fact_pattern(question, query_text, intent, self.glossary)
-        candidates = answering_candidates(candidates, intent)
-        return score_passages(self.scorer, question, query_text, expansions, candidates, stated, intent, counted,
-                              ranking.hits)
+        return candidates, passage_features(self.scorer, question, query_text, expansions, candidates, stated, intent,
+                                            counted, ranking.hits)
+
+    def _score(self, question: str, query_text: str, ranking: Ranking, candidates: Sequence[Passage],
+               intent: Intent) -> list[Scored]:
+        """Every candidate scored against the question, best first; `score` is the probability that it answers."""
+        candidates, features = self.point_features(question, query_text, ranking, candidates, intent)
+        return ranked(candidates, features, RANK_WEIGHTS, CALIBRATION, ranking.hits) if candidates else []
 
     def _examples_answer(self, question: str, query_text: str, ranking: Ranking, intent: Intent,
                          warnings: list[str], carried: Carried | None, coverage: Coverage | None) -> Answer | None:

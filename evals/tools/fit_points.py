@@ -46,12 +46,8 @@ def build(assistant):
         if not ranking.hits:
             continue
         intent = read_intent(question)
-        candidates = compose.answering_candidates(composer._candidates(ranking.hits), intent)
-        expansions = [w for _, words in ranking.query.expansions for w in words]
-        stated = frozenset(ranking.query.facets.sentence | ranking.query.facets.needs)
-        counted = compose.fact_pattern(question, context.standalone, intent, composer.glossary)
-        features = compose.passage_features(composer.scorer, question, context.standalone, expansions, candidates,
-                                            stated, intent, counted, ranking.hits)
+        candidates, features = composer.point_features(question, context.standalone, ranking,
+                                                       composer._candidates(ranking.hits), intent)
         labels = np.array([any(matches(p.text, k) for k in row["key_passages"]) for p in candidates], dtype=float)
         items.append({"split": split, "row": row, "candidates": candidates, "features": features, "labels": labels,
                       "hits": ranking.hits, "intent": intent})
