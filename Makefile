@@ -1,6 +1,8 @@
 # The README's two commands. Both set everything up first and are quick when nothing changed.
 #   make run   - install, build the index if missing or stale, start the app on 127.0.0.1
 #   make test  - install, then run the whole test suite
+# And a developer's fast loop:
+#   make check - the fast tier only (no test marked slow or browser), in about a minute
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -12,13 +14,16 @@ export ANONYMIZED_TELEMETRY := False
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test install index browser libreoffice
+.PHONY: run test check install index browser libreoffice
 
 run: install index
 	$(BIN)/assistant serve
 
 test: install browser libreoffice
 	$(BIN)/python -m pytest -q
+
+check: install
+	$(BIN)/python -m pytest -q -m "not slow and not browser"
 
 index: install
 	$(BIN)/assistant index --if-needed

@@ -1,35 +1,49 @@
-"""The Python API: `Assistant`, the one object every interface (CLI, app, evaluation) uses.
+"""The Python API: `Assistant`, the one object every face (CLI, web app, HTTP API, LangChain, evaluation) uses.
 
     from assistant import Assistant
     a = Assistant.load()                  # settings from assistant.toml and ASSISTANT_* variables
     hits = a.search("ex-forces lad with PTSD who drinks", k=3)
+    answer = a.ask("my client has ADHD and keeps missing appointments")
+    answer.points, answer.citations       # the answer as data; `assistant.render` renders it
     a.examples()                          # every parsed example
+
+Faces import this module and the base types, never the stages below it. What they need of the
+corpus and the index is offered here too: `build_index`, `check_index`, `read_manifest`,
+`add_publication`, `corpus_documents`, `remove_publication`, and `validation`, the boundary checks.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
-import threading
 import time
-import weakref
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from assistant.compose import ExtractiveComposer
+from assistant.answer import LOOSE_MATCH, ExtractiveComposer, relevance
 from assistant.config import Settings, load_settings
-from assistant import validation
-from assistant.errors import AssistantError
-from assistant.index import OpenIndex, current_build_id, retire_unused_builds
-from assistant.privacy import redact
-from assistant.conversation import Context, read_context
-from assistant.intent import read_intent, request_topic
-from assistant.retrieve import Ranking, Retriever
-from assistant.sameness import merge_near_duplicates
+from assistant.errors import AssistantError, BadInputError, ChromaUnavailableError, IndexCorruptError, \
+    IndexMissingError, IndexStaleError
+from assistant.index import OpenIndex, build_index, check_index, read_manifest  # noqa: F401 (offered to faces)
+from assistant.index.manifest import CACHE
+from assistant.ingest.cache import ParseCache
+from assistant.ingest.corpus import Added, add_document, list_documents, remove_document
+from assistant.live import LiveIndex, pinned
+from assistant.question import read_question, validation
+from assistant.question.conversation import Context, read_context
+from assistant.question.intent import Intent, request_topic
+from assistant.question.privacy import redact
+from assistant.retrieve import Ranking, Retriever, merge_near_duplicates, passes_filters
 from assistant.types import Answer, Example, Hit, Section
 
 log = logging.getLogger("assistant")
 SPARE_HITS = 5  # asked for beyond k, so that folding the same example from two publications still leaves k
+FINDER_K = 100  # examples a finder search ranks
+MIN_RELATIVE_SCORE = 0.25  # a finder search lists the examples scoring at least this share of the best one
+
+
+def redacted(text: str) -> str:
+    """`text` with real case details replaced ([NAME], [CRN]…), as the assistant searches it."""
+    return redact(text).text
 
 
 def _redacted(history: Sequence[Mapping[str, object]] | None) -> list[dict[str, object]]:
@@ -46,136 +60,50 @@ def _redacted(history: Sequence[Mapping[str, object]] | None) -> list[dict[str, 
     return turns
 
 
-REFRESH_SECONDS = 1.0  # how often a long-running Assistant looks for a new build
+@dataclass(frozen=True)
+class Found:
+    """An example the finder lists, and how well it matches the search (its share of the best; None: no search)."""
 
-
-def _one_build(method):
-    """Within one call, every use of `self.index` and `self.retriever` sees the same build.
-
-    A new build (from `assistant index` in another process) is picked up between calls: calls
-    already running finish on the build they started with.
-    """
-    @functools.wraps(method)
-    def pinned(self, *args, **kwargs):
-        local = self._local
-        if getattr(local, "snapshot", None) is not None:  # a nested call keeps the outer call's build
-            return method(self, *args, **kwargs)
-        local.snapshot = self._current()
-        try:
-            return method(self, *args, **kwargs)
-        finally:
-            local.snapshot = None
-    return pinned
+    example: Example
+    relevance: float | None = None
 
 
 class Assistant:
-    """Search (and, later, answer) over a built index. Cheap to create; heavy parts load on first use.
+    """Search and answer over a built index. Cheap to create; heavy parts load on first use.
 
     Created with `Assistant.load()` (or without an explicit `index`), it follows the index
-    folder: when `assistant index` makes a new build, the next calls use it (it is opened and
-    warmed up in the background first), and the old build is released once no call uses it.
+    folder (`assistant.live`): when `assistant index` makes a new build, the next calls use it.
     """
 
     def __init__(self, settings: Settings, index: OpenIndex | None = None):
         self.settings = settings
-        self._follows = index is None
-        index = index or OpenIndex(settings)
-        self._snapshot: tuple[OpenIndex, Retriever] = (index, Retriever(index, settings))
-        self._local = threading.local()
-        self._swap = threading.Lock()
-        self._next_check = time.monotonic() + REFRESH_SECONDS
-        self._loading: str | None = None
-        self._failed: tuple[str, str] | None = None  # (build id, why it could not be opened)
-        self._retired: list[weakref.ref] = []
+        self.live = LiveIndex(settings, index)
 
     @property
     def index(self) -> OpenIndex:
-        return (getattr(self._local, "snapshot", None) or self._current())[0]
+        return self.live.in_use()[0]
 
     @property
     def retriever(self) -> Retriever:
-        return (getattr(self._local, "snapshot", None) or self._current())[1]
-
-    def _current(self) -> tuple[OpenIndex, Retriever]:
-        """The build to use now; starts opening a newer one in the background when there is one."""
-        snapshot = self._snapshot
-        if not self._follows:
-            return snapshot
-        now = time.monotonic()
-        if now < self._next_check:
-            return snapshot
-        self._next_check = now + REFRESH_SECONDS
-        live = current_build_id(self.settings.resolved("index_dir"))
-        with self._swap:
-            wanted = live and live != snapshot[0].build_id and not self._loading and \
-                (self._failed is None or self._failed[0] != live)
-            if wanted:
-                self._loading = live
-        if wanted:
-            threading.Thread(target=self._open_new, args=(live,), name="open-new-build", daemon=True).start()
-        elif self._retired and all(ref() is None for ref in self._retired):
-            self._retired = []  # every call on the old build has finished: its folder can go
-            threading.Thread(target=self._retire_old, name="retire-old-builds", daemon=True).start()
-        return snapshot
-
-    def _open_new(self, build_id: str) -> bool:
-        try:
-            index = OpenIndex(self.settings, check_stale=False)
-            retriever = Retriever(index, self.settings)
-            retriever.warm_up()
-        except AssistantError as exc:
-            log.warning("build %s cannot be opened, still serving build %s: %s", build_id,
-                        self._snapshot[0].build_id, exc)
-            with self._swap:
-                self._failed = (build_id, str(exc))
-                self._loading = None
-            return False
-        with self._swap:
-            old = self._snapshot
-            self._snapshot = (index, retriever)
-            self._retired.append(weakref.ref(old[0]))
-            self._failed = None
-            self._loading = None
-        log.info("switched from build %s to build %s", old[0].build_id, index.build_id)
-        return True
-
-    def _retire_old(self) -> None:
-        try:
-            retire_unused_builds(self.settings)
-        except (AssistantError, OSError) as exc:  # clean-up is opportunistic: the next `assistant index` does it
-            log.info("old builds not removed yet: %s", exc)
+        return self.live.in_use()[1]
 
     def refresh(self) -> bool:
         """Switch to the live build now if it is newer than the one in use; True when it switched."""
-        live = current_build_id(self.settings.resolved("index_dir"))
-        if not self._follows or not live or live == self._snapshot[0].build_id:
-            return False
-        with self._swap:
-            if self._loading:
-                return False
-            self._loading = live
-        return self._open_new(live)
+        return self.live.refresh()
+
+    def on_switch(self, listener: Callable[[], None]) -> None:
+        """Call `listener()` after each switch to a new build, e.g. to refresh a page's menus."""
+        self.live.on_switch(lambda _index: listener())
 
     def close(self) -> None:
         """Release the builds this assistant opened (leases, store copies, Chroma clients)."""
-        if not self._follows:
-            return  # the caller opened the index and closes it
-        with self._swap:
-            for ref in [*self._retired, weakref.ref(self._snapshot[0])]:
-                index = ref()
-                if index is not None:
-                    index.close()
+        self.live.close()
 
     def status(self) -> dict[str, Any]:
         """The build in use and what the assistant is doing about newer ones (for health checks)."""
-        index = self._current()[0]
-        state = "serving"
-        if self._loading:
-            state = f"opening build {self._loading}"
-        elif self._failed:
-            state = f"build {self._failed[0]} could not be opened: {self._failed[1]}"
+        index = self.live.current()[0]
         return {"build_id": index.build_id, "created": index.manifest.get("created"),
-                "counts": index.manifest.get("counts", {}), "state": state}
+                "counts": index.manifest.get("counts", {}), "state": self.live.state()}
 
     @classmethod
     def load(cls, settings: Settings | None = None, **overrides: Any) -> "Assistant":
@@ -188,7 +116,7 @@ class Assistant:
         self.retriever.warm_up()
         return self
 
-    @_one_build
+    @pinned
     def search(self, query: str, k: int = 5, filters: Mapping[str, object] | None = None,
                history: Sequence[Mapping[str, str]] | None = None) -> list[Hit]:
         """The `k` most relevant examples and sections, best first, each unit once.
@@ -214,7 +142,7 @@ class Assistant:
                                       ignore_facets=frozenset(ignore_facets), boost=boost)
         return replace(ranking, hits=merge_near_duplicates(ranking.hits)[:k])
 
-    @_one_build
+    @pinned
     def ask(self, question: str, history: Sequence[Mapping[str, str]] | None = None,
             filters: Mapping[str, object] | None = None, llm: str | None = None,
             ignore_facets: Iterable[str] = (), on_token: Callable[[str], None] | None = None,
@@ -231,34 +159,33 @@ class Assistant:
         """
         validation.question(question, self.settings.max_query_chars)
         history, filters = validation.history(history), validation.filters(filters)
-        redaction = redact(question)
-        warnings = [redaction.warning] if redaction.warning else []
-        asked = redaction.text
+        read = read_question(question)
+        warnings = [read.redaction_warning] if read.redaction_warning else []
         turns = [] if fresh else _redacted(history)
         spec = llm if llm is not None else self.settings.llm
         backend = self.llm_backend(spec) if spec else None
 
-        context = self.context(asked, turns)
+        context = self.context(read.text, turns, read.intent)
         standalone = context.standalone
         if context.carried and backend:
-            rewritten = backend.condense(asked, turns, warnings)
+            rewritten = backend.condense(read.text, turns, warnings)
             standalone = rewritten[-self.settings.max_query_chars:] if rewritten else standalone
         log.info("ask: %s", standalone)
         started = time.perf_counter()
         ranking = self.answer_ranking(standalone, filters, ignore_facets, context.boost)
         examples_ranking = None
-        if read_intent(asked).examples and self._cases_allowed(filters):
+        if read.intent.examples and self._cases_allowed(filters):
             examples_ranking = self.retriever.rank(request_topic(standalone), k=12 + SPARE_HITS,
                                                    filters={**(filters or {}), "kind": ["case"]},
                                                    ignore_facets=frozenset(ignore_facets), boost=context.boost)
             examples_ranking = replace(examples_ranking, hits=merge_near_duplicates(examples_ranking.hits)[:12])
         retrieved = time.perf_counter()
-        answer = self.composer.compose(asked, ranking, warnings, standalone=standalone, carried=context.carried,
+        answer = self.composer.compose(read, ranking, warnings, standalone=standalone, carried=context.carried,
                                        examples_ranking=examples_ranking)
         composed = time.perf_counter()
         timings = {"retrieve": (retrieved - started) * 1000, "compose": (composed - retrieved) * 1000}
         if backend and not answer.refused:
-            answer = backend.compose(asked, turns, answer, on_token=on_token)
+            answer = backend.compose(read.text, turns, answer, on_token=on_token)
             timings["llm"] = (time.perf_counter() - composed) * 1000
         return replace(answer, timings_ms=timings)
 
@@ -285,14 +212,14 @@ class Assistant:
         """The extractive composer for the build in use (made on first use, again for a new build)."""
         return self._per_build("_composer_pair", ExtractiveComposer.for_index)
 
-    def context(self, question: str, turns: Sequence[Mapping[str, object]]) -> Context:
+    def context(self, question: str, turns: Sequence[Mapping[str, object]], intent: Intent | None = None) -> Context:
         """How a (redacted) question stands in its conversation: follow-up, new case, or standalone."""
-        return read_context(question, turns, self._titles(), self.settings.max_query_chars)
+        return read_context(question, turns, self._titles(), self.settings.max_query_chars, intent)
 
     def _titles(self) -> dict[str, str]:
         return self._per_build("_titles_pair", lambda index: {u.id: u.title for u in index.units.values()})
 
-    @_one_build
+    @pinned
     def facets(self, question: str, history: Sequence[Mapping[str, str]] | None = None) -> list[str]:
         """The facets read from a question (with its conversation), as removable labels."""
         context = self.context(redact(question).text, _redacted(history))
@@ -300,13 +227,15 @@ class Assistant:
 
     def llm_backend(self, spec: str):
         """The LLM backend for `spec` ("openai:<model>" or "ollama:<model>"), kept while settings stay the same."""
-        from assistant.llm import LLMBackend
+        from assistant.answer.llm import LLMBackend
 
         key = (spec, self.settings.llm_base_url, self.settings.llm_timeout)
         if getattr(self, "_llm_key", None) != key:
             self._llm_backend = LLMBackend.from_spec(spec, self.settings, self.index.embedder)
             self._llm_key = key
         return self._llm_backend
+
+    # -- browsing ----------------------------------------------------------------------------
 
     def examples(self) -> list[Example]:
         """Every example in the index, in document order."""
@@ -320,6 +249,30 @@ class Assistant:
         unit = self.index.units.get(example_id)
         return unit if isinstance(unit, Example) else None
 
+    def filter_values(self) -> dict[str, list[str]]:
+        """Every value each filter can take, for menus and error messages."""
+        return self.retriever.filter_values()
+
+    @pinned
+    def count_matching(self, filters: Mapping[str, object] | None) -> int:
+        """How many examples and sections pass `filters` (unknown values raise BadInputError)."""
+        wanted = self.retriever.check_filters(filters)
+        return sum(passes_filters(unit, wanted) for unit in self.index.units.values())
+
+    @pinned
+    def find_examples(self, query: str, filters: Mapping[str, object] | None = None) -> list[Found]:
+        """The finder: the examples passing `filters`; with a `query`, only those close to it, best first,
+        each with its share of the best match."""
+        if not (query and query.strip()):
+            wanted = self.retriever.check_filters(filters)
+            return [Found(e) for e in self.examples() if passes_filters(e, wanted)]
+        ranking = self.retriever.rank(query, k=FINDER_K, filters={**(filters or {}), "kind": ["case", "organisational"]})
+        hits = [h for h in ranking.hits if isinstance(h.unit, Example)]
+        if not hits or relevance(ranking) < LOOSE_MATCH or hits[0].score <= 0:
+            return []
+        best = hits[0].score
+        return [Found(h.unit, h.score / best) for h in hits if h.score / best >= MIN_RELATIVE_SCORE]
+
     @property
     def glossary(self):
         return self.index.glossary
@@ -330,3 +283,57 @@ class Assistant:
         return {"build_id": manifest["build_id"], "created": manifest["created"],
                 "counts": manifest["counts"], "documents": manifest.get("documents", []),
                 "embedding": manifest["embedding"], "chroma": manifest["chroma"]}
+
+
+INTERNAL_ERROR = "internal error while answering; the server log has the details"
+
+
+def status_for(exc: AssistantError) -> int:
+    """The HTTP status an error calls for: 400 for bad input, 503 for an index that cannot serve, else 500."""
+    if isinstance(exc, BadInputError):
+        return 400
+    if isinstance(exc, (IndexCorruptError, IndexMissingError, IndexStaleError, ChromaUnavailableError)):
+        return 503
+    return 500
+
+
+def respond(work: Callable[[], dict], where: str = "a request") -> tuple[int, dict]:
+    """Run `work` for a face that answers in JSON: (200, its result), or (status, {"error": one line}).
+
+    The one error path of the HTTP API and the app's `/ask` endpoint: a typed error becomes its
+    message; a bug is logged with its traceback and the client gets one line.
+    """
+    try:
+        return 200, work()
+    except AssistantError as exc:
+        return status_for(exc), {"error": str(exc)}
+    except Exception:  # a bug: the traceback goes to the server log, never to the client
+        log.exception("%s failed", where)
+        return 500, {"error": INTERNAL_ERROR}
+
+
+# --- the corpus, for faces --------------------------------------------------------------------------
+
+
+def _parse_cache(settings: Settings) -> ParseCache:
+    return ParseCache(settings.resolved("index_dir") / CACHE)
+
+
+def add_publication(settings: Settings, source: str, **meta: Any) -> Added:
+    """Add a file or an http(s) URL to the corpus (the caller re-indexes); its parse goes into the index's
+    parse cache, so the build that follows does not parse it again."""
+    return add_document(settings.resolved("corpus_dir"), source, cache=_parse_cache(settings), **meta)
+
+
+def remove_publication(settings: Settings, ident: str) -> dict[str, Any]:
+    """Take a document (by id or file name) out of the corpus (the caller re-indexes)."""
+    return remove_document(settings.resolved("corpus_dir"), ident)
+
+
+def corpus_documents(settings: Settings) -> list[dict[str, Any]]:
+    """Every document in the corpus, read through the parse cache, and whether the index holds it."""
+    try:
+        manifest = read_manifest(settings.resolved("index_dir"))
+    except AssistantError:
+        manifest = None
+    return list_documents(settings.resolved("corpus_dir"), manifest, cache=_parse_cache(settings))

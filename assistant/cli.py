@@ -7,16 +7,14 @@ non-zero exit; the library itself never prints or exits.
 from __future__ import annotations
 
 import json
-import re
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
 
-from assistant import validation
 from assistant.errors import AssistantError, BadInputError
+from assistant.terminal import console, is_terminal, progress_bars, rich_markdown
 
 
 def _settings(ctx: click.Context, **overrides: Any):
@@ -30,6 +28,8 @@ class _Group(click.Group):
 
     def main(self, args=None, **kwargs):
         # invalid UTF-8 in an argument reaches Python as lone surrogates: refuse it before click echoes it
+        from assistant.api import validation
+
         try:
             validation.arguments(sys.argv[1:] if args is None else list(args))
         except BadInputError as exc:
@@ -84,29 +84,6 @@ def main(ctx: click.Context, corpus_dir: str | None, index_dir: str | None) -> N
     ctx.obj = {"corpus_dir": corpus_dir, "index_dir": index_dir}
 
 
-@contextmanager
-def _progress_bars(label_width: int, leave: bool, units: dict[str, str] | None = None, default_unit: str = "it"):
-    """A progress(stage, done, total) callback drawing one bar per stage on stderr; the bars close on exit."""
-    from tqdm import tqdm
-
-    bars: dict[str, tqdm] = {}
-
-    def progress(stage: str, done: int, total: int) -> None:
-        bar = bars.get(stage)
-        if bar is None:
-            bar = bars[stage] = tqdm(total=total, desc=f"{stage:>{label_width}}", leave=leave, file=sys.stderr,
-                                     unit=(units or {}).get(stage, default_unit), disable=None)
-        bar.total = total
-        bar.n = done
-        bar.refresh()
-
-    try:
-        yield progress
-    finally:
-        for bar in bars.values():
-            bar.close()
-
-
 @main.command()
 @click.option("--rebuild", is_flag=True, help="Embed everything again and make the Chroma store afresh.")
 @click.option("--if-needed", is_flag=True,
@@ -130,7 +107,7 @@ def index(ctx: click.Context, rebuild: bool, if_needed: bool, check_only: bool, 
       assistant index
       assistant index --check      exit status 1 and one line per damaged piece
     """
-    from assistant.index import build_index, check_index
+    from assistant.api import build_index, check_index
 
     settings = _settings(ctx)
     if check_only:
@@ -145,7 +122,7 @@ def index(ctx: click.Context, rebuild: bool, if_needed: bool, check_only: bool, 
             click.echo(f"Damaged: {damage}", err=True)
         click.echo("Run `assistant index` to repair it.", err=True)
         ctx.exit(1)
-    with _progress_bars(label_width=18, leave=True, units={"embed": " chunks", "store": " chunks", "passages": " passages"},
+    with progress_bars(label_width=18, leave=True, units={"embed": " chunks", "store": " chunks", "passages": " passages"},
                         default_unit="") as progress:
         report = build_index(settings, progress=progress, rebuild=rebuild, lock_timeout=0 if no_wait else wait,
                              on_wait=lambda message: click.echo(message, err=True))
@@ -230,10 +207,10 @@ def search(ctx: click.Context, query: str, k: int | None, theme, need, sentence,
 @click.option("--llm", "llm", default=None, metavar="SPEC",
               help="Answer with an LLM, e.g. openai:qwen2.5 or ollama:llama3.1 (default: ASSISTANT_LLM, else offline).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for other tools.")
-@click.option("--plain", is_flag=True, help="Plain text, even in a terminal (it is plain when piped).")
+@click.option("--plain", "plain_output", is_flag=True, help="Plain text, even in a terminal (it is plain when piped).")
 @click.pass_context
 def ask(ctx: click.Context, question: str, theme, need, sentence, standard, document, kind, region, year, publication_kind, llm: str | None,
-        as_json: bool, plain: bool) -> None:
+        as_json: bool, plain_output: bool) -> None:
     """Answer QUESTION from the corpus, citing the examples behind every point.
 
     Offline by default: each point is a sentence from an inspected case, marked [n]. With
@@ -254,51 +231,15 @@ def ask(ctx: click.Context, question: str, theme, need, sentence, standard, docu
     if as_json:
         click.echo(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
         return
-    from assistant.ui import answer_notes
+    from assistant.render import filter_notice, markdown, plain
 
-    for warning in [*answer.warnings, *answer_notes(assistant, question, answer, filters)]:
+    notes = [filter_notice(assistant.count_matching(filters), filters)] if filters and answer.refused else []
+    for warning in [*answer.warnings, *notes]:
         click.echo(f"Note: {warning}", err=True)
-    from assistant.links import with_source_links
-
-    text = with_source_links(answer.answer, [c.unit for c in answer.citations] + [h.unit for h in answer.hits])
-    if plain or not _is_terminal():
-        click.echo(plain_text(text))
+    if plain_output or not is_terminal():
+        click.echo(plain(answer))
     else:
-        _terminal_console().print(_markdown(text))
-
-
-# --- output for people: rich in a terminal, plain text in a pipe -----------------------------
-
-_LINK = re.compile(r"\[([^\]]+)\]\((\S+?)\)")
-_BOLD = re.compile(r"\*\*(.+?)\*\*")
-_ITALIC = re.compile(r"(?<![\w*])_(.+?)_(?![\w])")
-
-
-def plain_text(markdown: str) -> str:
-    """Markdown as plain text: no emphasis marks; a link as "text: url"; citation markers kept."""
-    text = _LINK.sub(lambda m: m.group(2) if m.group(1) == m.group(2) else f"{m.group(1)}: {m.group(2)}", markdown)
-    text = _ITALIC.sub(r"\1", _BOLD.sub(r"\1", text))
-    return "\n".join(line.rstrip() for line in text.splitlines())
-
-
-def _is_terminal() -> bool:
-    return sys.stdout.isatty()
-
-
-def _terminal_console():
-    from rich.console import Console
-
-    return Console(highlight=False, soft_wrap=False)
-
-
-def _markdown(text: str):
-    """rich Markdown; links show their address, since not every terminal makes them clickable.
-
-    Each line stays a line, as in the app's chat (Markdown would join "**Sources**" and "[1] …").
-    """
-    from rich.markdown import Markdown
-
-    return Markdown(re.sub(r"(?<![\n ])\n(?!\n)", "  \n", text), hyperlinks=False)
+        console().print(rich_markdown(markdown(answer)))
 
 
 @main.command()
@@ -324,9 +265,9 @@ def examples(ctx: click.Context, as_json: bool) -> None:
 
 def _reindex(settings) -> None:
     """Bring the index up to date after the corpus changed, with progress bars and the per-document table."""
-    from assistant.index import build_index
+    from assistant.api import build_index
 
-    with _progress_bars(label_width=18, leave=False, units={"embed": " chunks", "passages": " passages"}, default_unit="") as progress:
+    with progress_bars(label_width=18, leave=False, units={"embed": " chunks", "passages": " passages"}, default_unit="") as progress:
         report = build_index(settings, progress=progress)
     for warning in report.warnings:
         click.echo(f"Warning: {warning}", err=True)
@@ -353,12 +294,12 @@ def add(ctx: click.Context, source: str, title, year, region, kind, doc_id) -> N
       assistant add ~/Downloads/effective-practice-guide.pdf --kind guide
       assistant add https://example.org/spotlight.html --region "North West" --year 2025
     """
-    from assistant.corpus import add_document
+    from assistant.api import add_publication
 
     settings = _settings(ctx)
-    with _progress_bars(label_width=18, leave=False, units={"download": "B"}, default_unit="") as progress:
-        added = add_document(settings.resolved("corpus_dir"), source, title=title, year=year, region=region,
-                             kind=kind, doc_id=doc_id, progress=progress)
+    with progress_bars(label_width=18, leave=False, units={"download": "B"}, default_unit="") as progress:
+        added = add_publication(settings, source, title=title, year=year, region=region, kind=kind, doc_id=doc_id,
+                                progress=progress)
     click.echo(f"Added {added.id} ({added.file}): {added.examples} examples, {added.sections} sections")
     _reindex(settings)
 
@@ -376,16 +317,9 @@ def documents(ctx: click.Context, as_json: bool) -> None:
     Example:
       assistant documents --json
     """
-    from assistant.corpus import list_documents
-    from assistant.errors import AssistantError
-    from assistant.index import read_manifest
+    from assistant.api import corpus_documents
 
-    settings = _settings(ctx)
-    try:
-        manifest = read_manifest(settings.resolved("index_dir"))
-    except AssistantError:
-        manifest = None
-    records = list_documents(settings.resolved("corpus_dir"), manifest)
+    records = corpus_documents(_settings(ctx))
     if as_json:
         click.echo(json.dumps(records, ensure_ascii=False, indent=2))
         return
@@ -414,10 +348,10 @@ def remove(ctx: click.Context, ident: str) -> None:
     Example:
       assistant remove ne-2025
     """
-    from assistant.corpus import remove_document
+    from assistant.api import remove_publication
 
     settings = _settings(ctx)
-    removed = remove_document(settings.resolved("corpus_dir"), ident)
+    removed = remove_publication(settings, ident)
     click.echo(f"Removed {removed['id']} ({removed['file']})")
     _reindex(settings)
 
@@ -460,9 +394,8 @@ def evaluate(ctx: click.Context, gold: str, systems: str, llm: str | None, judge
       assistant eval --gold evals/holdout.jsonl --gate --json
     """
     from assistant.api import Assistant
-    from assistant.errors import BadInputError
-    from assistant.evaluate import compare_results, gate_failures, load_thresholds, run_evaluation
-    from assistant.report import public_json, write_reports
+    from assistant.evaluation import compare_results, gate_failures, load_thresholds, run_evaluation
+    from assistant.evaluation.report import public_json, write_reports
 
     gold_path = _project_file(gold)
     if not gold_path.is_file():
@@ -474,7 +407,7 @@ def evaluate(ctx: click.Context, gold: str, systems: str, llm: str | None, judge
         except (OSError, json.JSONDecodeError) as exc:
             raise BadInputError(f"cannot read the earlier results {previous} ({exc})") from None
     assistant = Assistant.load(_settings(ctx)).warm_up()
-    with _progress_bars(label_width=8, leave=False) as progress:
+    with progress_bars(label_width=8, leave=False) as progress:
         results = run_evaluation(assistant, gold_path, [s.strip() for s in systems.split(",") if s.strip()], llm=llm,
                                  judge_runs=judge_runs, support_labels=_project_file("evals/support_labels.jsonl"),
                                  progress=progress)
@@ -492,7 +425,7 @@ def evaluate(ctx: click.Context, gold: str, systems: str, llm: str | None, judge
             payload["changes"] = changes
         click.echo(json.dumps(payload, indent=2))
     else:
-        from assistant.report import markdown_summary
+        from assistant.evaluation.report import markdown_summary
 
         click.echo(markdown_summary(results, changes))
         click.echo(f"Reports: {paths['html']}, {paths['markdown']}, {paths['json']}", err=True)
@@ -584,7 +517,7 @@ def glossary(ctx: click.Context, term: str | None, as_json: bool) -> None:
     for entry in found:
         table.add_row(entry.term, entry.meaning, entry.kind, entry.source)
     # a terminal's width, else $COLUMNS or 80; rows wrap inside their columns
-    Console(highlight=False, no_color=not _is_terminal()).print(table)
+    Console(highlight=False, no_color=not is_terminal()).print(table)
 
 
 @main.command()
@@ -627,7 +560,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None, no_auth: bool)
     """
     import os
 
-    from assistant.api import Assistant
+    from assistant.api import Assistant, validation
     from assistant.server import check_host, serve as serve_app
 
     settings = _settings(ctx, host=host, port=port)

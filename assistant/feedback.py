@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import BadInputError, FeedbackStoreError
-from assistant.privacy import redact
+from assistant.question.privacy import redact
 
 REASONS = ("wrong example cited", "missed a better example", "not relevant", "unclear")
 MAX_COMMENT_CHARS = 2000

@@ -26,10 +26,9 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, Field
 
 from assistant.links import source_link
+from assistant.notices import ATTRIBUTION
 from assistant.types import Example, Hit
 
-ATTRIBUTION = ("Contains public sector information licensed under the Open Government Licence v3.0. "
-               "Source: HM Inspectorate of Probation. Names in examples are pseudonyms.")
 
 
 def hit_document(hit: Hit) -> Document:

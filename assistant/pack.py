@@ -18,13 +18,9 @@ from typing import Sequence
 
 from assistant.errors import BadInputError
 from assistant.links import source_link
+from assistant.notices import PACK_ATTRIBUTION, PACK_NOTICE
 from assistant.types import Example
 
-OGL_LINE = ("Contains public sector information licensed under the Open Government Licence v3.0. "
-            "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/")
-SOURCE_LINE = ("Source: HM Inspectorate of Probation effective practice. Names in examples are pseudonyms. "
-               "This pack is not official guidance and does not imply endorsement by HM Inspectorate of "
-               "Probation or HM Prison and Probation Service.")
 AUTHOR = "Probation Practice Assistant"
 MAX_PACK_EXAMPLES = 12
 MAX_FIELD_CHARS = {"title": 120, "aims": 2000, "timings": 2000, "notes": 4000}
@@ -128,7 +124,7 @@ def to_markdown(items: Sequence[PackItem], today: date | None = None, details: S
     lines = [f"# {details.heading(items)}", "", f"Prepared {today:%d %B %Y} with the Probation Practice Assistant.", ""]
     for label, text in _session_parts(details):
         lines += [f"## {label}", "", text, ""]
-    lines += [f"_{SOURCE_LINE}_", ""]
+    lines += [f"_{PACK_NOTICE}_", ""]
     for number, item in enumerate(items, start=1):
         example = item.example
         lines += ["---", "", f"## {number}. {example.title}", ""]
@@ -146,7 +142,7 @@ def to_markdown(items: Sequence[PackItem], today: date | None = None, details: S
         lines += ["### Discussion questions", ""]
         lines += [f"{i}. {q}" for i, q in enumerate(item.questions, start=1)]
         lines += ["", "### Facilitator notes", "", "_" * 60, "", "_" * 60, "", "_" * 60, ""]
-    lines += ["---", "", OGL_LINE, ""]
+    lines += ["---", "", PACK_ATTRIBUTION, ""]
     return "\n".join(lines)
 
 
@@ -169,7 +165,7 @@ def _metadata(document, title: str, created: datetime) -> None:
     properties.last_modified_by = AUTHOR
     properties.subject = "Protected development day session pack"
     properties.keywords = "probation; effective practice; HM Inspectorate of Probation"
-    properties.comments = OGL_LINE
+    properties.comments = PACK_ATTRIBUTION
     properties.created = properties.modified = properties.last_printed = created
     properties.revision = 1
 
@@ -252,8 +248,8 @@ def to_docx(items: Sequence[PackItem], target: Path, today: date | None = None,
         document.add_heading(label, level=1)
         for line in text.splitlines():
             document.add_paragraph(line)
-    document.add_paragraph(SOURCE_LINE).runs[0].italic = True
-    document.add_paragraph(OGL_LINE).runs[0].font.size = Pt(9)
+    document.add_paragraph(PACK_NOTICE).runs[0].italic = True
+    document.add_paragraph(PACK_ATTRIBUTION).runs[0].font.size = Pt(9)
     for number, item in enumerate(items, start=1):
         example = item.example
         heading = document.add_heading(f"{number}. {example.title}", level=1)
@@ -288,7 +284,7 @@ def to_docx(items: Sequence[PackItem], target: Path, today: date | None = None,
         document.add_heading("Facilitator notes", level=2)
         for _ in range(3):
             document.add_paragraph("_" * 70)
-        footer = document.add_paragraph(OGL_LINE)
+        footer = document.add_paragraph(PACK_ATTRIBUTION)
         footer.runs[0].font.size = Pt(8)
     target.parent.mkdir(parents=True, exist_ok=True)
     document.save(str(target))

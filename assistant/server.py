@@ -6,7 +6,7 @@
     POST /api/search    {"query", "k"?, "filters"?, "history"?}   -> the JSON of `assistant search --json`
     GET  /healthz       the build in use and its state (for load balancers)
     GET  /api/docs      OpenAPI docs (the schema at /api/openapi.json)
-    /                   the Gradio app (`assistant.ui.build_app`), mounted
+    /                   the Gradio app (`assistant.web.build_app`), mounted
 
 The HTTP API answers without Gradio's queue, in a thread pool, so other tools and load
 balancers get plain JSON quickly. Bad input gets status 400 and {"error": "<one line>"}; a
@@ -28,15 +28,14 @@ import secrets
 import time
 from typing import Any, Callable
 
-from assistant import validation
+from assistant.api import respond, status_for, validation
 from assistant.config import Settings
-from assistant.errors import (AssistantError, BadInputError, ChromaUnavailableError, IndexCorruptError,
-                              IndexMissingError, IndexStaleError, SettingsError)
+from assistant.errors import AssistantError, BadInputError, SettingsError
+from assistant.notices import ATTRIBUTION
 
 log = logging.getLogger("assistant.server")
 
 MAX_BODY_BYTES = 256 * 1024  # a question, 20 turns of history and filters fit many times over
-INTERNAL_ERROR = "internal error while answering; the server log has the details"
 
 ASK_SCHEMA = {
     "type": "object", "required": ["question"], "additionalProperties": False,
@@ -113,14 +112,6 @@ def _error(status: int, message: str, headers: dict[str, str] | None = None):
     return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
-def _status_for(exc: AssistantError) -> int:
-    if isinstance(exc, BadInputError):
-        return 400
-    if isinstance(exc, (IndexCorruptError, IndexMissingError, IndexStaleError, ChromaUnavailableError)):
-        return 503
-    return 500
-
-
 def _body_fields(raw: bytes, allowed: tuple[str, ...], required: str) -> dict[str, Any]:
     """The request body as a JSON object with only `allowed` fields; BadInputError otherwise."""
     if len(raw) > MAX_BODY_BYTES:
@@ -183,8 +174,7 @@ def create_app(assistant, blocks=None, auth: tuple[str, str] | None = None, grad
     app = FastAPI(title="Probation Practice Assistant API", version=__version__, docs_url="/api/docs",
                   openapi_url="/api/openapi.json", redoc_url=None, lifespan=lifespan,
                   description="Answers and searches over HM Inspectorate of Probation's published effective "
-                              "practice. Not official guidance. Contains public sector information licensed "
-                              "under the Open Government Licence v3.0.")
+                              f"practice. Not official guidance. {ATTRIBUTION}")
     unauthorised = {"WWW-Authenticate": 'Basic realm="assistant"'}
 
     async def answer(request: Request, allowed: tuple[str, ...], required: str, work):
@@ -192,12 +182,10 @@ def create_app(assistant, blocks=None, auth: tuple[str, str] | None = None, grad
             return _error(401, "this API needs the user name and password of ASSISTANT_AUTH (HTTP Basic)", unauthorised)
         try:
             body = _body_fields(await request.body(), allowed, required)
-            return JSONResponse(await run_in_threadpool(work, body))
         except AssistantError as exc:
-            return _error(_status_for(exc), str(exc))
-        except Exception:  # a bug: logged with its traceback here, one line for the client
-            log.exception("%s failed", request.url.path)
-            return _error(500, INTERNAL_ERROR)
+            return _error(status_for(exc), str(exc))
+        status, result = await run_in_threadpool(respond, lambda: work(body), request.url.path)
+        return JSONResponse(result, status_code=status)
 
     def ask(body: dict) -> dict:
         return assistant.ask(body["question"], history=body.get("history"), filters=body.get("filters")).to_json()
@@ -246,7 +234,7 @@ def serve(assistant, settings: Settings, no_auth: bool = False) -> None:
     auth_value = os.environ.get("ASSISTANT_AUTH")
     auth = validation.auth(auth_value)
     check_host(settings.host, auth_value, no_auth)
-    from assistant.ui import build_app, launch_options
+    from assistant.web import build_app, launch_options
 
     blocks = build_app(assistant)
     blocks.queue(default_concurrency_limit=gradio_concurrency())

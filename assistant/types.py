@@ -7,7 +7,9 @@ Frameworks (Chroma, LangChain, Gradio) never leak past the module that talks to 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any, Callable, Literal
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total): how long work reports how far it has got
 
 
 @dataclass(frozen=True)
@@ -241,14 +243,53 @@ class Carried:
 
 
 @dataclass(frozen=True)
+class Point:
+    """One point of an answer: a practice point quoted verbatim (or a checked LLM sentence), with what it cites.
+
+    `cites` are the citation numbers [n] it rests on (one for a quoted point); `heading` is the
+    cited example's own sub-heading the point sits under ("" for none).
+    """
+
+    text: str
+    cites: tuple[int, ...]
+    heading: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"text": self.text, "cites": list(self.cites), "heading": self.heading}
+
+
+SHAPES = ("points", "examples", "refused", "not_covered", "llm")
+
+
+@dataclass(frozen=True)
 class Answer:
-    """A grounded answer: Markdown with [n] markers, and the citations they resolve to."""
+    """A grounded answer as data: what every face renders (Markdown, terminal, HTML, JSON).
+
+    - `shape`: "points" (practice points under each example), "examples" (a list of examples, a
+      point each), "llm" (checked LLM sentences), "refused" or "not_covered";
+    - `lead`: the line on top (for a refusal, its message); `notes`: notes above the points
+      (a correction of how the question was put, glossary definitions);
+    - `points` in the order shown, each citing `citations` by number; `see_also`: related
+      examples not quoted; `comparison`: how each cited example is like the case or differs;
+      `reminder`: the decision reminder, when the question asks for a decision;
+    - `nearest` and `nearest_label`: for a refusal, the nearest units, labelled as no match.
+
+    `answer` is the Markdown rendering, with [n] markers (the stable JSON's "answer").
+    """
 
     question: str
-    answer: str
     refused: bool
     mode: Literal["extractive", "llm"]
+    shape: str = "points"
+    lead: str = ""
+    notes: tuple[str, ...] = ()
+    points: tuple[Point, ...] = ()
     citations: tuple[Citation, ...] = ()
+    see_also: tuple[Hit, ...] = ()
+    comparison: tuple[str, ...] = ()
+    reminder: str = ""
+    nearest: tuple[Hit, ...] = ()
+    nearest_label: str = ""
     warnings: tuple[str, ...] = ()
     hits: tuple[Hit, ...] = ()  # what retrieval found (for the evidence panel), not part of the JSON
     search_query: str = ""  # the standalone query that was searched
@@ -256,8 +297,15 @@ class Answer:
     carried: Carried | None = None  # what a follow-up carried forward ("Following on from: …")
     timings_ms: dict[str, float] = field(default_factory=dict, compare=False)  # per stage, for evaluation
 
+    @property
+    def answer(self) -> str:
+        """The answer as Markdown with [n] markers, the notice and the licence (`assistant.render`)."""
+        from assistant.render import markdown
+
+        return markdown(self)
+
     def to_json(self) -> dict[str, Any]:
-        """The stable `assistant ask --json` shape (also the app's /ask API)."""
+        """The stable `assistant ask --json` shape (also the HTTP API's); fields are only ever added."""
         return {
             "question": self.question,
             "answer": self.answer,
@@ -267,4 +315,8 @@ class Answer:
             "warnings": list(self.warnings),
             "not_covered": list(self.not_covered),
             "following_on_from": self.carried.to_json() if self.carried else None,
+            "shape": self.shape,
+            "lead": self.lead,
+            "notes": list(self.notes),
+            "points": [p.to_json() for p in self.points],
         }

@@ -43,7 +43,7 @@ def machine() -> str:
 
 def warm_search(rounds: int) -> tuple[list[float], int]:
     from assistant.api import Assistant
-    from assistant.evaluate import load_gold
+    from assistant.evaluation.gold import load_gold
 
     assistant = Assistant.load().warm_up()
     questions = [c for c in load_gold(ROOT / "evals" / "gold.jsonl") if c.in_scope]
@@ -60,7 +60,7 @@ def warm_search(rounds: int) -> tuple[list[float], int]:
 def warm_ask(rounds: int) -> tuple[list[float], int]:
     """Warm `Assistant.ask` in the default (extractive) mode over every gold question."""
     from assistant.api import Assistant
-    from assistant.evaluate import load_gold
+    from assistant.evaluation.gold import load_gold
 
     assistant = Assistant.load().warm_up()
     cases = load_gold(ROOT / "evals" / "gold.jsonl")
@@ -94,7 +94,7 @@ def full_build() -> float:
 
 
 def main() -> int:
-    from assistant.evaluate import percentile
+    from assistant.evaluation.metrics import percentile
 
     parser = argparse.ArgumentParser(description="Speed benchmarks")
     parser.add_argument("--quick", action="store_true")

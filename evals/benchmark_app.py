@@ -42,7 +42,7 @@ def free_port() -> int:
 
 
 def main() -> int:
-    from assistant.evaluate import percentile
+    from assistant.evaluation.metrics import percentile
 
     parser = argparse.ArgumentParser(description="App benchmarks")
     parser.add_argument("--calls", type=int, default=20)

@@ -26,10 +26,11 @@ sys.path.insert(0, str(ROOT / "evals"))
 def main() -> int:
     import numpy as np
 
-    from assistant import embed
+    from assistant.index import embed
     from assistant.api import Assistant
     from assistant.config import load_settings
-    from assistant.evaluate import evaluate_retrieval, load_gold
+    from assistant.evaluation.run import evaluate_retrieval
+    from assistant.evaluation.gold import load_gold
     from benchmark import machine
 
     work = Path(tempfile.mkdtemp(prefix="ppa-precision-"))

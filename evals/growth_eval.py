@@ -12,7 +12,7 @@ What it does, with the real build and retrieval (nothing mocked):
 2. copies `corpus/` again, adds the fixture publications of `tests/fixtures/publications/`
    (txt, HTML, Markdown, two PDFs, DOCX) to that copy's `documents/` folder, and builds a
    second index (b: the bigger corpus);
-3. runs the retrieval evaluation of our system (`assistant.evaluate.evaluate_retrieval`,
+3. runs the retrieval evaluation of our system (`assistant.evaluation.run.evaluate_retrieval`,
    system "ours") for `evals/gold.jsonl` and `evals/holdout.jsonl` on both indexes, and for
    `evals/fixtures_gold.jsonl` (questions about the fixture examples, and seed examples that
    must not be crowded out) on (b);
@@ -88,7 +88,8 @@ def build(corpus: Path, index_dir: Path, label: str, log=None):
 def evaluate(settings, gold: Path, label: str, log=None) -> dict[str, Any]:
     """Our retrieval on one gold file against one index: means, per-question rows, means by split."""
     from assistant.api import Assistant
-    from assistant.evaluate import evaluate_retrieval, load_gold
+    from assistant.evaluation.run import evaluate_retrieval
+    from assistant.evaluation.gold import load_gold
 
     log = log or (lambda message: None)
     assistant = Assistant(settings)

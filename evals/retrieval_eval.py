@@ -22,7 +22,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from assistant.api import Assistant
-from assistant.evaluate import RETRIEVAL_METRICS, SYSTEMS, evaluate_retrieval, load_gold
+from assistant.evaluation.metrics import RETRIEVAL_METRICS
+from assistant.evaluation.baselines import SYSTEMS
+from assistant.evaluation.run import evaluate_retrieval
+from assistant.evaluation.gold import load_gold
 
 HERE = Path(__file__).resolve().parent
 

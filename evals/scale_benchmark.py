@@ -265,7 +265,7 @@ def warm_latencies(env: dict[str, str], rounds: int) -> dict[str, list[float]]:
 import json, sys, time
 from pathlib import Path
 from assistant.api import Assistant
-from assistant.evaluate import load_gold
+from assistant.evaluation import load_gold
 cases = load_gold(Path({str(ROOT / 'evals' / 'gold.jsonl')!r}))
 a = Assistant.load().warm_up()
 a.search(cases[0].question); a.ask(cases[0].question)
@@ -296,7 +296,7 @@ def edit_one_document(corpus: Path) -> None:
 
 
 def percentile(values: list[float], q: float) -> float:
-    from assistant.evaluate import percentile as pct
+    from assistant.evaluation.metrics import percentile as pct
 
     return pct(values, q)
 
@@ -384,7 +384,7 @@ import json, sys, time
 from pathlib import Path
 from assistant.api import Assistant
 from assistant.config import load_settings
-from assistant.evaluate import load_gold
+from assistant.evaluation import load_gold
 
 small = Assistant(load_settings(corpus_dir=sys.argv[1], index_dir=sys.argv[2])).warm_up()
 large = Assistant(load_settings(corpus_dir=sys.argv[3], index_dir=sys.argv[4])).warm_up()

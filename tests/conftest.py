@@ -7,7 +7,9 @@ real corpus, built with the real embedding model, is shared by the session.
 
 from __future__ import annotations
 
+import inspect
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -30,12 +32,16 @@ for name in list(os.environ):
 os.environ["ASSISTANT_HOME"] = str(SESSION_HOME)  # no assistant.toml from the checkout
 os.environ["ASSISTANT_CONFIG"] = str(SESSION_HOME / "none.toml")
 (SESSION_HOME / "none.toml").write_text("")
+# Exporting the query model takes ~20 s: a checked export is kept between sessions in the checkout's
+# git-ignored .cache/ (assistant.index.model); tests of the export itself switch it off.
+os.environ["ASSISTANT_MODEL_CACHE"] = str(ROOT / ".cache" / "models")
+KEPT_ENV = ("ASSISTANT_HOME", "ASSISTANT_CONFIG", "ASSISTANT_MODEL_CACHE")
 
 
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch):
     for name in list(os.environ):
-        if name.startswith("ASSISTANT_") and name not in ("ASSISTANT_HOME", "ASSISTANT_CONFIG"):
+        if name.startswith("ASSISTANT_") and name not in KEPT_ENV:
             monkeypatch.delenv(name)
 
 
@@ -86,6 +92,10 @@ def cli_env(settings) -> dict:
     return {"ASSISTANT_CORPUS_DIR": str(settings.corpus_dir), "ASSISTANT_INDEX_DIR": str(settings.index_dir)}
 
 
+# the stable JSON of `assistant ask --json`, /api/ask and the app's /ask (fields are only ever added)
+ASK_KEYS = {"question", "answer", "refused", "mode", "citations", "warnings", "not_covered", "following_on_from",
+            "shape", "lead", "notes", "points"}
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -106,3 +116,61 @@ def browser():
         instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         yield instance
         instance.close()
+
+
+# --- test tiers: `make check` runs the fast tier (-m "not slow and not browser"), `make test` all ---------
+
+# What makes a test slow: it builds an index of its own, starts a process or a server, drives a browser,
+# or runs a whole evaluation. The shared index of the session fixtures (`built`, `settings`,
+# `assistant`) is built once and does not count.
+HEAVY = re.compile(r"\b(?:run_cli|build_index|subprocess\.(?:run|Popen|call|check_output)|Popen|sync_playwright|"
+                   r"uvicorn\.run|create_app|gradio_client|run_evaluation|evaluate_handler|growth_eval)\b")
+FOLDER_MARKS = {"slow": "slow", "browser": "browser"}  # tests/slow/ and tests/browser/ are marked by where they are
+UNMARKED_HEAVY = pytest.StashKey[list]()
+
+
+def heavy_reason(function, depth: int = 3) -> str | None:
+    """What in `function`'s source, or in the helpers of its module that it calls, makes it slow; or None."""
+    try:
+        source = inspect.getsource(function)
+    except (OSError, TypeError):
+        return None
+    found = HEAVY.search(source)
+    if found:
+        return found.group(0)
+    module = inspect.getmodule(function)
+    if depth and module is not None:
+        for name in dict.fromkeys(re.findall(r"\b(_?[a-z]\w*)\(", source)):
+            helper = getattr(module, name, None)
+            if inspect.isfunction(helper) and helper is not function and helper.__module__ == module.__name__:
+                reason = heavy_reason(helper, depth - 1)
+                if reason:
+                    return f"{name} → {reason}"
+    return None
+
+
+def _heavy_fixtures(item) -> list[str]:
+    """The non-session fixtures a test uses whose own source makes them slow."""
+    reasons = []
+    for name, definitions in item._fixtureinfo.name2fixturedefs.items():
+        for definition in definitions:
+            if definition.scope != "session" and definition.func.__module__ != "_pytest.fixtures":
+                reason = heavy_reason(definition.func)
+                if reason:
+                    reasons.append(f"fixture {name} ({reason})")
+    return reasons
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    unmarked = []
+    for item in items:
+        for folder, mark in FOLDER_MARKS.items():
+            if f"{os.sep}tests{os.sep}{folder}{os.sep}" in str(item.path):
+                item.add_marker(getattr(pytest.mark, mark))
+        if item.get_closest_marker("slow") or item.get_closest_marker("browser"):
+            continue
+        reasons = [r for r in [heavy_reason(getattr(item, "function", None))] if r] + _heavy_fixtures(item)
+        if reasons:
+            unmarked.append(f"{item.nodeid}: {', '.join(reasons)}")
+    config.stash[UNMARKED_HEAVY] = unmarked

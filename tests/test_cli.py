@@ -9,6 +9,8 @@ import pytest
 
 from conftest import cli_env, run_cli
 
+pytestmark = pytest.mark.slow  # each test here starts the CLI, a server or an evaluation
+
 SEARCH_KEYS = {"rank", "id", "kind", "title", "document", "section", "score", "text", "url", "matched", "also_in"}
 EXAMPLE_KEYS = {"id", "kind", "title", "document", "section", "person", "sentence", "needs", "standards",
                 "outcome", "text", "url"}

@@ -6,6 +6,8 @@ stable shape for tools.
 
 from __future__ import annotations
 
+import pytest
+
 import os
 import pty
 import re
@@ -15,6 +17,8 @@ import sys
 import time
 
 from conftest import ROOT, cli_env, run_cli
+
+pytestmark = pytest.mark.slow  # each test here starts the CLI, a server or an evaluation
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 QUESTION = "ex-forces lad with PTSD who drinks"

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from assistant.errors import BadInputError, FeedbackStoreError
-from assistant.evaluate import load_gold
+from assistant.evaluation.gold import load_gold
 from assistant.feedback import FeedbackStore
 from conftest import cli_env, run_cli
 
@@ -55,6 +55,7 @@ def test_bad_feedback_is_refused(tmp_path, rating, reasons, comment, message):
         FeedbackStore(tmp_path / "fb.sqlite3").record(_answer(), rating, reasons, comment)
 
 
+@pytest.mark.slow
 def test_feedback_cli(settings, tmp_path):
     db = tmp_path / "fb.sqlite3"
     FeedbackStore(db).record(_answer(), -1, ["missed a better example"])
@@ -67,6 +68,7 @@ def test_feedback_cli(settings, tmp_path):
     assert json.loads(out.read_text())["review"]["reasons"] == ["missed a better example"]
 
 
+@pytest.mark.slow
 def test_a_damaged_database_gives_a_clear_message(tmp_path, settings):
     db = tmp_path / "fb.sqlite3"
     db.write_bytes(b"this is not a database, just some bytes " * 100)
@@ -94,6 +96,7 @@ def _make_unwritable(path):
     pytest.skip("cannot make a file unwritable here (root without chattr)")
 
 
+@pytest.mark.slow
 def test_a_read_only_or_immutable_database_gives_a_clear_message(tmp_path):
     db = tmp_path / "fb.sqlite3"
     store = FeedbackStore(db)
@@ -108,7 +111,7 @@ def test_a_read_only_or_immutable_database_gives_a_clear_message(tmp_path):
 
 
 def test_the_ui_shows_the_store_message_not_a_bare_error(tmp_path, assistant):
-    from assistant.ui import record_feedback
+    from assistant.web.chat import record_feedback
 
     db = tmp_path / "fb.sqlite3"
     db.write_bytes(b"garbage" * 200)
@@ -129,6 +132,7 @@ def test_csv_export_neutralises_formula_cells(tmp_path):
     assert json.loads(store.export("jsonl").splitlines()[0])["question"].startswith("=HYPERLINK(")
 
 
+@pytest.mark.slow
 def test_feedback_export_to_an_unwritable_place(tmp_path, settings):
     db = tmp_path / "fb.sqlite3"
     FeedbackStore(db).record(_answer(), 1)

@@ -11,7 +11,7 @@ from langchain_core.retrievers import BaseRetriever
 from langchain_tests.integration_tests import RetrieversIntegrationTests
 
 from assistant.errors import BadInputError
-from assistant.evaluate import load_gold
+from assistant.evaluation.gold import load_gold
 from assistant.langchain import PracticeRetriever
 from conftest import ROOT, cli_env, run_cli
 
@@ -72,6 +72,7 @@ def test_it_composes_in_a_chain(assistant):
     assert lines[0].startswith("Effective, safe, and tailored delivery of UPW for a pregnant woman (https://")
 
 
+@pytest.mark.slow
 def test_the_same_results_as_assistant_search_on_every_gold_question(assistant, settings):
     """Every in-scope gold question (with its filters): the same ids in the same order as the search
     `assistant search` runs; and for a few, the real command in a new process."""
@@ -90,6 +91,7 @@ def test_the_same_results_as_assistant_search_on_every_gold_question(assistant, 
         assert retriever.invoke(case.question)[0].metadata["id"] == cli_top, case.id
 
 
+@pytest.mark.slow
 def test_importing_the_package_does_not_import_langchain():
     import subprocess
     import sys

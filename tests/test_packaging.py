@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import subprocess
 import sys
 
@@ -14,6 +16,7 @@ print(build_meta.prepare_metadata_for_build_wheel(sys.argv[1]))
 """
 
 
+@pytest.mark.slow
 def test_metadata_builds_without_licence_warnings(tmp_path):
     """`pip install` printed a wall of setuptools licence warnings; the metadata now uses an SPDX licence."""
     result = subprocess.run([sys.executable, "-c", PREPARE, str(tmp_path)], cwd=ROOT, capture_output=True,

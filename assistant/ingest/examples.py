@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from assistant import facets
+from assistant.vocab import tags as facets
 from assistant.ingest.blocks import HEADING, ITEM, PARA, TABLE, Block
 from assistant.ingest.people import _lookups, find_person
 from assistant.ingest.vocabulary import count_terms, is_label, label_key, vocabulary

@@ -24,8 +24,8 @@ sys.path.insert(0, str(ROOT))
 
 from assistant import Assistant  # noqa: E402
 from assistant import compose  # noqa: E402
-from assistant.answer_quality import load_lines, matches  # noqa: E402
-from assistant.intent import read_intent  # noqa: E402
+from assistant.evaluation.quality import load_lines, matches
+from assistant.question.intent import read_intent
 
 
 def questions():

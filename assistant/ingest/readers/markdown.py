@@ -28,95 +28,117 @@ def read(raw: bytes) -> Reading:
 
 
 def blocks_from_markdown(text: str) -> list[Block]:
-    blocks: list[Block] = []
-    paragraph: list[str] = []
-    table: list[list[str]] = []
-    item: dict | None = None  # the open list item: {"level", "lines", "indent"}
-    in_fence = False
-
-    def flush_paragraph() -> None:
-        if paragraph:
-            blocks.append(Block(PARA, inline(" ".join(paragraph))))
-            paragraph.clear()
-
-    def flush_item() -> None:
-        nonlocal item
-        if item:
-            blocks.append(Block(ITEM, inline(" ".join(item["lines"])), item["level"]))
-            item = None
-
-    def flush_table() -> None:
-        if table:
-            block = table_block([[inline(cell) for cell in row] for row in table])
-            if block:
-                blocks.append(block)
-            table.clear()
-
-    def flush_all() -> None:
-        flush_paragraph()
-        flush_item()
-        flush_table()
-
+    reader = _Reader()
     for raw in text.splitlines():
-        line = raw.rstrip()
+        reader.feed(raw.rstrip())
+    reader.flush_all()
+    return [b for b in reader.blocks if b.text]
+
+
+class _Reader:
+    """Markdown line by line: the open paragraph, list item and table, flushed into blocks as they end."""
+
+    def __init__(self):
+        self.blocks: list[Block] = []
+        self.paragraph: list[str] = []
+        self.table: list[list[str]] = []
+        self.item: dict | None = None  # the open list item: {"level", "lines", "indent", "blank"}
+        self.in_fence = False
+
+    def flush_paragraph(self) -> None:
+        if self.paragraph:
+            self.blocks.append(Block(PARA, inline(" ".join(self.paragraph))))
+            self.paragraph.clear()
+
+    def flush_item(self) -> None:
+        if self.item:
+            self.blocks.append(Block(ITEM, inline(" ".join(self.item["lines"])), self.item["level"]))
+            self.item = None
+
+    def flush_table(self) -> None:
+        if self.table:
+            block = table_block([[inline(cell) for cell in row] for row in self.table])
+            if block:
+                self.blocks.append(block)
+            self.table.clear()
+
+    def flush_all(self) -> None:
+        self.flush_paragraph()
+        self.flush_item()
+        self.flush_table()
+
+    def feed(self, line: str) -> None:
         if _FENCE.match(line):
-            flush_all()
-            in_fence = not in_fence
-            continue
-        if in_fence:
+            self.flush_all()
+            self.in_fence = not self.in_fence
+            return
+        if self.in_fence:
             if line.strip():
-                blocks.append(Block(PARA, clean(line)))
-            continue
+                self.blocks.append(Block(PARA, clean(line)))
+            return
         stripped = line.strip()
         if not stripped:
-            flush_paragraph()
-            flush_table()
-            if item:
-                item["blank"] = True
-            continue
-        setext = _SETEXT.match(line)
-        if setext and paragraph and not item:
-            title = inline(" ".join(paragraph))
-            paragraph.clear()
-            blocks.append(Block(HEADING, strip_back_to_top(title), 1 if setext.group(1)[0] == "=" else 2))
-            continue
-        if _RULE.match(line):
-            flush_all()
-            continue
-        atx = _ATX.match(line)
-        if atx:
-            flush_all()
-            title = strip_back_to_top(inline(atx.group(2)))
-            if title:
-                blocks.append(Block(HEADING, title, len(atx.group(1))))
-            continue
-        if stripped.startswith("|"):
-            flush_paragraph()
-            flush_item()
-            if not _TABLE_SEPARATOR.match(stripped):
-                table.append([cell.strip() for cell in stripped.strip("|").split("|")])
-            continue
-        flush_table()
-        bullet = _ITEM.match(line)
-        if bullet:
-            flush_paragraph()
-            flush_item()
-            indent = len(bullet.group("indent").replace("\t", "    "))
-            item = {"level": 1 + indent // 2 if indent < 8 else 1 + indent // 4, "lines": [bullet.group("text")],
-                    "indent": indent, "blank": False}
-            continue
-        if item is not None:
-            indent = len(line) - len(line.lstrip())
-            if indent > item["indent"] or not item["blank"]:
-                item["lines"].append(stripped)
-                item["blank"] = False
-                continue
-            flush_item()
+            self.flush_paragraph()
+            self.flush_table()
+            if self.item:
+                self.item["blank"] = True
+            return
+        if self._heading(line) or self._table_row(stripped):
+            return
+        self.flush_table()
+        if self._list_item(line, stripped):
+            return
         if stripped.startswith(">"):
             stripped = stripped.lstrip("> ").strip()
-        paragraph.append(stripped)
-    flush_all()
-    return [b for b in blocks if b.text]
+        self.paragraph.append(stripped)
+
+    def _heading(self, line: str) -> bool:
+        """A setext or ATX heading, or a rule: True when the line was one."""
+        setext = _SETEXT.match(line)
+        if setext and self.paragraph and not self.item:
+            title = inline(" ".join(self.paragraph))
+            self.paragraph.clear()
+            self.blocks.append(Block(HEADING, strip_back_to_top(title), 1 if setext.group(1)[0] == "=" else 2))
+            return True
+        if _RULE.match(line):
+            self.flush_all()
+            return True
+        atx = _ATX.match(line)
+        if atx:
+            self.flush_all()
+            title = strip_back_to_top(inline(atx.group(2)))
+            if title:
+                self.blocks.append(Block(HEADING, title, len(atx.group(1))))
+            return True
+        return False
+
+    def _table_row(self, stripped: str) -> bool:
+        if not stripped.startswith("|"):
+            return False
+        self.flush_paragraph()
+        self.flush_item()
+        if not _TABLE_SEPARATOR.match(stripped):
+            self.table.append([cell.strip() for cell in stripped.strip("|").split("|")])
+        return True
+
+    def _list_item(self, line: str, stripped: str) -> bool:
+        """A new list item, or a line continuing the open one: True when the line was taken."""
+        bullet = _ITEM.match(line)
+        if bullet:
+            self.flush_paragraph()
+            self.flush_item()
+            indent = len(bullet.group("indent").replace("\t", "    "))
+            self.item = {"level": 1 + indent // 2 if indent < 8 else 1 + indent // 4, "lines": [bullet.group("text")],
+                         "indent": indent, "blank": False}
+            return True
+        if self.item is not None:
+            indent = len(line) - len(line.lstrip())
+            if indent > self.item["indent"] or not self.item["blank"]:
+                self.item["lines"].append(stripped)
+                self.item["blank"] = False
+                return True
+            self.flush_item()
+        return False
 
 
 def inline(text: str) -> str:

@@ -1,0 +1,294 @@
+"""What the documents cover: the terms a question asks about, and which of them the corpus lacks.
+
+A question names things: acronyms ("ROTL", "MARAC", "CAS3"), names ("Parole Board", "Sexual Harm
+Prevention Order", "Sarah's Law"), and terms that end in a word like order, scheme, report,
+court or requirement ("attendance centre requirement", "bail information report"). A term is
+covered when the corpus uses it as a phrase (stemmed, so "registration"/"register" differ but
+"reports"/"report" do not), when the glossary maps it to a phrase the corpus uses ("DV" →
+"domestic violence"), or when a retrieved passage means the same (embedding similarity). A
+glossary entry alone is not coverage: the glossary also explains acronyms the documents never
+discuss.
+
+A missing acronym, multi-word name or term is *central*: the answer says plainly that the
+documents don't cover it, with no points, instead of quoting practice about something else. A
+single capitalised word ("Dave", "Leeds") is central only when the question asks about it
+(it sits in the clause that holds the question). Words the corpus does not use that are not
+terms (slang, typos, case details) never refuse a question; the rare ones are reported in the
+answer's `not_covered` list beside the points.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+
+from assistant.vocab import VOCAB_FILE
+
+# Calibrated on evals/adjacent.jsonl (dev split) against every in-scope question (none may be refused),
+# with the int8 embedding model the index uses by default; docs/evaluation.md.
+NAME_SUPPORT = 0.64  # a retrieved passage this close to an acronym or a name covers it in other words…
+TERM_SUPPORT = 0.55  # …and this close to a term
+CLEARLY_MISSING = 0.42  # a term with no passage closer than this is missing whatever else the corpus holds…
+BEST_PASSAGE = 0.70  # …one between this and TERM_SUPPORT is missing only when no point answers better than this
+# (the best point's relevance probability (answer.scoring.Weights); an in-scope question was refused from 0.75)
+RARE_ZIPF = 3.5  # a word rarer than this in everyday English (wordfreq's Zipf scale) is worth naming as not covered
+
+_WORD = re.compile(r"[^\W\d_][\w'’]*(?:-[\w'’]+)*|\d+")
+_ACRONYM = re.compile(r"^(?:[A-Z][A-Z0-9]{1,7}|[A-Z][a-z]?[A-Z][A-Za-z0-9]*|[A-Z]{2,}[a-z]{1,3}[A-Z]*)(?:s|ing|ed)?$")
+_TOKEN = re.compile(r"\b\w\w+\b")
+_QUESTION_WORDS = re.compile(r"\b(?:how|what|what's|whats|which|who|whom|when|where|why|can|could|may|should|would|"
+                             r"is|are|does|do|did|will)\b", re.I)
+_CLAUSE = re.compile(r"(?<=[.?!;:])\s+|\s+[-–—]\s+")
+_JOINERS = {"of", "and"}
+# what redaction put in place of case details, with the label written before it ("CRN [CRN]")
+_PLACEHOLDER = re.compile(r"(?:\b[A-Za-z.]{2,5}\s*[:#]?\s*)?\[[A-Z][A-Z ]+\]")
+
+
+def _vocab_words(key: str) -> frozenset[str]:
+    data = tomllib.loads(VOCAB_FILE.read_text(encoding="utf-8"))
+    return frozenset(data["question"][key].split())
+
+
+FUNCTION_WORDS = _vocab_words("function_words")
+TERM_HEADS = _vocab_words("term_heads")
+GENERIC_MODIFIERS = _vocab_words("generic_modifiers")
+
+
+@dataclass(frozen=True)
+class Term:
+    """Something the question names."""
+
+    text: str  # as written
+    kind: str  # "acronym" | "name" | "term" | "word"
+    in_request: bool  # in the clause that holds the question
+    support: float = 0.0  # the closest retrieved passage's similarity
+
+    @property
+    def strong(self) -> bool:
+        """An acronym, a name of more than one word, or a term: naming it says what the question is about."""
+        return self.kind in ("acronym", "term") or (self.kind == "name" and len(self.text.split()) > 1)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """The outcome of the check."""
+
+    missing: tuple[Term, ...]  # named things the corpus lacks, in question order
+    central: tuple[Term, ...]  # the missing things the question is about
+    rare_words: tuple[str, ...] = ()  # other words the corpus does not use that are rare in everyday English
+
+    @property
+    def not_covered(self) -> list[str]:
+        return list(dict.fromkeys([t.text for t in self.missing] + list(self.rare_words)))
+
+
+class CorpusPhrases:
+    """Whether the corpus uses a phrase: stemmed tokens, looked up through the keyword index's postings."""
+
+    def __init__(self, keyword_index, chunk_units: Sequence[str], unit_text: Callable[[str], str]):
+        from bm25s.stopwords import STOPWORDS_EN
+        from Stemmer import Stemmer
+
+        self.keyword = keyword_index  # assistant.index.keyword.KeywordIndex
+        self.chunk_units = chunk_units
+        self.unit_text = unit_text
+        self._stem = Stemmer("english").stemWord
+        self._stopwords = frozenset(STOPWORDS_EN)
+        self._normalised: dict[str, str] = {}
+
+    @classmethod
+    def for_index(cls, index) -> "CorpusPhrases":
+        chunk_units = [index.chunk_unit[c] for c in index.chunk_ids]
+        return cls(index.keyword_index, chunk_units,
+                   lambda unit_id: (lambda u: f"{u.title}\n{u.text}")(index.units[unit_id]))
+
+    def tokens(self, text: str) -> list[str]:
+        return [self._stem(t) for t in (m.group(0).lower() for m in _TOKEN.finditer(text)) if t not in self._stopwords]
+
+    def has_word(self, word: str) -> bool:
+        return any(self.keyword.knows(t) for t in self.tokens(word))
+
+    def contains(self, phrase: str) -> bool:
+        """Whether some unit's text holds `phrase` (its stemmed tokens, in order)."""
+        tokens = self.tokens(phrase)
+        if not tokens or not all(self.keyword.knows(t) for t in tokens):
+            return False
+        if len(tokens) == 1:
+            return True
+        rarest = min(tokens, key=self.keyword.count)
+        units = {self.chunk_units[i] for i in self.keyword.chunks_with(rarest)}
+        needle = f" {' '.join(tokens)} "
+        return any(needle in self._normalised_text(u) for u in units)
+
+    def _normalised_text(self, unit_id: str) -> str:
+        if unit_id not in self._normalised:
+            self._normalised[unit_id] = f" {' '.join(self.tokens(self.unit_text(unit_id)))} "
+        return self._normalised[unit_id]
+
+
+class CoverageChecker:
+    """Checks questions against one corpus: its phrases, its glossary and its retrieved passages."""
+
+    def __init__(self, phrases: CorpusPhrases, glossary, embed: Callable[[list[str]], np.ndarray]):
+        self.phrases = phrases
+        self.glossary = glossary
+        self.embed = embed
+
+    def covers(self, term: str) -> bool:
+        """The corpus uses the term, or what the glossary says it means, as a phrase."""
+        if self.phrases.contains(term):
+            return True
+        if self.glossary is None:
+            return False
+        expanded = term
+        for found, _ in self.glossary.expand(term):
+            meaning = self._meaning(found)
+            if meaning:
+                expanded = re.sub(rf"\b{re.escape(found)}\b", meaning, expanded)
+        if expanded != term and self.phrases.contains(expanded):
+            return True  # "cat 2 level" -> "category 2 level"
+        for found, _ in self.glossary.expand(term):
+            if len(found) < 0.6 * len(term):
+                continue
+            for entry in self.glossary.lookup(found) + self.glossary.lookup(re.sub(r"(?:s|ing|ed)$", "", found)):
+                if entry.term.lower() not in (found.lower(), re.sub(r"(?:s|ing|ed)$", "", found).lower()):
+                    continue
+                meanings = [re.sub(r"\s*\(.*?\)", "", entry.meaning), *re.findall(r"\((.*?)\)", entry.meaning)]
+                if any(m.strip() and self.phrases.contains(m) for m in meanings):
+                    return True
+        return False
+
+    def _meaning(self, found: str) -> str | None:
+        entries = [e for e in self.glossary.lookup(found) if e.term.lower() == found.lower()]
+        return re.sub(r"\s*\(.*?\)", "", entries[0].meaning) if len(entries) == 1 else None
+
+    def terms(self, question: str) -> list[Term]:
+        """The acronyms, names and terms a question names, each marked if it is in the clause that asks."""
+        question = _PLACEHOLDER.sub(lambda m: " " * len(m.group(0)), question)  # "[DATE OF BIRTH]" is not a term
+        request = _request_span(question)
+        words = list(_WORD.finditer(question))
+        found: list[Term] = []
+        used: set[int] = set()
+
+        def add(start: int, end: int, kind: str, indices: range) -> None:
+            used.update(indices)
+            found.append(Term(question[start:end], kind, request[0] <= start < request[1]))
+
+        for i, match in enumerate(words):  # acronyms
+            word = match.group(0)
+            if _ACRONYM.match(word) and word.lower() not in FUNCTION_WORDS and word not in ("I", "OK", "A"):
+                add(match.start(), match.end(), "acronym", range(i, i + 1))
+        i = 0
+        while i < len(words):  # capitalised names, "Rehabilitation of Offenders Act", "Section 117"
+            first = words[i].group(0)
+            starts = _sentence_start(question, words[i].start())
+            if i in used or not _capitalised(first) or (starts and not (
+                    _adjacent(question, words, i) and _capitalised(words[i + 1].group(0))) and everyday_frequency(first) >= 3.0):
+                i += 1
+                continue
+            j = i
+            while _adjacent(question, words, j) and (_capitalised(words[j + 1].group(0)) or words[j + 1].group(0).isdigit() or (
+                    words[j + 1].group(0).lower() in ("of", "and") and _adjacent(question, words, j + 1)
+                    and _capitalised(words[j + 2].group(0)))):
+                j += 1
+            if any(k in used for k in range(i, j + 1)):
+                i = j + 1
+                continue
+            name = question[words[i].start():words[j].end()]
+            if name.lower() not in FUNCTION_WORDS:
+                add(words[i].start(), words[j].end(), "name", range(i, j + 1))
+            i = j + 1
+        for i, match in enumerate(words):  # terms ending in a head noun: "attendance centre requirement"
+            if i in used or match.group(0).lower() not in TERM_HEADS:
+                continue
+            if _adjacent(question, words, i) and _modifier(words[i + 1].group(0)) and not words[i + 1].group(0).isdigit() \
+                    and words[i + 1].group(0).lower() not in _JOINERS \
+                    and self.phrases.contains(f"{match.group(0)} {words[i + 1].group(0)}"):
+                continue  # "sentence plan objectives": the term the corpus knows goes on
+            j = i
+            while j - 1 >= 0 and j - 1 not in used and _adjacent(question, words, j - 1) \
+                    and _modifier(words[j - 1].group(0)) and i - (j - 1) < 4:
+                j -= 1
+            while j < i and (words[j].group(0).lower() in _JOINERS or words[j].group(0).lower() in GENERIC_MODIFIERS):
+                j += 1  # "a strong pre-sentence report" names a pre-sentence report
+            if j == i:
+                continue
+            add(words[j].start(), match.end(), "term", range(j, i + 1))
+        found.sort(key=lambda t: question.index(t.text))
+        return found
+
+    def check(self, question: str, passages: Sequence[str] = (), passage_vectors: np.ndarray | None = None,
+              best_passage: float = 1.0) -> Coverage:
+        """The named things of `question` the corpus lacks, judged against the retrieved `passages` too.
+
+        `best_passage` is how likely the composer's best point answers the question (0..1).
+        """
+        missing = [t for t in self.terms(question) if not self.covers(t.text)]
+        if missing and len(passages):
+            vectors = passage_vectors if passage_vectors is not None else self.embed(list(passages))
+            best = (self.embed([t.text for t in missing]) @ vectors.T).max(axis=1)
+            missing = [Term(t.text, t.kind, t.in_request, round(float(b), 4)) for t, b in zip(missing, best)]
+        missing = [t for t in missing if t.support < (NAME_SUPPORT if t.kind in ("acronym", "name") else TERM_SUPPORT)]
+        central = tuple(t for t in missing if (t.strong or t.in_request) and (
+            t.support < CLEARLY_MISSING or best_passage < BEST_PASSAGE))
+        rare = tuple(m.group(0) for m in _WORD.finditer(_PLACEHOLDER.sub(" ", question))
+                     if m.group(0).lower() not in FUNCTION_WORDS and not m.group(0).isdigit()
+                     and not self.phrases.has_word(m.group(0)) and everyday_frequency(m.group(0)) < RARE_ZIPF
+                     and not any(m.group(0) in t.text for t in missing) and not self._glossary_knows(m.group(0), question))
+        return Coverage(tuple(missing), central, rare)
+
+    def _glossary_knows(self, word: str, question: str) -> bool:
+        if self.glossary is None:
+            return False
+        return any(word.lower() in found.lower() for found, _ in self.glossary.expand(question))
+
+
+def _capitalised(word: str) -> bool:
+    return word[:1].isupper() and not _ACRONYM.match(word) and word.lower() not in FUNCTION_WORDS
+
+
+def _sentence_start(text: str, position: int) -> bool:
+    before = text[:position].rstrip()
+    return not before or before[-1] in ".!?:;\"'“‘(-–—\n"
+
+
+def _modifier(word: str) -> bool:
+    """A word that can be part of a term's name: not a function word (but "of", "and")."""
+    lower = word.lower()
+    return lower not in FUNCTION_WORDS or lower in _JOINERS
+
+
+def _adjacent(text: str, words: list, i: int) -> bool:
+    """Whether word i+1 follows word i with only spaces between (a name never spans punctuation)."""
+    return i + 1 < len(words) and not text[words[i].end():words[i + 1].start()].strip()
+
+
+def _request_span(question: str) -> tuple[int, int]:
+    """The span of the clause that asks (with a question word or a question mark), else the whole question."""
+    clauses = []
+    start = 0
+    for match in _CLAUSE.finditer(question):
+        clauses.append((start, match.start()))
+        start = match.end()
+    clauses.append((start, len(question)))
+    for low, high in clauses:
+        text = question[low:high]
+        if "?" in text or _QUESTION_WORDS.match(text.strip()):
+            return low, high
+    return 0, len(question)
+
+
+def everyday_frequency(word: str) -> float:
+    """How common a word is in everyday English, on the Zipf scale (0 unknown … 7 "the"); wordfreq's data."""
+    from wordfreq import zipf_frequency
+
+    lower = word.lower().replace("’", "'")
+    value = zipf_frequency(lower, "en")
+    if value == 0 and "-" in lower:  # "first-timer": as common as its parts
+        parts = [zipf_frequency(p, "en") for p in lower.split("-") if p]
+        value = sum(parts) / len(parts) if parts else 0.0
+    return value

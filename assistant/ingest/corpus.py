@@ -1,0 +1,276 @@
+"""Managing the corpus: add a publication (a file, or a URL to download), list documents, remove one.
+
+Adding copies (or downloads) the publication into ``corpus/documents/`` with its
+``.meta.json``: metadata read from the document where it says it (title, year, region,
+kind), overridden by what the user gives. Nothing is left behind when an add fails: the
+file is staged in a hidden folder and moved into place only once it has been read.
+Re-indexing is the caller's step (`assistant.index.build_index`), so the CLI can show its
+progress.
+
+Downloads use httpx with connect and read timeouts, a size cap, a content-type check
+(HTML, PDF, plain text, Markdown, Word) and at most a few redirects; every failure is a
+one-line error that says what to do.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+import urllib.parse
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+from assistant.errors import BadInputError, CorpusError
+from assistant.ingest.cache import ParseCache, read_corpus_cached
+from assistant.ingest import (MAX_DOCUMENT_BYTES, SUPPORTED_SUFFIXES, document_paths, document_record,
+                              parse_document, read_corpus, read_metadata, sidecar_path, slugify)
+
+CONTENT_TYPES = {
+    "text/html": ".html",
+    "application/xhtml+xml": ".html",
+    "application/pdf": ".pdf",
+    "text/plain": ".txt",
+    "text/markdown": ".md",
+    "text/x-markdown": ".md",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+}
+UNTYPED = ("application/octet-stream", "binary/octet-stream", "")
+CONNECT_TIMEOUT_S = 10.0
+READ_TIMEOUT_S = 30.0
+MAX_REDIRECTS = 5
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class Added:
+    """A document that was added: where it went and what was read from it."""
+
+    id: str
+    file: str
+    title: str
+    examples: int
+    sections: int
+    meta: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
+
+
+def is_url(source: str) -> bool:
+    return bool(re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", source.strip())) or source.strip().lower().startswith(
+        ("javascript:", "data:", "mailto:"))
+
+
+def add_document(corpus_dir: Path, source: str, *, title: str | None = None, year: int | None = None,
+                 region: str | None = None, kind: str | None = None, doc_id: str | None = None,
+                 progress: Progress | None = None, max_bytes: int = MAX_DOCUMENT_BYTES,
+                 timeout: tuple[float, float] = (CONNECT_TIMEOUT_S, READ_TIMEOUT_S),
+                 cache: ParseCache | None = None) -> Added:
+    """Copy or download `source` into the corpus with its meta file; the caller re-indexes.
+
+    With the index's parse `cache`, the document as parsed with its meta file goes into it, so
+    the build that follows does not parse it again.
+    """
+    docs_dir = corpus_dir / "documents"
+    if not corpus_dir.is_dir():
+        raise CorpusError(f"corpus folder {corpus_dir} does not exist; create it or set ASSISTANT_CORPUS_DIR")
+    docs_dir.mkdir(exist_ok=True)
+    if year is not None and not 1900 <= year <= 2100:
+        raise BadInputError(f"--year must be a year such as 2025, got {year}")
+    with tempfile.TemporaryDirectory(dir=docs_dir, prefix=".adding-") as staging_dir:
+        staging = Path(staging_dir)
+        url = None
+        if is_url(source):
+            url = source.strip()
+            staged = download(url, staging, progress=progress, max_bytes=max_bytes, timeout=timeout)
+            original = staged.name
+        else:
+            path = Path(source).expanduser()
+            if not path.is_file():
+                raise BadInputError(f"{source} is not a file; give the path of a publication or an http(s) URL")
+            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+                raise CorpusError(f"{path.name}: unsupported file type '{path.suffix.lower() or 'none'}'; "
+                                  f"save it as one of {', '.join(SUPPORTED_SUFFIXES)} first")
+            if path.stat().st_size > max_bytes:
+                raise CorpusError(f"{path.name} is larger than {max_bytes // 2**20} MiB; split it first")
+            original = path.name
+            staged = staging / _file_name(path.stem, path.suffix.lower())
+            shutil.copyfile(path, staged)
+
+        target = docs_dir / staged.name
+        if target.exists():
+            raise CorpusError(f"{target.name} is already in the corpus; remove it first "
+                              f"(`assistant remove {_id_of(target)}`) or rename the file")
+        read = parse_document(staged)  # what the document says about itself (no meta file yet)
+        known = {_id_of(p) for p in document_paths(corpus_dir)} if any(docs_dir.iterdir()) else set()
+        wanted = doc_id or str(read.meta.get("id") or slugify(staged.stem, 40))
+        if doc_id and doc_id in known:
+            raise BadInputError(f"a document with id '{doc_id}' is already in the corpus; choose another --id")
+        new_id = _unique(slugify(wanted, 40) if not doc_id else doc_id, known)
+        meta = {
+            "id": new_id,
+            "title": title or read.title,
+            "year": year if year is not None else read.meta.get("year"),
+            "region": region or read.meta.get("region"),
+            "kind": kind or read.meta.get("kind"),
+            "url": url,
+            "source": url or original,
+            "added": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        }
+        meta = {k: v for k, v in meta.items() if v is not None}
+        sidecar = sidecar_path(staged)
+        sidecar.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        parsed = parse_document(staged)
+        os.replace(sidecar, sidecar_path(target))
+        os.replace(staged, target)
+        if cache is not None:
+            cache.put(cache.key(target), parsed)
+    return Added(id=parsed.id, file=target.name, title=parsed.title, examples=len(parsed.examples),
+                 sections=len(parsed.sections), meta=meta, warnings=list(parsed.warnings))
+
+
+def list_documents(corpus_dir: Path, indexed: dict[str, Any] | None = None,
+                   cache: ParseCache | None = None) -> list[dict[str, Any]]:
+    """Every document in the corpus with its counts, dates and warnings, or why it cannot be read.
+
+    `indexed` is the index manifest (if there is one): each record says whether the index
+    holds the document with the same counts. With the index's parse `cache`, a document whose
+    bytes did not change is not parsed again.
+    """
+    read = read_corpus(corpus_dir) if cache is None else read_corpus_cached(corpus_dir, cache, lambda *_: None)
+    in_index = {d.get("id"): d for d in (indexed or {}).get("documents", [])}
+    records = []
+    for doc in read.documents:
+        record = document_record(doc)
+        entry = in_index.get(doc.id)
+        record["indexed"] = bool(entry) and (entry.get("examples"), entry.get("sections")) == (
+            record["examples"], record["sections"])
+        records.append(record)
+    for name, why in read.skipped:
+        records.append({"id": None, "file": name, "title": name, "skipped": why, "indexed": False,
+                        "examples": 0, "sections": 0, "warnings": [why]})
+    return records
+
+
+def remove_document(corpus_dir: Path, ident: str) -> dict[str, Any]:
+    """Take a document (by id or file name) and its meta file out of the corpus; the caller re-indexes."""
+    paths = document_paths(corpus_dir)
+    matches = [p for p in paths if ident in (_id_of(p), p.name, p.stem)]
+    if not matches:
+        known = ", ".join(sorted(_id_of(p) for p in paths))
+        raise BadInputError(f"no document '{ident}' in the corpus; known ids: {known}")
+    if len(paths) == 1:
+        raise BadInputError(f"'{ident}' is the only document; add another before removing it")
+    path = matches[0]
+    removed = {"id": _id_of(path), "file": path.name}
+    sidecar = sidecar_path(path)
+    path.unlink()
+    if sidecar.exists():
+        sidecar.unlink()
+    return removed
+
+
+def _id_of(path: Path) -> str:
+    """A document's id as parsing gives it: the meta file's "id", else the file name's slug."""
+    try:
+        meta = read_metadata(path)
+    except CorpusError:
+        meta = {}
+    return str(meta.get("id") or slugify(path.stem, 40))
+
+
+def _unique(base: str, known: set[str]) -> str:
+    candidate, n = base, 2
+    while candidate in known:
+        candidate, n = f"{base}-{n}", n + 1
+    return candidate
+
+
+def _file_name(stem: str, suffix: str) -> str:
+    return f"{slugify(stem, 80)}{suffix}"
+
+
+# --- downloads ----------------------------------------------------------------------------
+
+
+def download(url: str, folder: Path, *, progress: Progress | None = None, max_bytes: int = MAX_DOCUMENT_BYTES,
+             timeout: tuple[float, float] = (CONNECT_TIMEOUT_S, READ_TIMEOUT_S)) -> Path:
+    """Download a publication into `folder`; its path, or a one-line CorpusError (no partial file left)."""
+    import httpx
+
+    parsed = urllib.parse.urlparse(url)
+    if parsed.scheme.lower() not in ("http", "https") or not parsed.netloc:
+        raise BadInputError(f"{url[:80]} is not an http(s) URL; give a web address or a file path")
+    partial = folder / ".download.part"
+    report = progress or (lambda stage, done, total: None)
+    try:
+        with httpx.Client(follow_redirects=True, max_redirects=MAX_REDIRECTS,
+                          timeout=httpx.Timeout(timeout[1], connect=timeout[0]),
+                          headers={"User-Agent": "probation-practice-assistant"}) as client:
+            with client.stream("GET", url) as response:
+                if response.status_code >= 400:
+                    raise CorpusError(f"{url} answered HTTP {response.status_code} {response.reason_phrase}; "
+                                      "check the address or save the page and add the file")
+                content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+                final_url = str(response.url)
+                suffix = CONTENT_TYPES.get(content_type)
+                disposition = response.headers.get("content-disposition", "")
+                named_suffix = Path(_download_name(disposition, final_url, "")).suffix.lower() or \
+                    Path(urllib.parse.urlparse(final_url).path).suffix.lower()
+                if suffix is None and content_type in UNTYPED and named_suffix in SUPPORTED_SUFFIXES:
+                    suffix = named_suffix  # an untyped download is judged by its file name
+                if suffix is None:
+                    raise CorpusError(f"{url} is {content_type or 'of no stated type'}, not a publication; "
+                                      "add an HTML page, PDF, plain text, Markdown or Word (.docx) file")
+                declared = response.headers.get("content-length")
+                if declared and declared.isdigit() and int(declared) > max_bytes:
+                    raise CorpusError(f"{url} is {int(declared) // 2**20} MiB, over the "
+                                      f"{max_bytes // 2**20} MiB limit; download it and split it")
+                total = int(declared) if declared and declared.isdigit() else 0
+                received = 0
+                with partial.open("wb") as handle:
+                    for chunk in response.iter_bytes():
+                        received += len(chunk)
+                        if received > max_bytes:
+                            raise CorpusError(f"{url} is larger than the {max(1, max_bytes // 2**20)} MiB limit; "
+                                              "download it and split it")
+                        handle.write(chunk)
+                        report("download", received, total or received)
+                name = _download_name(response.headers.get("content-disposition", ""), final_url, suffix)
+    except httpx.TooManyRedirects:
+        partial.unlink(missing_ok=True)
+        raise CorpusError(f"{url} redirected more than {MAX_REDIRECTS} times; check the address") from None
+    except httpx.TimeoutException:
+        partial.unlink(missing_ok=True)
+        raise CorpusError(f"{url} did not answer in time; check the address and your connection, "
+                          "or save the page and add the file") from None
+    except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+        partial.unlink(missing_ok=True)
+        raise BadInputError(f"{url[:80]} is not a valid http(s) URL ({exc})") from None
+    except httpx.HTTPError as exc:
+        partial.unlink(missing_ok=True)
+        raise CorpusError(f"cannot download {url} ({type(exc).__name__}: {exc}); check the address and "
+                          "your connection, or save the page and add the file") from None
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    if received == 0:
+        partial.unlink(missing_ok=True)
+        raise CorpusError(f"{url} sent an empty response; check the address")
+    target = folder / name
+    os.replace(partial, target)
+    return target
+
+
+def _download_name(disposition: str, url: str, suffix: str) -> str:
+    """A safe file name for a download: the server's suggested name or the URL's last part, with
+    `suffix` (or, when `suffix` is empty, the name's own suffix)."""
+    found = re.search(r"filename\*?=(?:UTF-8'')?\"?([^\";]+)\"?", disposition, re.I)
+    raw = urllib.parse.unquote(found.group(1)) if found else Path(urllib.parse.urlparse(url).path).name
+    raw = Path(raw.replace("\\", "/")).name
+    stem, own = Path(raw).stem, Path(raw).suffix.lower()
+    return _file_name(stem or urllib.parse.urlparse(url).netloc, suffix or own)

@@ -1,0 +1,161 @@
+"""`assistant eval`: the JSON shape, reports, --compare, the gate, and the HTML report in a browser."""
+
+from __future__ import annotations
+
+import json
+import statistics
+
+import numpy as np
+import pytest
+
+from assistant.evaluation.answers import alce_scores
+from assistant.evaluation.judge import llm_judge
+from assistant.evaluation.gold import load_gold
+from assistant.answer.support import SupportChecker
+from assistant.types import Answer, Citation, Point
+from conftest import ARTIFACTS, ROOT, cli_env, run_cli
+from fake_llm import FakeLLM
+
+pytestmark = pytest.mark.slow  # each test here starts the CLI, a server or an evaluation
+
+METRICS = {"hit@1", "hit@3", "hit@5", "recall@5", "mrr@10", "ndcg@10"}
+
+
+@pytest.fixture(scope="module")
+def full_run(settings, tmp_path_factory):
+    """One real `assistant eval --json` with every system, as an evaluator runs it."""
+    out = tmp_path_factory.mktemp("eval-out")
+    result = run_cli("eval", "--json", "--out", str(out), env=cli_env(settings), timeout=300)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout), out
+
+
+def test_eval_json_shape_and_baselines(full_run):
+    data, out = full_run
+    assert set(data) == {"n_questions", "systems", "answers", "latency_ms"}
+    assert data["n_questions"] == 97
+    assert set(data["systems"]) == {"ours", "naive", "bm25", "dense"}
+    assert all(set(m) == METRICS for m in data["systems"].values())
+    ours = data["systems"]["ours"]
+    for baseline in ("naive", "bm25"):
+        assert ours["hit@1"] > data["systems"][baseline]["hit@1"]
+        assert ours["mrr@10"] > data["systems"][baseline]["mrr@10"]
+    answers = data["answers"]
+    assert answers["citation_validity"] == 1.0 and answers["refusal_recall"] == 1.0
+    assert answers["support_check"]["n"] == 34 and 0 < answers["support_check"]["agreement"] <= 1
+    assert {"total", "retrieve", "compose"} <= set(data["latency_ms"]["answer"])
+    assert (out / "results.json").exists() and (out / "summary.md").exists() and (out / "report.html").exists()
+    summary = (out / "summary.md").read_text()
+    assert "| ours |" in summary and "| naive |" in summary
+
+
+def test_the_html_report_opens_with_its_plots(full_run, browser):
+    _, out = full_run
+    page = browser.new_page(viewport={"width": 1000, "height": 1400})
+    page.goto((out / "report.html").as_uri())
+    images = page.locator("figure img")
+    assert images.count() == 3
+    for i in range(3):
+        assert images.nth(i).evaluate("img => img.complete && img.naturalWidth > 300")
+    assert page.locator("figcaption").all_inner_texts() == [
+        "Retrieval metrics per system", "Hit@1 per theme", "Latency distribution"]
+    assert page.get_by_text("Questions not answered with a gold example first").is_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "eval-report.png"), full_page=True)
+    page.close()
+
+
+@pytest.fixture
+def small_gold(tmp_path):
+    lines = (ROOT / "evals" / "gold.jsonl").read_text().splitlines()
+    path = tmp_path / "gold.jsonl"
+    path.write_text("\n".join(lines[:12] + lines[-2:]) + "\n")
+    return path
+
+
+def test_compare_shows_the_change_against_an_earlier_run(settings, small_gold, tmp_path):
+    first = run_cli("eval", "--gold", str(small_gold), "--systems", "ours,bm25", "--json", "--out",
+                    str(tmp_path / "a"), env=cli_env(settings))
+    assert first.returncode == 0, first.stderr
+    earlier = json.loads((tmp_path / "a" / "results.json").read_text())
+    earlier["systems"]["ours"]["hit@1"] -= 0.25
+    earlier["answers"]["gold_citation_rate"] = 0.5
+    (tmp_path / "earlier.json").write_text(json.dumps(earlier))
+    second = run_cli("eval", "--gold", str(small_gold), "--systems", "ours,bm25", "--json", "--out",
+                     str(tmp_path / "b"), "--compare", str(tmp_path / "earlier.json"), env=cli_env(settings))
+    data = json.loads(second.stdout)
+    assert data["changes"]["systems"]["ours"]["hit@1"] == 0.25
+    assert data["changes"]["systems"]["bm25"]["hit@1"] == 0.0
+    assert data["changes"]["answers"]["gold_citation_rate"] == pytest.approx(data["answers"]["gold_citation_rate"] - 0.5)
+    assert "(+0.250)" in (tmp_path / "b" / "summary.md").read_text()
+
+
+def test_the_gate_fails_when_a_threshold_is_above_the_measured_value(settings, small_gold, tmp_path):
+    thresholds = tmp_path / "thresholds.json"
+    thresholds.write_text(json.dumps({"gold.jsonl": {"retrieval": {"ours": {"hit@1": 0.5}},
+                                                     "answers": {"citation_validity": 1.0}}}))
+    passing = run_cli("eval", "--gold", str(small_gold), "--systems", "ours", "--gate", "--thresholds",
+                      str(thresholds), "--out", str(tmp_path / "p"), env=cli_env(settings))
+    assert passing.returncode == 0, passing.stderr
+    thresholds.write_text(json.dumps({"gold.jsonl": {"retrieval": {"ours": {"hit@1": 1.01}}}}))
+    failing = run_cli("eval", "--gold", str(small_gold), "--systems", "ours", "--gate", "--thresholds",
+                      str(thresholds), "--out", str(tmp_path / "f"), env=cli_env(settings))
+    assert failing.returncode == 3
+    assert "Gate failed: ours hit@1:" in failing.stderr and "< 1.01" in failing.stderr
+
+
+def test_bad_gold_file_is_refused(settings, tmp_path):
+    bad = tmp_path / "gold.jsonl"
+    bad.write_text('{"id": "a", "question": "q", "kind": "example", "gold": ["no-such-id"]}\n')
+    result = run_cli("eval", "--gold", str(bad), "--systems", "ours", "--out", str(tmp_path / "o"), env=cli_env(settings))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == \
+        "Error: gold.jsonl, line 1: unknown id(s) no-such-id; see `assistant examples`"
+
+
+class HashEmbedder:
+    """Deterministic fake: identical texts get identical vectors, different texts near-orthogonal."""
+
+    def embed(self, texts):
+        import hashlib
+
+        rows = []
+        for text in texts:
+            seed = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
+            vector = np.random.default_rng(seed).standard_normal(384)
+            rows.append(vector / np.linalg.norm(vector))
+        return np.array(rows, np.float32)
+
+
+def test_alce_recall_and_precision_on_a_toy_answer(assistant):
+    units = {u.id: u for u in assistant.examples()}
+    emily = units["ne-2025:effective-safe-and-tailored-delivery-of-upw-for-a-pregnant"]
+    kai = units["ne-2025:professional-curiosity-and-cultural-responsivity-in-practice"]
+    points = (Point("She was offered independent work sessions, including making hats for a local community group.", (1,)),
+              Point("Appointments were scheduled around prayer commitments, avoiding Fridays.", (1, 2)),
+              Point("The court gave her a medal for bravery.", (2,)))
+    answer = Answer("q", False, "extractive", points=points,
+                    citations=(Citation(1, emily, ("a",)), Citation(2, kai, ("b",))))
+    recall, precision = alce_scores(answer, SupportChecker(HashEmbedder()))
+    # statements: 1 supported by [1]; 2 supported by [1]+[2] together; 3 not supported → recall 2/3
+    assert recall == pytest.approx(2 / 3)
+    # citations: s1[1] relevant; s2[1] irrelevant (alone no, [2] alone yes), s2[2] relevant;
+    # s3[2] relevant (no other citation makes it supported) → precision 3/4
+    assert precision == pytest.approx(3 / 4)
+
+
+def test_llm_judge_reports_mean_and_spread(assistant):
+    case = load_gold(ROOT / "evals" / "gold.jsonl")[0]
+    answer = assistant.ask(case.question)
+    with FakeLLM() as fake:
+        fake.reply('{"faithfulness": 5, "helpfulness": 4}')
+        fake.reply('Sure! {"faithfulness": 3, "helpfulness": 4}')
+        fake.reply("not json at all")
+        from assistant.answer.llm import LLMBackend
+
+        backend = LLMBackend("openai", "judge", fake.base_url, 5.0, assistant.index.embedder)
+        result = llm_judge(backend, [case], {case.id: answer}, runs=3)
+    assert [r["faithfulness"] for r in result["runs"]] == [5.0, 3.0, None]
+    assert result["faithfulness"] == {"mean": 4.0, "stdev": round(statistics.pstdev([5.0, 3.0]), 3)}
+    assert result["helpfulness"]["mean"] == 4.0 and result["helpfulness"]["stdev"] == 0.0
+    assert result["runs"][2]["graded"] == 0
