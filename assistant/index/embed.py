@@ -249,13 +249,6 @@ class OnnxEmbedder:
         return out
 
 
-def check_onnx_matches(reference: SentenceTransformerEmbedder, onnx: OnnxEmbedder, texts: Sequence[str]) -> float:
-    """The smallest cosine similarity between the two embedders' vectors for `texts`."""
-    a = reference.embed(texts)
-    b = onnx.embed(texts)
-    return float((a * b).sum(axis=1).min())
-
-
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with Path(path).open("rb") as handle:

@@ -133,8 +133,4 @@ def build_example(parts: ExampleParts, *, example_id: str, document: str, docume
     )
 
 
-def label_of(text: str) -> str:
-    return label_key(text)
-
-
 __all__ = ["ExampleParts", "build_example", "read_body", "looks_like_subheading", "is_outcome_label", "Person"]
