@@ -17,7 +17,7 @@ from functools import cache
 from assistant.vocab import tags as facets
 from assistant.ingest.blocks import HEADING, ITEM, PARA, TABLE, Block
 from assistant.ingest.people import _lookups, find_person
-from assistant.ingest.vocabulary import count_terms, is_label, label_key, vocabulary
+from assistant.ingest.vocabulary import count_terms, is_label, vocabulary
 from assistant.types import Example, Group, Person
 
 FOOTNOTE = re.compile(r"\[\d+\]")
