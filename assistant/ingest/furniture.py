@@ -46,6 +46,21 @@ def boilerplate_role(text: str) -> str | None:
     return None
 
 
+def cookie_role(text: str) -> str | None:
+    """"cookie banner" for a notice about the site's cookies, else None."""
+    vocab = vocabulary()["furniture"]
+    lowered = text.lower()
+    if len(text.split()) > 150 or not any(re.search(rf"\b{re.escape(w)}\b", lowered) for w in vocab["cookie_words"]):
+        return None
+    return "cookie banner" if any(w in lowered for w in vocab["cookie_context"]) else None
+
+
+def furniture_role(text: str) -> str | None:
+    """What a line or an element's whole text is when it is furniture by its words: "cookie banner",
+    "licence", "note" or "navigation"; None when the words say nothing."""
+    return cookie_role(text) or boilerplate_role(text) or navigation_role(text)
+
+
 def is_contents_heading(text: str) -> bool:
     return label_key(text) in {label_key(h) for h in vocabulary()["navigation"]["contents_headings"]}
 
