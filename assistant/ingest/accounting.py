@@ -71,28 +71,12 @@ def account(doc_id: str, blocks: list[Block], fates: list[str], *, examples: int
 
 
 def describe(accounting: dict[str, Any]) -> list[str]:
-    """The accounting as short lines for a terminal: counts, characters kept, each drop with its reason."""
+    """Where a document's text went, as one line for a terminal: characters kept, each drop with its reason."""
     if not accounting:
         return []
     total = accounting.get("characters") or 0
     kept = accounting.get("kept") or 0
     share = f" ({kept / total:.1%})" if total else ""
-    lines = [f"{accounting.get('examples', 0)} examples, {accounting.get('sections', 0)} sections; "
-             f"{kept:,} of {total:,} characters kept{share}"]
     dropped = accounting.get("dropped") or {}
-    if dropped:
-        lines.append("dropped: " + ", ".join(f"{reason} {size:,}" for reason, size in dropped.items()))
-    else:
-        lines.append("dropped: nothing")
-    return lines
-
-
-def describe_metadata(accounting: dict[str, Any]) -> tuple[list[str], list[str]]:
-    """(what was read, each with where; the fields that could not be read) from an accounting."""
-    read, missing = [], []
-    for name, entry in (accounting.get("metadata") or {}).items():
-        if entry.get("value") is None:
-            missing.append(name)
-        else:
-            read.append(f"{name}: {entry['value']} (from {entry['source']})")
-    return read, missing
+    drops = ", ".join(f"{reason} {size:,}" for reason, size in dropped.items()) or "nothing"
+    return [f"{kept:,} of {total:,} characters kept{share}; dropped: {drops}"]

@@ -42,7 +42,10 @@ def boilerplate_role(text: str) -> str | None:
     if any(lowered.startswith(start.lower()) for start in vocab["licence_starts"]):
         return "licence"
     if len(text.split()) <= 30 and any(note in lowered for note in vocab["name_notes"]):
-        return "note"
+        # only a line that is the note: a paragraph that also says something else is content
+        others = [s for s in re.split(r"(?<=[.!?])\s+", text)
+                  if s.strip() and not any(note in s.lower() for note in vocab["name_notes"])]
+        return None if others else "note"
     return None
 
 

@@ -106,12 +106,12 @@ def read_fields(meta: dict, blocks: list[Block], properties: dict[str, list[tupl
     """
     title = Found(str(meta["title"]), "meta file") if meta.get("title") else \
         choose_title(title_from(blocks), properties.get("title", [])) or Found(stem, "file name")
-    if meta.get("year"):
-        year = Found(as_year(meta["year"]), "meta file")
+    if "year" in meta:  # an explicit null says the publication has none
+        year = Found(as_year(meta["year"]) if meta["year"] else None, "meta file")
     else:
         year = year_found(blocks, title.value, properties)
-    if meta.get("region"):
-        region = Found(str(meta["region"]), "meta file")
+    if "region" in meta:  # null: a national publication
+        region = Found(str(meta["region"]) if meta["region"] else None, "meta file")
     else:
         region = region_found(blocks, title.value, properties)
     if meta.get("kind"):

@@ -52,7 +52,7 @@ TITLE_PAGE = "title page"  # cover lines (title, date, publisher) read as metada
 class Heading:
     level: int
     text: str
-    role: str  # "theme" | "structural" | "label" | "back matter"
+    role: str  # "theme" | "structural" | "label" | "back matter" | "example title" (a heading that titled an example)
 
 
 @dataclass(frozen=True)
@@ -404,8 +404,9 @@ class Walk:
                     self.blocks[j].kind == FURNITURE for j in range(last_heading + 1, i))
                 i = self._examples_at(i, start, path, after_heading)
                 continue
-            if block.kind == HEADING and (self._is_run_in(block, path) or self._in_plain_box(i)):
-                pending.append(i)  # a sub-heading of its finding, or a box's own heading: kept in the text
+            if block.kind == HEADING and (self._is_run_in(block, path) or self._in_plain_box(i)
+                                          or self._titles_data_table(i, path)):
+                pending.append(i)  # a sub-heading of its finding, a box's or a table's heading: kept in the text
                 i += 1
                 continue
             if block.kind == HEADING:
@@ -447,6 +448,14 @@ class Walk:
         if text.endswith(":") and len(text.split()) <= 8:
             return True
         return label_in(text, "finding", "finding_minor")
+
+    def _titles_data_table(self, i: int, path: list[Heading]) -> bool:
+        """A heading below a theme with nothing but a data table under it is the table's title, not a theme."""
+        block = self.blocks[i]
+        if not any(h.level < block.level and h.role in ("theme", "structural") for h in path):
+            return False
+        following = self._next_content(i)
+        return following is not None and self.blocks[following].kind == TABLE and not self.table_examples(following)
 
     def _in_plain_box(self, i: int) -> bool:
         """Whether block i sits in a box that holds no example (its headings stay in the box's text)."""
@@ -509,6 +518,9 @@ class Walk:
         above that), else a title-like line before it."""
         themes = [h.text for h in path if h.role in ("theme", "structural")]
         if after_heading and themes:
+            if path[-1].role in ("theme", "structural"):
+                # the heading titles this example: it is no theme for the examples after it
+                path[-1] = Heading(path[-1].level, path[-1].text, "example title")
             return themes[-1], themes[-2] if len(themes) > 1 else themes[-1]
         fallback = self._fallback_title(i)
         return fallback, themes[-1] if themes else fallback
@@ -547,7 +559,7 @@ class Walk:
         if not content:
             return
         if not seen_heading:
-            if self.has_headings and not any(len(b.text.split()) >= 20 for b in blocks if b.kind == PARA):
+            if self.has_headings and not any(_is_prose(b) for b in blocks):
                 for j in content:  # a title page: the title, dates and licence lines before the first heading
                     self._mark(j, j + 1, TITLE_PAGE)
                 return
@@ -612,6 +624,12 @@ class Walk:
     def _next_order(self) -> int:
         self._order += 1
         return self._order
+
+
+def _is_prose(block: Block) -> bool:
+    """A paragraph that says something (a sentence of some length), not a cover's title, date or label line."""
+    words = len(block.text.split())
+    return block.kind == PARA and (words >= 20 or (words >= 8 and block.text.rstrip().endswith((".", "!", "?"))))
 
 
 def _clean_title(text: str) -> str:
