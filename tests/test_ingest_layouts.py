@@ -502,3 +502,94 @@ def test_importing_ingest_stays_cheap():
             "print([m for m in ('pypdf', 'docx', 'torch', 'chromadb', 'fpdf') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_heading_over_one_persons_case_told_to_its_outcome_is_an_example(tmp_path):
+    text = ("# Working with people who gamble\n\n## Assessment\n\nPractitioners who asked about money found gambling "
+            "more often.\n\n### Asking about money first\n\nBartosz, a 39-year-old man, was on a community order "
+            "for fraud. He had lost his flat because of debts.\n\n**What the practitioner did**\n\n- Asked about his "
+            "debts at the first meeting.\n\nOutcome: Bartosz moved into a rented room.\n\n### A plan with a family\n\n"
+            "Mrs H, 61, stole from her employer. Her daughter managed her money with her consent.\n\n- They agreed a "
+            "debt plan together.\n- This case showed that family can be part of the plan.\n\n### What we saw\n\n"
+            "Most people, such as one man aged 40, had never been asked about money.\n\n## Findings\n\n"
+            "- Only a third of assessments asked about gambling.\n")
+    doc = parse_document(_write(tmp_path, "gambling.md", text))
+    assert [(e.title, e.section, e.person.name) for e in doc.examples] == [
+        ("Asking about money first", "Assessment", "Bartosz"), ("A plan with a family", "Assessment", "Mrs H")]
+    assert doc.examples[1].outcome == "This case showed that family can be part of the plan."
+    assert {s.title for s in doc.sections} == {"Assessment", "What we saw", "Findings"}  # no outcome: no example
+
+
+def test_labels_in_a_definition_list_or_a_marker_cell_give_the_fields(tmp_path):
+    page = _html("<main><h1>Release planning</h1><h2>Health on release</h2><p>Health needs were often missed on "
+                 "the day of release.</p><dl><dt>Case example</dt><dd>Medication on day one</dd><dt>Person</dt>"
+                 "<dd>Gwenllian, aged 46, was released with three days of medication for epilepsy.</dd>"
+                 "<dt>What was done</dt><dd>Her officer booked a GP appointment for her first morning out.</dd>"
+                 "<dt>Result</dt><dd>Gwenllian saw her GP on her first day out.</dd></dl></main>")
+    [example] = parse_document(_write(tmp_path, "release.html", page)).examples
+    assert (example.title, example.section, example.person.name) == ("Medication on day one", "Health on release",
+                                                                      "Gwenllian")
+    assert example.intro.startswith("Gwenllian, aged 46") and example.outcome == "Gwenllian saw her GP on her first day out."
+
+    def build(document):
+        document.add_heading("Release planning", 0)
+        document.add_heading("Health on release", 1)
+        table = document.add_table(rows=3, cols=2)
+        for r, (label, value) in enumerate([("Example 3", "Medication on day one"),
+                                            ("Summary", "Gwenllian, aged 46, was released with three days of "
+                                                        "medication for epilepsy, and her officer booked a GP."),
+                                            ("Impact", "Gwenllian saw her GP on her first day out.")]):
+            table.cell(r, 0).text, table.cell(r, 1).text = label, value
+
+    [example] = parse_document(_write(tmp_path, "release.docx", _docx(build))).examples
+    assert (example.title, example.outcome) == ("Medication on day one", "Gwenllian saw her GP on her first day out.")
+
+
+def test_a_site_header_with_a_linked_h1_is_still_furniture(tmp_path):
+    page = _html("<header><h1><a href='/'>HM Inspectorate of Probation</a></h1><nav><a href='/a'>About</a></nav>"
+                 "</header><main><h1>Release planning</h1><h2>Health</h2><p>Health needs were often missed on the day "
+                 "of release from prison.</p></main>")
+    doc = parse_document(_write(tmp_path, "site.html", page))
+    assert doc.title == "Release planning"
+    assert [s.title for s in doc.sections] == ["Health"]
+
+
+def test_pdf_one_page_footer_and_a_box_drawn_as_a_path(tmp_path):
+    from fpdf import FPDF
+
+    class Doc(FPDF):
+        def footer(self):
+            self.set_y(-12)
+            self.set_font("Helvetica", size=8)
+            self.cell(0, 6, f"A short review | Page {self.page_no()} of 1", align="C")
+
+    pdf = Doc()
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 18)
+    pdf.cell(0, 10, "A short review", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "B", 13)
+    pdf.cell(0, 8, "Findings", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", size=10)
+    pdf.multi_cell(0, 5, "Most plans were written with the person, and most were reviewed on time.",
+                   new_x="LMARGIN", new_y="NEXT")
+    top = pdf.get_y() + 3
+    left, right = pdf.l_margin, pdf.w - pdf.r_margin
+    pdf.polygon([(left, top), (right, top), (right, top + 32), (left, top + 32)], style="D")
+    pdf.set_xy(left + 3, top + 3)
+    pdf.set_font("Helvetica", "B", 10)
+    pdf.cell(0, 5, "A plan written at the kitchen table", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", size=10)
+    for line in ("Ruth, a 44-year-old woman, was on licence and could not travel to the office.",
+                 "Outcome: Ruth kept to her plan for the whole licence."):
+        pdf.set_x(left + 3)
+        pdf.multi_cell(right - left - 6, 5, line, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_y(top + 36)
+    pdf.multi_cell(0, 5, "After the box the findings carry on about reviews in general.", new_x="LMARGIN",
+                   new_y="NEXT")
+    doc = parse_document(_write(tmp_path, "review.pdf", bytes(pdf.output())))
+    [example] = doc.examples
+    assert (example.title, example.section, example.person.name) == (
+        "A plan written at the kitchen table", "Findings", "Ruth")
+    assert "After the box" not in example.text
+    assert "page header" in doc.accounting["dropped"]
+    assert not any("Page 1 of 1" in s.text for s in doc.sections)

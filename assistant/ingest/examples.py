@@ -19,7 +19,7 @@ from assistant import facets
 from assistant.ingest.blocks import HEADING, ITEM, PARA, TABLE, Block
 from assistant.ingest import tables
 from assistant.ingest.people import _lookups, find_person
-from assistant.ingest.vocabulary import count_terms, is_label, label_key, vocabulary
+from assistant.ingest.vocabulary import count_terms, is_label, label_in, label_key, vocabulary
 from assistant.types import Example, Group, Person
 
 FOOTNOTE = re.compile(r"\[\d+\]")
@@ -71,7 +71,7 @@ def read_body(body: list[Block]) -> tuple[list[str], list[tuple[str, list[str]]]
     intro: list[str] = []
     groups: list[tuple[str, list[str]]] = []
     outcome_parts: list[str] = []
-    in_outcome = False
+    in_outcome = in_intro = False
     for block in _expanded(body):
         if not block.is_content:
             continue
@@ -97,13 +97,16 @@ def read_body(body: list[Block]) -> tuple[list[str], list[tuple[str, list[str]]]
             in_outcome = True
         elif block.kind in (PARA, HEADING) and is_outcome_label(text):
             in_outcome = True
-        elif block.kind in (PARA, HEADING) and is_label(text, "case_summary"):
-            in_outcome = False  # the summary's paragraphs are the introduction
+        elif block.kind in (PARA, HEADING) and (is_label(text, "case_summary") or label_in(text, "introduction")):
+            in_outcome = False  # "Case summary", "The person", "Background": what follows is the introduction
+            in_intro = True
         elif looks_like_subheading(block) and block.kind != ITEM:
-            in_outcome = False
+            in_outcome = in_intro = False
             groups.append((text.rstrip(":").strip(), []))
         elif in_outcome:
             outcome_parts.append(text)
+        elif in_intro and block.kind == PARA:
+            intro.append(text)
         elif block.kind in (ITEM, TABLE) or groups:
             if not groups:
                 groups.append(("", []))

@@ -427,6 +427,12 @@ class Walk:
                 path.append(Heading(block.level, heading_name(block.text), role))
                 self._mark(i, i + 1, AS_HEADING)
                 last_heading = i
+                end = self._heading_case(i) if back_matter_level is None and role == "theme" else None
+                if end is not None:  # a heading over one person's case, told to its outcome: an example
+                    title, section = self._untitled(path, True, i)
+                    self._add_example(title, section, i + 1, i + 1, end, Start("case", title, 0, False, block.level))
+                    i = end
+                    continue
             else:
                 pending.append(i)
             i += 1
@@ -448,6 +454,38 @@ class Walk:
         if text.endswith(":") and len(text.split()) <= 8:
             return True
         return label_in(text, "finding", "finding_minor")
+
+    def _heading_case(self, i: int) -> int | None:
+        """The end of the case a heading titles, or None: a heading whose text, up to the next heading as high
+        as it, opens no example of its own, introduces a person in its first paragraphs and reaches an outcome
+        ("Outcome: …", or a closing "This case demonstrated …"). The person must be met before any sub-heading, so
+        a theme whose sub-headings title cases is not itself one. A section heading is known by what follows it."""
+        from assistant.ingest.people import find_person
+
+        level = self.blocks[i].level
+        end = i + 1
+        while end < len(self.blocks):
+            block = self.blocks[end]
+            if block.kind == HEADING and block.level <= level and not block.box:
+                break
+            if block.kind == FURNITURE and block.role in _ENDS_EXAMPLE:
+                break
+            if block.is_content and self.start_at(end) is not None:
+                return None  # the heading is a theme over examples of their own
+            end += 1
+        content = [b for b in self.blocks[i + 1:end] if b.is_content]
+        before_sub_heading = []
+        for block in content:
+            if block.kind == HEADING and not (is_label(block.text, "case_summary") or label_in(block.text, "introduction")):
+                break
+            before_sub_heading.append(block)
+        paragraphs = [b.text for b in before_sub_heading if b.kind == PARA][:2]
+        if not paragraphs or find_person(paragraphs) is None:
+            return None
+        if not any(self._inline_outcome(b) or (b.kind in (PARA, HEADING) and is_outcome_label(b.text))
+                   or (b.kind in (PARA, ITEM) and is_closing_outcome(b.text)) for b in content):
+            return None
+        return end
 
     def _titles_data_table(self, i: int, path: list[Heading]) -> bool:
         """A heading below a theme with nothing but a data table under it is the table's title, not a theme."""

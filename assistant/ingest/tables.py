@@ -87,6 +87,8 @@ def _fields_to_blocks(fields: list[tuple[str, str]]) -> tuple[str | None, tuple[
         if not lines:
             continue
         role = _field_label(label)
+        if role is None and title is None and _is_marker(label):
+            role = "title"  # "Case study 3" | "Its title"
         if role == "title" and title is None:
             title = " ".join(text for _, text in lines)
         elif role == "introduction":
@@ -97,6 +99,13 @@ def _fields_to_blocks(fields: list[tuple[str, str]]) -> tuple[str | None, tuple[
             groups.append(Block(HEADING, label.strip().rstrip(":").strip(), 9, role=GROUP))
             groups.extend(Block(kind, text, 1 if kind == ITEM else 0, role=POINT) for kind, text in lines)
     return title, tuple(b for b in [*intro, *groups, *outcome] if b.text)
+
+
+def _is_marker(label: str) -> bool:
+    from assistant.ingest.recognise import match_marker
+
+    found = match_marker(label, heading=True)
+    return found is not None and not found.title
 
 
 def _has_example_fields(fields: list[tuple[str, str]]) -> bool:
@@ -147,8 +156,6 @@ def read_table(block: Block) -> list[TableExample] | None:
                 return None
             own_title, body = _fields_to_blocks(fields)
             examples.append(TableExample(own_title if len(values) > 1 else (title or own_title), body, marker))
-        if len(values) == 1 or all(e.title for e in examples):
-            return examples
         return examples
     return None
 

@@ -36,6 +36,8 @@ _NUMBERED_ITEM = re.compile(r"^(?:\d{1,2}|[a-z])[.)]\s+(?=\S)")
 _NUMBERED_HEADING = re.compile(r"^\d{1,2}(?:\.\d{1,2})*\.?\s+[A-Z]")
 _LEADERS = re.compile(r"(?:\.\s*){4,}\s*\d{1,3}\s*$|…+\s*\d{1,3}\s*$")
 _PAGE_NUMBER = re.compile(r"^(?:page\s+)?[-–]?\s*\d{1,3}\s*[-–]?(?:\s*(?:of|/)\s*\d{1,3})?$", re.I)
+# a running line that carries its page number ("Youth justice review | Page 3 of 10"), even on a one-page file
+_PAGE_MARK = re.compile(r"(?:^|[\s|·•–—-])page\s+\d{1,3}(?:\s*(?:of|/)\s*\d{1,3})?\s*$|^page\s+\d{1,3}\b", re.I)
 _SENTENCE_END = (".", "?", "!", ":", ";", "”", "’", '"')
 _BOLD = re.compile(r"bold|black|heavy|semibold|demi", re.I)
 
@@ -124,6 +126,7 @@ def _page_rectangles(page) -> list[tuple[float, float, float, float]]:
     stack: list[list[float]] = []
     pending: list[tuple[float, float, float, float]] = []
     painted: list[tuple[float, float, float, float]] = []
+    path: list[tuple[float, float]] = []
     for operands, operator in operations:
         if operator == b"q":
             stack.append(list(ctm))
@@ -135,15 +138,22 @@ def _page_rectangles(page) -> list[tuple[float, float, float, float]]:
                    c * ctm[1] + d * ctm[3], e * ctm[0] + f * ctm[2] + ctm[4], e * ctm[1] + f * ctm[3] + ctm[5]]
         elif operator == b"re" and len(operands) == 4:
             x, y, w, h = (float(v) for v in operands)
-            corners = [(cx, cy) for cx in (x, x + w) for cy in (y, y + h)]
-            xs = [cx * ctm[0] + cy * ctm[2] + ctm[4] for cx, cy in corners]
-            ys = [cx * ctm[1] + cy * ctm[3] + ctm[5] for cx, cy in corners]
-            pending.append((min(xs), min(ys), max(xs), max(ys)))
+            pending.append(_transformed([(cx, cy) for cx in (x, x + w) for cy in (y, y + h)], ctm))
+        elif operator == b"m" and len(operands) == 2:
+            path = [(float(operands[0]), float(operands[1]))]
+        elif operator == b"l" and len(operands) == 2 and path:
+            path.append((float(operands[0]), float(operands[1])))
+        elif operator == b"h" and path:
+            if 4 <= len(path) <= 5 and _axis_aligned(path):  # a rectangle drawn as a closed path
+                pending.append(_transformed(path, ctm))
+            path = []
         elif operator in (b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*", b"S", b"s"):
+            if 4 <= len(path) <= 5 and _axis_aligned(path):  # painting closes an open path
+                pending.append(_transformed(path, ctm))
             painted.extend(pending)
-            pending = []
+            pending, path = [], []
         elif operator == b"n":
-            pending = []  # a clipping path, not drawn
+            pending, path = [], []  # a clipping path, not drawn
     boxes = []
     for rect in painted:
         x0, y0, x1, y1 = rect
@@ -154,6 +164,18 @@ def _page_rectangles(page) -> list[tuple[float, float, float, float]]:
             continue  # a cell of a table's grid
         boxes.append(rect)
     return boxes
+
+
+def _transformed(points: list[tuple[float, float]], ctm: list[float]) -> tuple[float, float, float, float]:
+    xs = [x * ctm[0] + y * ctm[2] + ctm[4] for x, y in points]
+    ys = [x * ctm[1] + y * ctm[3] + ctm[5] for x, y in points]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _axis_aligned(points: list[tuple[float, float]]) -> bool:
+    """Whether a closed path's corners make an upright rectangle (each side horizontal or vertical)."""
+    loop = points + [points[0]]
+    return all(abs(a[0] - b[0]) < 0.5 or abs(a[1] - b[1]) < 0.5 for a, b in zip(loop, loop[1:]))
 
 
 def _touching(a, b, tolerance: float = 1.0) -> bool:
@@ -469,4 +491,5 @@ def _is_furniture(line: _Line, pages: list[list[_Line]], keys: set[str]) -> bool
     at_edge = line in page[:2] or line in page[-2:]
     if not at_edge:
         return False
-    return _key(line.text) in keys or bool(_PAGE_NUMBER.match(line.text))
+    return _key(line.text) in keys or bool(_PAGE_NUMBER.match(line.text)) or \
+        (len(line.text.split()) <= 20 and bool(_PAGE_MARK.search(line.text)))

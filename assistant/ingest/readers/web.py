@@ -185,9 +185,22 @@ def judged_role(node: Node) -> str | None:
     role = furniture_role(text) if text else "navigation"
     if role in ("cookie banner", "licence"):
         return role
-    if node.find({"h1"}) or holds_prose(node):
+    if _has_own_title(node) or holds_prose(node):
         return None
     return role or "navigation"
+
+
+def _has_own_title(node: Node) -> bool:
+    """Whether an element holds a page's title: an <h1> that is not a link home or the publisher's name."""
+    from assistant.ingest.metadata import _is_publisher
+
+    for child in _descendants(node):
+        if child.tag == "h1":
+            text = clean(child.text())
+            links = clean(child.link_text())
+            if text and len(links) < 0.5 * len(text) and not _is_publisher(text):
+                return True
+    return False
 
 
 # --- reading the tree into blocks -----------------------------------------------------------
