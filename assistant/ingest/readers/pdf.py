@@ -476,12 +476,18 @@ def _key(text: str) -> str:
 
 
 def _running_lines(pages: list[list[_Line]]) -> set[str]:
-    """Digit-blind texts of lines at a page's top or bottom edge that repeat on most pages."""
+    """Digit-blind texts of lines at a page's top or bottom edge that repeat on most pages (a line set
+    larger than the body text is a heading, such as "Chapter 3", and a long line is text, never a running line)."""
     if len(pages) < 2:
         return set()
+    sizes: Counter[float] = Counter()
+    for page in pages:
+        for line in page:
+            sizes[line.size] += len(line.text)
+    body = sizes.most_common(1)[0][0] if sizes else 10.0
     counts: Counter[str] = Counter()
     for page in pages:
-        edge = page[:2] + page[-2:]
+        edge = [line for line in page[:2] + page[-2:] if line.size < body * 1.15 and len(line.text.split()) <= 20]
         counts.update({_key(line.text) for line in edge})
     return {key for key, n in counts.items() if n >= max(2, len(pages) / 2)}
 

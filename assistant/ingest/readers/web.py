@@ -47,12 +47,16 @@ _CAPTIONS = {"figcaption", "summary", "caption", "legend"}
 _CLOSES_P = _HEADINGS | _PARAS | _BREAKS | {"ul", "ol", "table", "nav", "header", "footer", "aside", "form", "li"}
 
 
+MAX_DEPTH = 200  # deeper elements (unclosed <font> or <b> tags, say) are read as siblings, not children
+
+
 @dataclass
 class Node:
     tag: str
     attrs: dict[str, str]
     parent: "Node | None" = None
     children: list["Node | str"] = field(default_factory=list)
+    depth: int = 0
 
     def text(self) -> str:
         return "".join(c if isinstance(c, str) else ("" if c.tag in _NOT_TEXT else c.text() + " ")
@@ -102,9 +106,9 @@ class _TreeBuilder(HTMLParser):
             self._close_implied("dd", stop={"dl"})
         if tag == "option":
             self._close_implied("option", stop={"select"})
-        node = Node(tag, attributes, self.current)
+        node = Node(tag, attributes, self.current, depth=self.current.depth + 1)
         self.current.children.append(node)
-        if tag not in _VOID:
+        if tag not in _VOID and node.depth < MAX_DEPTH:
             self.current = node
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
