@@ -10,7 +10,6 @@ from the cover and introduction, the fuller title, drops with their reasons, and
 from __future__ import annotations
 
 import io
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from assistant.ingest import parse_document
-from assistant.ingest.blocks import FURNITURE, HEADING, ITEM, PARA, TABLE
+from assistant.ingest.blocks import FURNITURE, ITEM, TABLE
 from assistant.ingest.metadata import choose_title, clean_property_title, regions_named, year_in_date
 from assistant.ingest.people import find_person
 from assistant.ingest.readers import read_blocks

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from assistant.ingest.blocks import FURNITURE, HEADING, ITEM, PARA, Block
-from assistant.ingest.vocabulary import label_key, vocabulary
+from assistant.ingest.vocabulary import label_key, section_label_set, vocabulary
 
 _BACK_TO_TOP = re.compile(r"\s*[\[(]?\s*Back to top\s*[\])]?\s*$", re.I)
 
@@ -27,8 +27,8 @@ def has_back_to_top(text: str) -> bool:
 def navigation_role(text: str) -> str | None:
     """"navigation" when a whole line is site or page navigation, else None."""
     vocab = vocabulary()["navigation"]
-    key = label_key(text)
-    if key and key in {label_key(line) for line in vocab["exact"]}:
+    key = label_key(text) if len(text) <= 80 else ""
+    if key and key in section_label_set("navigation", "exact"):
         return "navigation"
     if len(text.split()) <= 12 and any(text.lower().startswith(start.lower()) for start in vocab["starts"]):
         return "navigation"
@@ -65,7 +65,7 @@ def furniture_role(text: str) -> str | None:
 
 
 def is_contents_heading(text: str) -> bool:
-    return label_key(text) in {label_key(h) for h in vocabulary()["navigation"]["contents_headings"]}
+    return len(text) <= 80 and label_key(text) in section_label_set("navigation", "contents_headings")
 
 
 def mark_furniture(blocks: list[Block]) -> list[Block]:

@@ -34,7 +34,7 @@ from typing import Any
 
 from assistant.errors import CorpusError
 from assistant.ingest.blocks import FURNITURE, HEADING, ITEM, PARA, Block
-from assistant.ingest.vocabulary import label_key, vocabulary
+from assistant.ingest.vocabulary import label_key, section_label_set, vocabulary
 
 REGIONS_FILE = Path(__file__).with_name("regions.toml")
 _YEAR = re.compile(r"(?<!\d)(19[89]\d|20\d\d)(?!\d)")
@@ -150,7 +150,7 @@ def title_from(blocks: list[Block]) -> str | None:
 
 
 def _is_publisher(text: str) -> bool:
-    return label_key(text) in {label_key(p) for p in vocabulary()["documents"]["publishers"]}
+    return len(text) <= 80 and label_key(text) in section_label_set("documents", "publishers")
 
 
 def clean_property_title(text: str) -> str | None:

@@ -35,8 +35,8 @@ from functools import cache
 from assistant.ingest import tables
 from assistant.ingest.blocks import CAPTION, FURNITURE, HEADING, ITEM, PARA, TABLE, Block
 from assistant.ingest.examples import (FOOTNOTE, ExampleParts, build_example, is_closing_outcome, is_outcome_label,
-                                       looks_like_subheading, read_body)
-from assistant.ingest.vocabulary import is_label, label_in, label_key, vocabulary
+                                       looks_like_subheading)
+from assistant.ingest.vocabulary import is_label, label_in, label_key, section_label_set, vocabulary
 from assistant.types import Example, Section
 
 _NUMBERING = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*\.?|[A-Z]\.)\s+(?=[A-Z(‘'\"“])")
@@ -154,14 +154,13 @@ def match_marker(text: str, heading: bool = False) -> Marker | None:
     if title and not number and not sep:
         return None  # "Case study of a young man …" is a sentence, not a marker
     noun = found.group("marker")
-    markers = vocabulary()["markers"]
     key = label_key(noun)
-    if key in {label_key(w) for w in markers["weak"]} and not number:
+    if key in section_label_set("markers", "weak") and not number:
         short = title and len(title.split()) <= 15 and not title.endswith((".", "?", "!", ";", ","))
         if not (short or (heading and not title)):
             return None
-    return Marker(noun=noun, number=number, title=title, case=key in {label_key(m) for m in markers["case"]},
-                  organisational=key in {label_key(m) for m in markers["organisational"]})
+    return Marker(noun=noun, number=number, title=title, case=key in section_label_set("markers", "case"),
+                  organisational=key in section_label_set("markers", "organisational"))
 
 
 def marker_title(text: str) -> tuple[str, str] | None:
@@ -229,6 +228,7 @@ class Walk:
                 first, _ = self._boxes.get(block.box, (index, index))
                 self._boxes[block.box] = (first, index + 1)
         self._box_examples: dict[int, bool] = {}
+        self._openings: dict[int, Start | None] = {}
         self._table_examples: dict[int, list[tables.TableExample] | None] = {}
 
     # --- fates ---------------------------------------------------------------------------
@@ -283,6 +283,11 @@ class Walk:
 
     def _opening(self, i: int) -> Start | None:
         """A marker or case-summary opening at block i (boxes and tables aside)."""
+        if i not in self._openings:
+            self._openings[i] = self._read_opening(i)
+        return self._openings[i]
+
+    def _read_opening(self, i: int) -> Start | None:
         block = self.blocks[i]
         if block.kind not in (PARA, HEADING):
             return None
@@ -463,6 +468,16 @@ class Walk:
         from assistant.ingest.people import find_person
 
         level = self.blocks[i].level
+        paragraphs: list[str] = []  # the first paragraphs, before any sub-heading: they must meet the person
+        for block in self.blocks[i + 1:]:
+            if block.kind == HEADING and not (is_label(block.text, "case_summary") or label_in(block.text, "introduction")):
+                break
+            if block.kind == PARA:
+                paragraphs.append(block.text)
+                if len(paragraphs) == 2:
+                    break
+        if not paragraphs or find_person(paragraphs) is None:
+            return None
         end = i + 1
         while end < len(self.blocks):
             block = self.blocks[end]
@@ -474,14 +489,6 @@ class Walk:
                 return None  # the heading is a theme over examples of their own
             end += 1
         content = [b for b in self.blocks[i + 1:end] if b.is_content]
-        before_sub_heading = []
-        for block in content:
-            if block.kind == HEADING and not (is_label(block.text, "case_summary") or label_in(block.text, "introduction")):
-                break
-            before_sub_heading.append(block)
-        paragraphs = [b.text for b in before_sub_heading if b.kind == PARA][:2]
-        if not paragraphs or find_person(paragraphs) is None:
-            return None
         if not any(self._inline_outcome(b) or (b.kind in (PARA, HEADING) and is_outcome_label(b.text))
                    or (b.kind in (PARA, ITEM) and is_closing_outcome(b.text)) for b in content):
             return None

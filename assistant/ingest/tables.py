@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.ingest.blocks import HEADING, ITEM, PARA, TABLE, Block, cell_lines
+from assistant.ingest.blocks import HEADING, ITEM, TABLE, Block, cell_lines
 from assistant.ingest.vocabulary import label_in
 
 LABEL_MAX_WORDS = 8

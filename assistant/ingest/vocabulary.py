@@ -111,8 +111,15 @@ def expand_letters(pattern: str) -> str:
     return pattern.replace(r"\p{Lu}", classes["Lu"]).replace(r"\p{Ll}", classes["Ll"])
 
 
+@cache
+def section_label_set(section: str, name: str) -> frozenset[str]:
+    """The keys of one list of labels in any table of the vocabulary."""
+    return frozenset(label_key(label) for label in vocabulary()[section][name])
+
+
 def label_in(text: str, *names: str, section: str = "labels") -> bool:
     """Whether `text` (without a trailing colon) is one of the labels in any of the lists `names`."""
+    if len(text) > 80:
+        return False
     key = label_key(text.strip().rstrip(":").strip())
-    return len(text) <= 80 and bool(key) and any(
-        key in {label_key(label) for label in vocabulary()[section][name]} for name in names)
+    return bool(key) and any(key in section_label_set(section, name) for name in names)

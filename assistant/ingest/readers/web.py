@@ -26,8 +26,7 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-from assistant.ingest.blocks import (CAPTION, CELL_ITEM, FURNITURE, HEADING, ITEM, PARA, Block, clean, clean_cell,
-                                     table_block)
+from assistant.ingest.blocks import CAPTION, CELL_ITEM, FURNITURE, HEADING, ITEM, PARA, Block, clean, table_block
 from assistant.ingest.furniture import furniture_role, strip_back_to_top
 from assistant.ingest.readers import Reading, decode_text
 from assistant.ingest.vocabulary import vocabulary
