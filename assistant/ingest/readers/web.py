@@ -14,7 +14,8 @@ A <button> or form control's label is furniture ("control"); scripts and styles 
 
 Callout boxes — an <aside>, <figure>, <details>, a one-cell table, a candidate element that
 holds prose, or a <div>/<section> whose class names a box — give their blocks one `box`
-number; a <figcaption>, <summary> or table <caption> is the box's caption (its title).
+number; a <figcaption> or <summary> is the box's caption (its title), and a table's <caption> is
+the table's first row (its title row).
 
 The page's own metadata is kept as properties: Open Graph and Dublin Core titles and dates,
 <meta> dates and descriptions, and the <title> (the site's name is cut off later).
@@ -353,7 +354,7 @@ class _Reader:
                         self.blocks.append(Block(PARA, line, box=box))
             return
         if caption:
-            self.blocks.append(Block(PARA, caption, role=CAPTION, box=box))
+            rows.insert(0, [caption])  # a table's caption is its title row
         block = table_block(rows, box=box)
         if block:
             self.blocks.append(block)
