@@ -7,7 +7,8 @@
   kept as lines of its rows.
 - Callout boxes are read, not lost: a text box (drawn shape) and a one-column table holding
   prose become a box of paragraphs and items.
-- Content controls (a cover page's fields, a styled block) are read like the body.
+- Content controls (a cover page's fields, a styled block) are read like the body; a table of
+  contents (its "TOC" styles) is contents furniture.
 - The document's core properties are kept: title, subject and keywords, and the created date.
 """
 
@@ -18,7 +19,7 @@ import re
 import zipfile
 
 from assistant.errors import CorpusError
-from assistant.ingest.blocks import CELL_ITEM, HEADING, ITEM, PARA, Block, clean, clean_cell, table_block
+from assistant.ingest.blocks import CELL_ITEM, FURNITURE, HEADING, ITEM, PARA, Block, clean, clean_cell, table_block
 from assistant.ingest.furniture import has_back_to_top, strip_back_to_top
 from assistant.ingest.readers import Reading
 
@@ -177,6 +178,8 @@ def _paragraph_block(paragraph, has_title: bool, box: int = 0) -> Block | None:
     if not text:
         return None
     style = _style(paragraph)
+    if style.startswith("toc"):  # a table of contents' heading and entries ("TOC Heading", "toc 1")
+        return Block(FURNITURE, text, role="contents")
     if style == "title":
         return Block(HEADING, strip_back_to_top(text), 1, box=box)
     heading = _HEADING_STYLE.match(style)
