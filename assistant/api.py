@@ -26,7 +26,8 @@ from assistant.errors import AssistantError, BadInputError, ChromaUnavailableErr
 from assistant.index import OpenIndex, build_index, check_index, read_manifest  # noqa: F401 (offered to faces)
 from assistant.index.manifest import CACHE
 from assistant.ingest.cache import ParseCache
-from assistant.ingest.corpus import Added, add_document, list_documents, remove_document
+from assistant.ingest.corpus import (Added, add_document, add_summary, document_details,  # noqa: F401 (offered to faces)
+                                     list_documents, remove_document)
 from assistant.live import LiveIndex, pinned
 from assistant.question import read_question, validation
 from assistant.question.conversation import Context, read_context

@@ -294,28 +294,34 @@ def add(ctx: click.Context, source: str, title, year, region, kind, doc_id) -> N
       assistant add ~/Downloads/effective-practice-guide.pdf --kind guide
       assistant add https://example.org/spotlight.html --region "North West" --year 2025
     """
-    from assistant.api import add_publication
+    from assistant.api import add_publication, add_summary
 
     settings = _settings(ctx)
     with progress_bars(label_width=18, leave=False, units={"download": "B"}, default_unit="") as progress:
         added = add_publication(settings, source, title=title, year=year, region=region, kind=kind, doc_id=doc_id,
                                 progress=progress)
-    click.echo(f"Added {added.id} ({added.file}): {added.examples} examples, {added.sections} sections")
+    for line in add_summary(added, settings.resolved("corpus_dir")):
+        click.echo(line)
     _reindex(settings)
 
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for other tools.")
+@click.option("--verbose", "-v", is_flag=True,
+              help="Also show where each document's text went (kept, dropped by reason) and where its metadata was read.")
 @click.pass_context
-def documents(ctx: click.Context, as_json: bool) -> None:
+def documents(ctx: click.Context, as_json: bool, verbose: bool) -> None:
     """List the documents in the corpus: counts, year, kind, date added, warnings.
 
     A document that cannot be read is listed with the reason; "not indexed" means the
-    index does not yet match it (run `assistant index`).
+    index does not yet match it (run `assistant index`). With --verbose, each document's
+    characters kept and dropped (navigation, running headers, cookie banners, …) and where
+    its title, year, region and kind were read.
 
     \b
-    Example:
+    Examples:
       assistant documents --json
+      assistant documents --verbose
     """
     from assistant.api import corpus_documents
 
@@ -334,6 +340,11 @@ def documents(ctx: click.Context, as_json: bool) -> None:
         if not record["indexed"]:
             facts.append("not indexed")
         click.echo(f"{record['id']}  {record['title']}\n   {record['file']} · {' · '.join(facts)}")
+        if verbose:
+            from assistant.api import document_details
+
+            for line in document_details(record):
+                click.echo(f"   {line}")
         for warning in record["warnings"]:
             click.echo(f"   warning: {warning}")
 

@@ -130,6 +130,9 @@ class Document:
     examples: list[Example] = field(default_factory=list)
     sections: list[Section] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # where the text went (characters kept, dropped by reason) and where each metadata field was
+    # read: plain data, see assistant/ingest/accounting.py
+    accounting: dict[str, Any] = field(default_factory=dict)
 
 
 def publication(unit: Unit) -> str:

@@ -1,4 +1,4 @@
-"""Retrieval as the corpus grows: the seed corpus against the seed with six more publications (issue 9).
+"""Retrieval as the corpus grows: the seed corpus against the seed with the fixture publications (issues 9, 17).
 
 Usage (from the repository root, after `make install`):
 
@@ -9,13 +9,15 @@ What it does, with the real build and retrieval (nothing mocked):
 
 1. copies `corpus/` to a temporary folder and builds an index of it (a: the project corpus
    as it is);
-2. copies `corpus/` again, adds the fixture publications of `tests/fixtures/publications/`
-   (txt, HTML, Markdown, two PDFs, DOCX) to that copy's `documents/` folder, and builds a
-   second index (b: the bigger corpus);
+2. copies `corpus/` again, adds every fixture publication of `tests/fixtures/publications/`
+   (txt, two HTML pages, Markdown, three PDFs, two DOCX — among them the layouts of issue 17:
+   table case studies, boxes in many elements, a delivery unit's report), with no meta file,
+   to that copy's `documents/` folder, and builds a second index (b: the bigger corpus);
 3. runs the retrieval evaluation of our system (`assistant.evaluation.run.evaluate_retrieval`,
    system "ours") for `evals/gold.jsonl` and `evals/holdout.jsonl` on both indexes, and for
    `evals/fixtures_gold.jsonl` (questions about the fixture examples, and seed examples that
-   must not be crowded out) on (b);
+   must not be crowded out) and `evals/fixtures_layouts.jsonl` (two questions about each
+   publication in a layout of issue 17) on (b);
 4. prints hit@1, hit@3, hit@5 and MRR@10 side by side, the fixture questions by split
    (dev / heldout) and by publication, every question whose gold is not in the top 3, and
    the original questions that lost their top-3 hit or their first place on the bigger
@@ -45,6 +47,8 @@ FIXTURES = ROOT / "tests" / "fixtures" / "publications"
 METRICS = ("hit@1", "hit@3", "hit@5", "mrr@10")
 ORIGINAL_SETS = ("gold.jsonl", "holdout.jsonl")
 FIXTURE_SET = "fixtures_gold.jsonl"
+LAYOUT_SET = "fixtures_layouts.jsonl"  # questions about the publications in issue 17's layouts
+FIXTURE_SETS = (FIXTURE_SET, LAYOUT_SET)
 
 
 def fixture_publications(folder: Path = FIXTURES) -> list[Path]:
@@ -127,7 +131,8 @@ def run(log=None) -> dict[str, Any]:
     }
     with tempfile.TemporaryDirectory(prefix="growth-eval-", ignore_cleanup_errors=True) as tmp:
         base = Path(tmp)
-        plans = [("seed", "the project corpus", []), ("bigger", "the corpus + six fixture publications", publications)]
+        plans = [("seed", "the project corpus", []),
+                 ("bigger", f"the corpus + {len(publications)} fixture publications", publications)]
         for key, label, extra in plans:
             corpus = make_corpus(base / key / "corpus", extra)
             settings, report = build(corpus, base / key / "index", key, log)
@@ -137,10 +142,10 @@ def run(log=None) -> dict[str, Any]:
                                        "documents": [{"id": d["id"], "file": Path(str(d["file"])).name,
                                                       "examples": d["examples"], "sections": d["sections"]}
                                                      for d in report.documents]}
-            sets = list(ORIGINAL_SETS) + ([FIXTURE_SET] if key == "bigger" else [])
+            sets = list(ORIGINAL_SETS) + (list(FIXTURE_SETS) if key == "bigger" else [])
             for name in sets:
                 results["sets"].setdefault(name, {})[key] = evaluate(settings, HERE / name, key, log)
-    fixture_rows = results["sets"][FIXTURE_SET]["bigger"]["rows"]
+    fixture_rows = [r for name in FIXTURE_SETS for r in results["sets"][name]["bigger"]["rows"]]
     by_document = {d["id"]: d["file"] for d in results["indexes"]["bigger"]["documents"]}
     groups: dict[str, Any] = {}
     for split in ("dev", "heldout"):
@@ -178,7 +183,8 @@ def markdown(results: dict[str, Any]) -> str:
     lines = [
         f"Measured {results['date']} on {results['machine']} (`.venv/bin/python evals/growth_eval.py`, "
         f"{results['seconds']} s in all). Index (a), the project corpus: {seed['examples']} examples, "
-        f"{seed['sections']} sections. Index (b), the same corpus with the six fixture publications added: "
+        f"{seed['sections']} sections. Index (b), the same corpus with the {len(results['fixtures'])} fixture "
+        f"publications added: "
         f"{bigger['examples']} examples, {bigger['sections']} sections. Our retrieval (`ours`), top 10.",
         "",
         "| Questions | n | Index | hit@1 | hit@3 | hit@5 | MRR@10 |",
@@ -200,20 +206,21 @@ def markdown(results: dict[str, Any]) -> str:
             label = "(a) corpus" if key == "seed" else "(b) corpus + fixtures"
             lines.append(f"| `{name}` | {runs[key]['n']} | {label} | "
                          + " | ".join(cell(scores[m], before.get(m)) for m in METRICS) + " |")
-    fixture = results["sets"][FIXTURE_SET]["bigger"]
-    lines.append(f"| `{FIXTURE_SET}`, all | {fixture['n']} | (b) corpus + fixtures | "
-                 + " | ".join(f"{fixture['scores'][m]:.3f}" for m in METRICS) + " |")
+    for name in FIXTURE_SETS:
+        fixture = results["sets"][name]["bigger"]
+        lines.append(f"| `{name}`, all | {fixture['n']} | (b) corpus + fixtures | "
+                     + " | ".join(f"{fixture['scores'][m]:.3f}" for m in METRICS) + " |")
     for label, group in results["fixture_groups"].items():
         lines.append(f"| … {label} | {group['n']} | (b) corpus + fixtures | "
                      + " | ".join(f"{group['scores'][m]:.3f}" for m in METRICS) + " |")
-    lines += ["", "Fixture questions by the publication their gold example comes from (index b):", "",
+    lines += ["", "Fixture questions (both sets) by the publication their gold example comes from (index b):", "",
               "| Publication | File | n | hit@1 | hit@3 | MRR@10 |", "|---|---|---:|---:|---:|---:|"]
     for document, group in results["fixture_by_document"].items():
         lines.append(f"| {document} | {group['file']} | {group['n']} | {group['scores']['hit@1']:.3f} | "
                      f"{group['scores']['hit@3']:.3f} | {group['scores']['mrr@10']:.3f} |")
 
     def tag(r: dict[str, Any], name: str) -> str:
-        return f"`{r['id']}` ({r['split']})" if name == FIXTURE_SET else f"`{r['id']}`"
+        return f"`{r['id']}` ({r['split']})" if name in FIXTURE_SETS else f"`{r['id']}`"
 
     def listing(rows: list[dict[str, Any]], name: str) -> list[str]:
         return [f"- {tag(r, name)}: “{r['question']}” — gold `{r['gold'][0]}`; "
@@ -229,7 +236,7 @@ def markdown(results: dict[str, Any]) -> str:
         return out
 
     lines += ["", "Gold not in the top 3 on the bigger corpus (index b):", ""]
-    for name in (*ORIGINAL_SETS, FIXTURE_SET):
+    for name in (*ORIGINAL_SETS, *FIXTURE_SETS):
         rows = misses(results["sets"][name]["bigger"]["rows"])
         lines += [f"`{name}`: " + ("none." if not rows else ""), *(["", *listing(rows, name)] if rows else []), ""]
     lost = [r["id"] for name in ORIGINAL_SETS
@@ -240,9 +247,10 @@ def markdown(results: dict[str, Any]) -> str:
         rows = regressions(results["sets"][name]["seed"]["rows"], results["sets"][name]["bigger"]["rows"], 1)
         lines += [f"`{name}` questions whose gold example was first on the project corpus and is not on the "
                   f"bigger one: " + (f"{len(rows)}." if rows else "none."), *(["", *not_first(rows, name)] if rows else []), ""]
-    rows = misses(results["sets"][FIXTURE_SET]["bigger"]["rows"], 1)
-    lines += [f"`{FIXTURE_SET}` questions whose gold example is not first: " + (f"{len(rows)}." if rows else "none."),
-              *(["", *not_first(rows, FIXTURE_SET)] if rows else [])]
+    for name in FIXTURE_SETS:
+        rows = misses(results["sets"][name]["bigger"]["rows"], 1)
+        lines += [f"`{name}` questions whose gold example is not first: " + (f"{len(rows)}." if rows else "none."),
+                  *(["", *not_first(rows, name)] if rows else []), ""]
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -16,11 +16,12 @@ from typing import Any, Callable
 import numpy as np
 
 from assistant.config import Settings
-from assistant.errors import (ChromaUnavailableError, CorpusError, IndexCorruptError, IndexMissingError,
+from assistant.errors import (ChromaUnavailableError, IndexCorruptError, IndexMissingError,
                               IndexStaleError)
 from assistant.index import embed
 from assistant.index.locking import (IndexLock, PrivateFolder, create_lease_file)
 from assistant.ingest import (PARSER_VERSION, all_units, corpus_hash, document_paths, document_record)
+from assistant.ingest.accounting import describe as describe_accounting
 from assistant.ingest.glossary import Glossary
 from assistant.types import Example, Progress, unit_from_json, unit_to_json
 from assistant.index.check import Damage, note_stamp, read_stamp, write_stamp, verify_chroma, verify_files
@@ -77,11 +78,13 @@ class BuildReport:
                 f"documents parsed) in {self.seconds:.1f} s (build {self.build_id}).")
 
     def document_table(self) -> list[str]:
-        """One line per document: its counts and warnings, or why it was skipped."""
+        """Per document: its counts and warnings, and where its text went (kept, dropped by reason); or why
+        it was skipped."""
         lines = []
         for doc in self.documents:
             note = f"; {len(doc['warnings'])} warning(s)" if doc["warnings"] else ""
             lines.append(f"  {doc['file']}: {doc['examples']} examples, {doc['sections']} sections{note}")
+            lines += [f"    text: {line}" for line in describe_accounting(doc.get("accounting") or {})]
         lines.extend(f"  {name}: skipped ({why})" for name, why in self.skipped)
         return lines
 
@@ -251,7 +254,7 @@ class _NewBuild:
                          for name, why in self.corpus.skipped]
         self.warnings += [w for doc in documents for w in doc.warnings]
         self.per_document = [{"file": d.path, "id": d.id, "examples": len(d.examples), "sections": len(d.sections),
-                              "warnings": list(d.warnings)} for d in documents]
+                              "warnings": list(d.warnings), "accounting": dict(d.accounting)} for d in documents]
         self.glossary = Glossary.build(self.corpus_dir, documents)
         self.warnings += self.glossary.warnings
         self.units = all_units(documents)

@@ -23,7 +23,7 @@ from assistant.ingest.documents import (MAX_DOCUMENT_BYTES, PARSER_VERSION, REFE
                                         load_corpus, parse_document, read_corpus)
 from assistant.ingest.metadata import read_metadata, safe_url, sidecar_path
 from assistant.ingest.readers import SUPPORTED_SUFFIXES
-from assistant.ingest.recognise import slugify
+from assistant.ingest.markers import slugify
 
 __all__ = [
     "MAX_DOCUMENT_BYTES", "PARSER_VERSION", "REFERENCE_KINDS", "SUPPORTED_SUFFIXES", "CorpusRead", "all_units",

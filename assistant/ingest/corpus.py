@@ -2,7 +2,9 @@
 
 Adding copies (or downloads) the publication into ``corpus/documents/`` with its
 ``.meta.json``: metadata read from the document where it says it (title, year, region,
-kind), overridden by what the user gives. Nothing is left behind when an add fails: the
+kind), overridden by what the user gives. What was read, where it was read, what could not
+be read and where the document's text went (kept, dropped by reason) come back with the
+result (`Added`, `add_summary`), so the CLI can say so and ask only for what is missing. Nothing is left behind when an add fails: the
 file is staged in a hidden folder and moved into place only once it has been read.
 Re-indexing is the caller's step (`assistant.index.build_index`), so the CLI can show its
 progress.
@@ -29,6 +31,7 @@ from assistant.errors import BadInputError, CorpusError
 from assistant.ingest.cache import ParseCache, read_corpus_cached
 from assistant.ingest import (MAX_DOCUMENT_BYTES, SUPPORTED_SUFFIXES, document_paths, document_record,
                               parse_document, read_corpus, read_metadata, sidecar_path, slugify)
+from assistant.ingest.accounting import describe
 
 CONTENT_TYPES = {
     "text/html": ".html",
@@ -58,6 +61,9 @@ class Added:
     sections: int
     meta: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
+    read: dict[str, tuple[Any, str]] = field(default_factory=dict)  # field -> (value, where it was read or given)
+    missing: list[str] = field(default_factory=list)  # fields neither read nor given (title, year, region, kind)
+    accounting: dict[str, Any] = field(default_factory=dict)  # where the text went (see ingest/accounting.py)
 
 
 def is_url(source: str) -> bool:
@@ -122,6 +128,16 @@ def add_document(corpus_dir: Path, source: str, *, title: str | None = None, yea
             "added": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         }
         meta = {k: v for k, v in meta.items() if v is not None}
+        given = {"title": title, "year": year, "region": region, "kind": kind}
+        found = read.accounting.get("metadata", {})
+        sources: dict[str, tuple[Any, str]] = {}
+        for name, value in given.items():
+            entry = found.get(name) or {}
+            if value is not None:
+                sources[name] = (value, f"the --{name} option")
+            elif entry.get("value") is not None:
+                sources[name] = (entry["value"], entry.get("source") or "the document")
+        missing = [name for name in given if name not in sources]
         sidecar = sidecar_path(staged)
         sidecar.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         parsed = parse_document(staged)
@@ -130,7 +146,35 @@ def add_document(corpus_dir: Path, source: str, *, title: str | None = None, yea
         if cache is not None:
             cache.put(cache.key(target), parsed)
     return Added(id=parsed.id, file=target.name, title=parsed.title, examples=len(parsed.examples),
-                 sections=len(parsed.sections), meta=meta, warnings=list(parsed.warnings))
+                 sections=len(parsed.sections), meta=meta, warnings=list(parsed.warnings), read=sources,
+                 missing=missing, accounting=dict(parsed.accounting))
+
+
+def add_summary(added: Added, corpus_dir: Path | None = None) -> list[str]:
+    """What `assistant add` says: the counts, what was read and where, where the text went, and how to
+    give what could not be read."""
+    lines = [f"Added {added.id} ({added.file}): {added.examples} examples, {added.sections} sections"]
+    if added.read:
+        lines.append("Read:")
+        lines += [f"  {name}: {value} (from {source})" for name, (value, source) in added.read.items()]
+    lines += [f"Text: {line}" for line in describe(added.accounting)]
+    if added.missing:
+        options = " ".join(f"--{name} {name.upper()}" for name in added.missing)
+        sidecar = sidecar_path((corpus_dir / "documents" / added.file) if corpus_dir else Path(added.file))
+        lines.append(f"Could not read its {', '.join(added.missing)} from the document. To give "
+                     f"{'it' if len(added.missing) == 1 else 'them'}: `assistant remove {added.id}`, then add it again "
+                     f"with {options} (or edit {sidecar}).")
+    return lines
+
+
+def document_details(record: dict[str, Any]) -> list[str]:
+    """A listed document's accounting and metadata sources, for `assistant documents --verbose`."""
+    accounting = record.get("accounting") or {}
+    lines = [f"text: {line}" for line in describe(accounting)]
+    for name, entry in (accounting.get("metadata") or {}).items():
+        value = entry.get("value")
+        lines.append(f"{name}: {value} (from {entry.get('source')})" if value is not None else f"{name}: not read")
+    return lines
 
 
 def list_documents(corpus_dir: Path, indexed: dict[str, Any] | None = None,

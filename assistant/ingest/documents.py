@@ -14,13 +14,14 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from assistant.errors import CorpusError
-from assistant.ingest import metadata
+from assistant.ingest import accounting, metadata
 from assistant.ingest.families import choose_family
 from assistant.ingest.readers import SUPPORTED_SUFFIXES, read_blocks, supported_list
-from assistant.ingest.recognise import DocumentContext, Walk, slugify
+from assistant.ingest.markers import slugify
+from assistant.ingest.recognise import DocumentContext, Walk
 from assistant.types import Document, Example, Section
 
-PARSER_VERSION = "2.1"
+PARSER_VERSION = "3.0"
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 # reference documents (the standards summary, a glossary page) are not expected to hold examples
 REFERENCE_KINDS = ("standards", "reference", "glossary")
@@ -46,23 +47,27 @@ def parse_document(path: Path) -> Document:
     warnings: list[str] = []
 
     doc_id = str(meta.get("id") or slugify(path.stem, 40))
-    title = str(meta.get("title") or metadata.title_from(blocks) or reading.properties.get("title") or path.stem)
+    family = choose_family(blocks)
+    fields = metadata.read_fields(meta, blocks, reading.properties, family.document_kind, path.stem)
+    title = str(fields["title"].value)
     url = metadata.safe_url(meta.get("url"))
     if meta.get("url") and url is None:
         warnings.append(f"{doc_id}: ignored the meta file's url {str(meta.get('url'))[:60]!r}; "
                         "only http(s) links are kept")
-    family = choose_family(blocks)
-    kind = str(meta["kind"]) if meta.get("kind") else (metadata.kind_from(title) or family.document_kind)
-    year = metadata.as_year(meta["year"]) if meta.get("year") else metadata.year_from(blocks, title)
-    region = str(meta["region"]) if meta.get("region") else metadata.region_from(title)
+    kind = fields["kind"].value or family.document_kind
+    year = fields["year"].value
+    region = fields["region"].value
     context = DocumentContext(doc_id=doc_id, doc_title=title, url=url or "", year=year, region=region, kind=kind,
                               expects_examples=kind not in REFERENCE_KINDS)
     result = Walk(blocks, family, context).run()
     if not result.examples and not result.sections:
         raise CorpusError(f"{path.name}: nothing could be read as sections or examples; check the file")
+    ledger = accounting.account(doc_id, blocks, result.fates, examples=len(result.examples),
+                                sections=len(result.sections), fields=fields)
     details = {"family": family.name, "kind": kind, "year": year, "region": region, "url": url}
     return Document(id=doc_id, title=title, path=path.name, meta={**meta, **{k: v for k, v in details.items() if v}},
-                    examples=result.examples, sections=result.sections, warnings=warnings + result.warnings)
+                    examples=result.examples, sections=result.sections,
+                    warnings=warnings + result.warnings + ledger["warnings"], accounting=ledger)
 
 
 def document_paths(corpus_dir: Path) -> list[Path]:
@@ -151,4 +156,5 @@ def document_record(doc: Document) -> dict:
         "region": meta.get("region"), "url": meta.get("url"), "publisher": meta.get("publisher"),
         "licence": meta.get("licence"), "added": meta.get("added"), "family": meta.get("family"),
         "examples": len(doc.examples), "sections": len(doc.sections), "warnings": list(doc.warnings),
+        "accounting": dict(doc.accounting),
     }

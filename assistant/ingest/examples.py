@@ -4,8 +4,9 @@ Every family's recogniser hands over the same parts: a title, a section, the exa
 blocks and how it was opened. This module reads the body into an introduction, groups of
 practice points under their sub-headings, and an outcome (inline "Outcome:", "Outcome" on
 its own line, "Outcomes:" before bullets, "Impact:", or a closing "This case
-demonstrated…" bullet); finds the person; tells a case from an organisational example; and
-tags it with `facets.tag_example`.
+demonstrated…" bullet, whether or not it sits under a sub-heading); reads a label/value
+table in the body as the example's fields (`tables.py`); finds the person; tells a case
+from an organisational example; and tags it with `facets.tag_example`.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from functools import cache
 
 from assistant.vocab import tags as facets
 from assistant.ingest.blocks import HEADING, ITEM, PARA, TABLE, Block
+from assistant.ingest import tables
 from assistant.ingest.people import _lookups, find_person
-from assistant.ingest.vocabulary import count_terms, is_label, vocabulary
+from assistant.ingest.vocabulary import count_terms, is_label, label_in, vocabulary
 from assistant.types import Example, Group, Person
 
 FOOTNOTE = re.compile(r"\[\d+\]")
@@ -31,6 +33,7 @@ class ExampleParts:
     section: str
     body: list[Block]
     opened_as_case: bool  # a case block ("Case summary") or a case marker ("Case study")
+    opened_as_organisational: bool = False  # an organisational marker ("Organisational example")
 
 
 @cache
@@ -54,17 +57,39 @@ def looks_like_subheading(block: Block) -> bool:
         and len(text.split()) <= 12
 
 
+def _expanded(body: list[Block]) -> list[Block]:
+    """The body with each example table replaced by its fields (a data table stays a table)."""
+    out: list[Block] = []
+    for block in body:
+        fields = tables.expand(block) if block.kind == TABLE else None
+        out.extend(fields if fields is not None else [block])
+    return out
+
+
 def read_body(body: list[Block]) -> tuple[list[str], list[tuple[str, list[str]]], str | None]:
     """(introduction paragraphs, groups of (heading, points), outcome) of an example's body."""
     intro: list[str] = []
     groups: list[tuple[str, list[str]]] = []
     outcome_parts: list[str] = []
-    in_outcome = False
-    for block in body:
+    in_outcome = in_intro = False
+    for block in _expanded(body):
         if not block.is_content:
             continue
         text = FOOTNOTE.sub("", block.text).strip()
         if not text:
+            continue
+        if block.role.startswith("field:"):  # a table's field: its label already said what it is
+            if block.role == tables.INTRO:
+                intro.append(text)
+            elif block.role == tables.OUTCOME:
+                outcome_parts.append(text)
+            elif block.role == tables.GROUP:
+                groups.append((text, []))
+            else:
+                if not groups:
+                    groups.append(("", []))
+                groups[-1][1].append(text)
+            in_outcome = False
             continue
         inline = _outcome_inline().match(text) if block.kind in (PARA, ITEM, HEADING) else None
         if inline and block.kind != ITEM:
@@ -72,13 +97,16 @@ def read_body(body: list[Block]) -> tuple[list[str], list[tuple[str, list[str]]]
             in_outcome = True
         elif block.kind in (PARA, HEADING) and is_outcome_label(text):
             in_outcome = True
-        elif block.kind in (PARA, HEADING) and is_label(text, "case_summary"):
-            in_outcome = False  # the summary's paragraphs are the introduction
+        elif block.kind in (PARA, HEADING) and (is_label(text, "case_summary") or label_in(text, "introduction")):
+            in_outcome = False  # "Case summary", "The person", "Background": what follows is the introduction
+            in_intro = True
         elif looks_like_subheading(block) and block.kind != ITEM:
-            in_outcome = False
+            in_outcome = in_intro = False
             groups.append((text.rstrip(":").strip(), []))
         elif in_outcome:
             outcome_parts.append(text)
+        elif in_intro and block.kind == PARA:
+            intro.append(text)
         elif block.kind in (ITEM, TABLE) or groups:
             if not groups:
                 groups.append(("", []))
@@ -86,14 +114,20 @@ def read_body(body: list[Block]) -> tuple[list[str], list[tuple[str, list[str]]]
         else:
             intro.append(text)
     outcome = " ".join(outcome_parts) if outcome_parts else None
-    if outcome is None and groups and groups[-1][1]:
-        heading, points = groups[-1]
-        closing = vocabulary()["labels"]["closing_outcome"]
-        if not heading and any(points[-1].lower().startswith(c.lower()) for c in closing):
-            outcome = points.pop()
-            if not points:
-                groups.pop()
+    if outcome is None and groups and groups[-1][1] and is_closing_outcome(groups[-1][1][-1]):
+        # "This case demonstrated …" closing the last group is the outcome, under a sub-heading or not
+        outcome = groups[-1][1].pop()
+        if not groups[-1][1] and not groups[-1][0]:
+            groups.pop()
+    elif outcome is None and intro and not groups and len(intro) > 1 and is_closing_outcome(intro[-1]):
+        outcome = intro.pop()
     return intro, groups, outcome
+
+
+def is_closing_outcome(text: str) -> bool:
+    """Whether a closing point reports the outcome ("This case demonstrated …", "Overall, this case …")."""
+    lowered = text.lower()
+    return any(lowered.startswith(c.lower()) for c in vocabulary()["labels"]["closing_outcome"])
 
 
 def is_individual_case(text: str) -> bool:
@@ -114,7 +148,9 @@ def build_example(parts: ExampleParts, *, example_id: str, document: str, docume
         person = None
     intro_text = " ".join(intro)
     whole = " ".join([intro_text, *(p for _, points in groups for p in points), outcome or ""])
-    if person or parts.opened_as_case or is_individual_case(whole):
+    if parts.opened_as_organisational and not parts.opened_as_case:
+        kind = "organisational"
+    elif person or parts.opened_as_case or is_individual_case(whole):
         kind = "case"
     else:
         kind = "organisational"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from assistant.ingest.blocks import FURNITURE, HEADING, ITEM, PARA, Block
-from assistant.ingest.vocabulary import label_key, vocabulary
+from assistant.ingest.vocabulary import label_key, section_label_set, vocabulary
 
 _BACK_TO_TOP = re.compile(r"\s*[\[(]?\s*Back to top\s*[\])]?\s*$", re.I)
 
@@ -27,8 +27,8 @@ def has_back_to_top(text: str) -> bool:
 def navigation_role(text: str) -> str | None:
     """"navigation" when a whole line is site or page navigation, else None."""
     vocab = vocabulary()["navigation"]
-    key = label_key(text)
-    if key and key in {label_key(line) for line in vocab["exact"]}:
+    key = label_key(text) if len(text) <= 80 else ""
+    if key and key in section_label_set("navigation", "exact"):
         return "navigation"
     if len(text.split()) <= 12 and any(text.lower().startswith(start.lower()) for start in vocab["starts"]):
         return "navigation"
@@ -42,12 +42,30 @@ def boilerplate_role(text: str) -> str | None:
     if any(lowered.startswith(start.lower()) for start in vocab["licence_starts"]):
         return "licence"
     if len(text.split()) <= 30 and any(note in lowered for note in vocab["name_notes"]):
-        return "note"
+        # only a line that is the note: a paragraph that also says something else is content
+        others = [s for s in re.split(r"(?<=[.!?])\s+", text)
+                  if s.strip() and not any(note in s.lower() for note in vocab["name_notes"])]
+        return None if others else "note"
     return None
 
 
+def cookie_role(text: str) -> str | None:
+    """"cookie banner" for a notice about the site's cookies, else None."""
+    vocab = vocabulary()["furniture"]
+    lowered = text.lower()
+    if len(text.split()) > 150 or not any(re.search(rf"\b{re.escape(w)}\b", lowered) for w in vocab["cookie_words"]):
+        return None
+    return "cookie banner" if any(w in lowered for w in vocab["cookie_context"]) else None
+
+
+def furniture_role(text: str) -> str | None:
+    """What a line or an element's whole text is when it is furniture by its words: "cookie banner",
+    "licence", "note" or "navigation"; None when the words say nothing."""
+    return cookie_role(text) or boilerplate_role(text) or navigation_role(text)
+
+
 def is_contents_heading(text: str) -> bool:
-    return label_key(text) in {label_key(h) for h in vocabulary()["navigation"]["contents_headings"]}
+    return len(text) <= 80 and label_key(text) in section_label_set("navigation", "contents_headings")
 
 
 def mark_furniture(blocks: list[Block]) -> list[Block]:

@@ -2,7 +2,8 @@
 
 The forms come from `vocabulary.toml` ([people] patterns): "Name, a NN-year-old man",
 "Name is a NN-year-old male", "Name (NN)", "Name, NN,", "Name, aged NN", "a NN-year-old
-<role>", "Mr K". When the introduction has no gender word, the title (Mr, Ms) or the
+<role>", "Mr K". Names may be written in any letters
+("Zoë", "Łukasz", "Nguyễn"), with hyphens and apostrophes ("Anne-Marie", "O'Neill"). When the introduction has no gender word, the title (Mr, Ms) or the
 pronouns that follow tell it. Paragraphs are searched in order, so a person first named in
 the second paragraph is still found; an example with no one in it has no person.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from assistant.ingest.vocabulary import vocabulary, words_pattern
+from assistant.ingest.vocabulary import expand_letters, vocabulary, words_pattern
 from assistant.types import Person
 
 
@@ -22,7 +23,7 @@ def _patterns() -> tuple[re.Pattern[str], ...]:
     stop = "|".join(re.escape(w) for w in people["not_description"])
     genders = words_pattern(people["male"] + people["female"])
     gender = (rf"(?:(?:\s+(?!(?:{stop})\b)[\w'’-]+){{0,3}}?\s+(?P<gender>{genders})\b)?")
-    fill = {"name": f"(?P<name>{people['name']})", "age": f"(?P<age>{people['age']})", "gender": gender}
+    fill = {"name": f"(?P<name>{expand_letters(people['name'])})", "age": f"(?P<age>{people['age']})", "gender": gender}
     return tuple(re.compile(template.format(**fill)) for template in people["patterns"])
 
 
@@ -36,7 +37,7 @@ def _lookups() -> dict:
         "not_before": {w.lower() for w in people["not_before_name"]},
         "male_titles": set(people["male_titles"]),
         "female_titles": set(people["female_titles"]),
-        "initials": re.compile(people["initials"]),
+        "initials": re.compile(expand_letters(people["initials"])),
         "male_pronouns": re.compile(r"\b(?:" + "|".join(people["male_pronouns"]) + r")\b", re.I),
         "female_pronouns": re.compile(r"\b(?:" + "|".join(people["female_pronouns"]) + r")\b", re.I),
     }

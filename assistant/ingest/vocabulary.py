@@ -66,3 +66,60 @@ def count_terms(section: str, key: str, text: str) -> int:
     if acronyms:
         count += len(re.findall(r"\b(?:" + "|".join(re.escape(p) for p in acronyms) + r")\b", text))
     return count
+
+
+@cache
+def _letter_classes() -> dict[str, str]:
+    """Character classes of every upper- and lower-case letter (Python's `re` has no \\p{…})."""
+    upper, lower = [], []
+    for code in range(0x41, 0x2D00):  # Latin, Greek, Cyrillic, Armenian, … and Vietnamese (Latin Extended Additional)
+        char = chr(code)
+        if not char.isalpha():
+            continue
+        if char.isupper():
+            upper.append(char)
+        elif char.islower():
+            lower.append(char)
+    return {"Lu": "[" + _ranges(upper) + "]", "Ll": "[" + _ranges(lower) + "]"}
+
+
+def _ranges(chars: list[str]) -> str:
+    """A compact character-class body for sorted characters ("A-Z" runs instead of every letter)."""
+    out: list[str] = []
+    start = previous = None
+    for char in chars:
+        code = ord(char)
+        if previous is not None and code == previous + 1:
+            previous = code
+            continue
+        if start is not None:
+            out.append(_span(start, previous))
+        start = previous = code
+    if start is not None:
+        out.append(_span(start, previous))
+    return "".join(out)
+
+
+def _span(start: int, end: int) -> str:
+    first, last = re.escape(chr(start)), re.escape(chr(end))
+    return first if start == end else f"{first}-{last}" if end > start + 1 else first + last
+
+
+def expand_letters(pattern: str) -> str:
+    """A pattern with \\p{Lu} and \\p{Ll} replaced by explicit classes of upper- and lower-case letters."""
+    classes = _letter_classes()
+    return pattern.replace(r"\p{Lu}", classes["Lu"]).replace(r"\p{Ll}", classes["Ll"])
+
+
+@cache
+def section_label_set(section: str, name: str) -> frozenset[str]:
+    """The keys of one list of labels in any table of the vocabulary."""
+    return frozenset(label_key(label) for label in vocabulary()[section][name])
+
+
+def label_in(text: str, *names: str, section: str = "labels") -> bool:
+    """Whether `text` (without a trailing colon) is one of the labels in any of the lists `names`."""
+    if len(text) > 80:
+        return False
+    key = label_key(text.strip().rstrip(":").strip())
+    return bool(key) and any(key in section_label_set(section, name) for name in names)

@@ -1,4 +1,4 @@
-"""Fit the point scorer (assistant.compose.RANK_WEIGHTS and CALIBRATION) on the hand-labelled key passages.
+"""Fit the point scorer (assistant/answer/weights.json: rank, calibration, relevance) on the hand-labelled key passages.
 
     .venv/bin/python evals/tools/fit_points.py            # fit on dev, report dev and held-out
     .venv/bin/python evals/tools/fit_points.py --bars     # also try point bars
@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from assistant import Assistant  # noqa: E402
-from assistant import compose  # noqa: E402
+from assistant.answer import choice, scoring  # noqa: E402
 from assistant.evaluation.quality import load_lines, matches
 from assistant.question.intent import read_intent
 
@@ -66,7 +66,7 @@ def fit_ranking(items, l2=0.001, steps=5000, rate=0.5):
             share /= share.sum()
             gradient += item["features"].T @ (share - item["labels"] / item["labels"].sum()) / len(labelled)
         w -= rate * gradient
-    return dict(zip(compose.FEATURES, w))
+    return dict(zip(scoring.FEATURES, w))
 
 
 def logistic(x, y, l2, steps, rate):
@@ -82,38 +82,38 @@ def fit_relevance(items, l2=0.001, steps=4000, rate=1.0):
     """Pointwise: a logistic model of "this point is labelled", each candidate on its own."""
     x = np.vstack([i["features"] for i in items])
     y = np.concatenate([i["labels"] for i in items])
-    return dict(zip(compose.FEATURES, logistic(x, y, l2, steps, rate)))
+    return dict(zip(scoring.FEATURES, logistic(x, y, l2, steps, rate)))
 
 
 def calibration_rows(item, rank_weights):
-    score = item["features"] @ np.array([rank_weights[n] for n in compose.FEATURES])
-    return compose.calibration_features(score, np.argsort(-score, kind="stable"), item["candidates"])
+    score = item["features"] @ np.array([rank_weights[n] for n in scoring.FEATURES])
+    return scoring.calibration_features(score, np.argsort(-score, kind="stable"), item["candidates"])
 
 
 def fit_calibration(items, rank_weights, l2=0.001, steps=5000, rate=0.5):
     """A logistic model of "this point is labelled" over the calibration features."""
     x = np.vstack([calibration_rows(i, rank_weights) for i in items])
     y = np.concatenate([i["labels"] for i in items])
-    return dict(zip(compose.CALIBRATION_FEATURES, logistic(x, y, l2, steps, rate)))
+    return dict(zip(scoring.CALIBRATION_FEATURES, logistic(x, y, l2, steps, rate)))
 
 
 def replay(items, weights, bar, secondary_bar):
     """The composer's point choice with these weights and bars: precision, present, first, points per answer."""
     relevant = shown = present = first = 0
-    saved = compose.POINT_BAR, compose.SECONDARY_BAR
-    compose.POINT_BAR, compose.SECONDARY_BAR = bar, secondary_bar
+    saved = choice.POINT_BAR, choice.SECONDARY_BAR
+    choice.POINT_BAR, choice.SECONDARY_BAR = bar, secondary_bar
     try:
         for item in items:
-            scored = compose.ranked(item["candidates"], item["features"], *weights, item["hits"])
-            choice = compose.choose_points(scored, item["hits"], item["intent"])
+            scored = scoring.ranked(item["candidates"], item["features"], weights, item["hits"])
+            chosen = choice.choose_points(scored, item["hits"], item["intent"])
             keys = item["row"]["key_passages"]
-            flags = [any(matches(s.passage.text, k) for k in keys) for s in choice.points]
+            flags = [any(matches(s.passage.text, k) for k in keys) for s in chosen.points]
             relevant += sum(flags)
             shown += len(flags)
             present += any(flags)
             first += bool(flags and flags[0])
     finally:
-        compose.POINT_BAR, compose.SECONDARY_BAR = saved
+        choice.POINT_BAR, choice.SECONDARY_BAR = saved
     n = len(items)
     return {"point_precision": round(relevant / max(shown, 1), 3), "key_present": round(present / n, 3),
             "key_first": round(first / n, 3), "points": round(shown / n, 2), "n": n}
@@ -132,14 +132,13 @@ def main() -> None:
     dev = [i for i in items if i["split"] == "dev"]
     held = [i for i in items if i["split"] != "dev"]
     rank_weights = fit_ranking(dev)
-    fitted = (rank_weights, fit_calibration(dev, rank_weights))
-    print(printed("RANK_WEIGHTS", fitted[0]))
-    print(printed("CALIBRATION", fitted[1]))
-    print(printed("RELEVANCE_WEIGHTS", fit_relevance(dev)), "(set coverage.BEST_PASSAGE again after changing it)")
-    current = (compose.RANK_WEIGHTS, compose.CALIBRATION)
-    for label, weights in (("fitted", fitted), ("in compose.py", current)):
-        print(label, "dev", replay(dev, weights, compose.POINT_BAR, compose.SECONDARY_BAR),
-              "held out", replay(held, weights, compose.POINT_BAR, compose.SECONDARY_BAR))
+    fitted = scoring.Weights(rank_weights, fit_relevance(dev), fit_calibration(dev, rank_weights))
+    print(printed("rank", fitted.rank))
+    print(printed("calibration", fitted.calibration))
+    print(printed("relevance", fitted.relevance), "(set coverage.BEST_PASSAGE again after changing it)")
+    for label, weights in (("fitted", fitted), ("in weights.json", scoring.fitted())):
+        print(label, "dev", replay(dev, weights, choice.POINT_BAR, choice.SECONDARY_BAR),
+              "held out", replay(held, weights, choice.POINT_BAR, choice.SECONDARY_BAR))
     if args.bars:
         for bar in (0.4, 0.5, 0.55, 0.6, 0.65, 0.7):
             for secondary in (bar, bar + 0.1):

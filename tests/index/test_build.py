@@ -293,7 +293,7 @@ def test_the_build_embeds_every_passage_so_an_answer_embeds_none(copy, monkeypat
     and its own phrases. A damaged file is ignored (answers embed as they go, the same answer) and a missing
     one is made again by the next `index`."""
     from assistant.api import Assistant
-    from assistant.compose import PASSAGE_VECTORS
+    from assistant.index import PASSAGE_VECTORS
     from assistant.index.passages import load_passage_vectors, passage_texts
 
     index_dir = copy.resolved("index_dir")

@@ -51,7 +51,8 @@ EXPECTED = [
      "Engagement increased over time, with tailored and responsive approaches"),
     ("Effective practice to achieve programme delivery", "Accredited programmes and toolkits", ("Gary", 24, "male"),
      "Gary was restarted on a new group, achieving successful and timely completion"),
-    ("Effective victim work in a high-risk DA case", "Statutory victim work", (None, 28, "male"), None),
+    ("Effective victim work in a high-risk DA case", "Statutory victim work", (None, 28, "male"),
+     "This case demonstrated strong victim engagement"),
     ("Effective, safe, and tailored delivery of UPW for a pregnant woman", "Unpaid work", ("Emily", 28, "female"),
      "Emily completed her UPW hours promptly"),
 ]
@@ -90,9 +91,9 @@ def test_every_example_matches_the_seed(seed, index):
         assert example.outcome is None
     else:
         assert example.outcome.startswith(outcome)
-        # the whole outcome, verbatim, is the seed's "Outcome:" line
+        # the whole outcome, verbatim, is the seed's "Outcome:" line or its closing "This case demonstrated…" bullet
         assert any(line.startswith("Outcome:") and line[len("Outcome:"):].strip() == example.outcome
-                   for line in seed_lines)
+                   for line in seed_lines) or f"• {example.outcome}" in seed_lines
     assert example.id.startswith("ne-2025:") and example.url.startswith("https://hmiprobation")
 
 
@@ -101,6 +102,17 @@ def test_example_ids_are_unique_and_stable(seed):
     assert len(set(ids)) == len(ids)
     assert ids == [e.id for e in parse_document(SEED).examples]
     assert "ne-2025:public-protection-through-effective-psr" in ids
+
+
+def test_the_victim_case_closing_bullet_is_its_outcome_not_a_point(seed):
+    """Issue 17 item 5: a closing "This case demonstrated…" bullet under a sub-heading is the outcome."""
+    victim = next(e for e in seed.examples if e.title == "Effective victim work in a high-risk DA case")
+    assert victim.outcome.startswith("This case demonstrated strong victim engagement")
+    assert [g.heading for g in victim.groups] == ["Victim liaison and support", "Multi-agency coordination"]
+    assert len(victim.groups[1].points) == 3 and not any("This case demonstrated" in p for p in victim.groups[1].points)
+    assert victim.text.rstrip().endswith("Outcome: " + victim.outcome)
+    others = [e.outcome for e in seed.examples if e is not victim]
+    assert sum(o is None for o in others) == 3  # only the three organisational examples are without one
 
 
 def test_practice_point_groups_and_text(seed):

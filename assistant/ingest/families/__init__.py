@@ -33,7 +33,7 @@ class Signals:
 
 
 def signals(blocks: list[Block]) -> Signals:
-    from assistant.ingest.recognise import _case_summary_pattern, _marker_pattern
+    from assistant.ingest.markers import _case_summary_pattern, match_marker
 
     effectiveness = other = numbered = labels = numbered_headings = headings = 0
     words: list[str] = []
@@ -47,13 +47,13 @@ def signals(blocks: list[Block]) -> Signals:
                 numbered_headings += 1
         if block.kind not in (PARA, HEADING) or len(block.text) > 220:
             continue
-        marker = _marker_pattern().match(block.text)
+        marker = match_marker(block.text, heading=block.kind == HEADING)
         if marker:
-            if label_key(marker.group("marker")).startswith("exampleofeffect"):
+            if label_key(marker.noun).startswith("exampleofeffect"):
                 effectiveness += 1
             else:
                 other += 1
-            if marker.group("number"):
+            if marker.number:
                 numbered += 1
         elif _case_summary_pattern().match(block.text) or is_label(block.text, "case_parts"):
             labels += 1

@@ -30,10 +30,21 @@ SUPPORTED_SUFFIXES = tuple(FORMATS)
 
 @dataclass
 class Reading:
-    """What a reader got from a file: its blocks, and properties the file itself states."""
+    """What a reader got from a file: its blocks, and properties the file itself stores.
+
+    `properties` maps a field ("title", "published", "created", "description") to the values
+    the file stores for it, each with where it was stored ("Word core properties", "PDF info",
+    "XMP", "HTML <title>", "Open Graph", "Dublin Core", …), best first.
+    """
 
     blocks: list[Block]
-    properties: dict[str, Any] = field(default_factory=dict)  # "title", "date" (ISO or free text)
+    properties: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+
+    def stored(self, name: str, value: Any, source: str) -> None:
+        """Note a property the file stores (empty values are ignored)."""
+        text = str(value or "").strip()
+        if text:
+            self.properties.setdefault(name, []).append((text, source))
 
 
 def supported_list() -> str:

@@ -9,6 +9,10 @@
 - Lines are joined into paragraphs until a wider gap, a change of font, a bullet or a new
   heading; a paragraph that runs over a page break is joined across it.
 - A line whose words sit in separate columns is a table row; its numeric cells are kept.
+- A filled or framed rectangle drawn round text (a callout box, not a table's grid of cells)
+  makes its lines one box; a box cut by a page break carries on as the same box.
+- The file's own title, subject and keywords and its creation date are kept as properties,
+  from the document information dictionary and the XMP metadata.
 
 An encrypted PDF that opens with an empty password is read; one that needs a password, a
 damaged one and one with no text layer (a scan) get a one-line reason.
@@ -32,6 +36,8 @@ _NUMBERED_ITEM = re.compile(r"^(?:\d{1,2}|[a-z])[.)]\s+(?=\S)")
 _NUMBERED_HEADING = re.compile(r"^\d{1,2}(?:\.\d{1,2})*\.?\s+[A-Z]")
 _LEADERS = re.compile(r"(?:\.\s*){4,}\s*\d{1,3}\s*$|…+\s*\d{1,3}\s*$")
 _PAGE_NUMBER = re.compile(r"^(?:page\s+)?[-–]?\s*\d{1,3}\s*[-–]?(?:\s*(?:of|/)\s*\d{1,3})?$", re.I)
+# a running line that carries its page number ("Youth justice review | Page 3 of 10"), even on a one-page file
+_PAGE_MARK = re.compile(r"(?:^|[\s|·•–—-])page\s+\d{1,3}(?:\s*(?:of|/)\s*\d{1,3})?\s*$|^page\s+\d{1,3}\b", re.I)
 _SENTENCE_END = (".", "?", "!", ":", ";", "”", "’", '"')
 _BOLD = re.compile(r"bold|black|heavy|semibold|demi", re.I)
 
@@ -46,6 +52,7 @@ class _Line:
     right: float
     cells: list[str] = field(default_factory=list)
     page: int = 0
+    box: int = 0
 
 
 def read(raw: bytes) -> Reading:
@@ -61,18 +68,157 @@ def read(raw: bytes) -> Reading:
                               "save the web page as .html or .txt instead") from None
     if not any(line.text.strip() for page in pages for line in page):
         raise CorpusError("has no text layer (a scanned PDF?); add the web page or a text version instead")
-    properties = {}
+    _assign_boxes(reader, pages)
+    reading = Reading(_blocks(pages))
+    _properties(reader, reading)
+    return reading
+
+
+def _properties(reader, reading: Reading) -> None:
+    """The title, subject, keywords and creation date the file stores (info dictionary, then XMP)."""
+    from pypdf.errors import PdfReadError
+
     try:
         info = reader.metadata or {}
-        if info.get("/Title"):
-            properties["title"] = clean(str(info["/Title"]))
-        if info.get("/CreationDate"):
-            found = re.search(r"(\d{4})(\d{2})?(\d{2})?", str(info["/CreationDate"]))
-            if found:
-                properties["date"] = found.group(1)
-    except Exception:  # metadata is optional; a damaged info dictionary only loses the title
-        pass
-    return Reading(_blocks(pages), properties)
+        reading.stored("title", clean(str(info.get("/Title") or "")), "the PDF's document information (title)")
+        reading.stored("description", clean(" ".join(str(info.get(k) or "") for k in ("/Subject", "/Keywords"))),
+                       "the PDF's document information (subject, keywords)")
+        reading.stored("created", str(info.get("/CreationDate") or ""), "the PDF's document information (created)")
+    except (PdfReadError, KeyError, ValueError, TypeError, AttributeError):
+        pass  # a damaged information dictionary only loses these properties
+    try:
+        xmp = reader.xmp_metadata
+    except (PdfReadError, KeyError, ValueError, TypeError, AttributeError, SyntaxError):
+        xmp = None
+    if xmp is None:
+        return
+    try:
+        titles = xmp.dc_title or {}
+        title = titles.get("x-default") or next(iter(titles.values()), "")
+        reading.stored("title", clean(title or ""), "the PDF's XMP metadata (dc:title)")
+        descriptions = xmp.dc_description or {}
+        reading.stored("description", clean(next(iter(descriptions.values()), "") or ""),
+                       "the PDF's XMP metadata (dc:description)")
+        dates = xmp.dc_date or []
+        if dates:
+            reading.stored("published", str(dates[0]), "the PDF's XMP metadata (dc:date)")
+        if xmp.xmp_create_date:
+            reading.stored("created", str(xmp.xmp_create_date), "the PDF's XMP metadata (xmp:CreateDate)")
+    except (KeyError, ValueError, TypeError, AttributeError, IndexError):
+        pass  # malformed XMP only loses these properties
+
+
+# --- callout boxes ------------------------------------------------------------------------
+
+
+def _page_rectangles(page) -> list[tuple[float, float, float, float]]:
+    """Painted rectangles (x0, y0, x1, y1) in page space that could frame a callout box."""
+    try:
+        contents = page.get_contents()
+        if contents is None:
+            return []
+        operations = contents.operations
+    except (KeyError, ValueError, TypeError, AttributeError, IndexError, OSError):
+        return []
+    width = float(page.mediabox.width)
+    height = float(page.mediabox.height)
+    ctm = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0]
+    stack: list[list[float]] = []
+    pending: list[tuple[float, float, float, float]] = []
+    painted: list[tuple[float, float, float, float]] = []
+    path: list[tuple[float, float]] = []
+    for operands, operator in operations:
+        if operator == b"q":
+            stack.append(list(ctm))
+        elif operator == b"Q":
+            ctm = stack.pop() if stack else [1.0, 0.0, 0.0, 1.0, 0.0, 0.0]
+        elif operator == b"cm" and len(operands) == 6:
+            a, b, c, d, e, f = (float(v) for v in operands)
+            ctm = [a * ctm[0] + b * ctm[2], a * ctm[1] + b * ctm[3], c * ctm[0] + d * ctm[2],
+                   c * ctm[1] + d * ctm[3], e * ctm[0] + f * ctm[2] + ctm[4], e * ctm[1] + f * ctm[3] + ctm[5]]
+        elif operator == b"re" and len(operands) == 4:
+            x, y, w, h = (float(v) for v in operands)
+            pending.append(_transformed([(cx, cy) for cx in (x, x + w) for cy in (y, y + h)], ctm))
+        elif operator == b"m" and len(operands) == 2:
+            path = [(float(operands[0]), float(operands[1]))]
+        elif operator == b"l" and len(operands) == 2 and path:
+            path.append((float(operands[0]), float(operands[1])))
+        elif operator == b"h" and path:
+            if 4 <= len(path) <= 5 and _axis_aligned(path):  # a rectangle drawn as a closed path
+                pending.append(_transformed(path, ctm))
+            path = []
+        elif operator in (b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*", b"S", b"s"):
+            if 4 <= len(path) <= 5 and _axis_aligned(path):  # painting closes an open path
+                pending.append(_transformed(path, ctm))
+            painted.extend(pending)
+            pending, path = [], []
+        elif operator == b"n":
+            pending, path = [], []  # a clipping path, not drawn
+    boxes = []
+    for rect in painted:
+        x0, y0, x1, y1 = rect
+        w, h = x1 - x0, y1 - y0
+        if w < 0.4 * width or h < 24 or (w > 0.95 * width and h > 0.9 * height):
+            continue  # too small to hold a box of text, or the page's own background
+        if any(other is not rect and _touching(rect, other) for other in painted):
+            continue  # a cell of a table's grid
+        boxes.append(rect)
+    return boxes
+
+
+def _transformed(points: list[tuple[float, float]], ctm: list[float]) -> tuple[float, float, float, float]:
+    xs = [x * ctm[0] + y * ctm[2] + ctm[4] for x, y in points]
+    ys = [x * ctm[1] + y * ctm[3] + ctm[5] for x, y in points]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _axis_aligned(points: list[tuple[float, float]]) -> bool:
+    """Whether a closed path's corners make an upright rectangle (each side horizontal or vertical)."""
+    loop = points + [points[0]]
+    return all(abs(a[0] - b[0]) < 0.5 or abs(a[1] - b[1]) < 0.5 for a, b in zip(loop, loop[1:]))
+
+
+def _touching(a, b, tolerance: float = 1.0) -> bool:
+    """Whether two rectangles share an edge (cells of one grid), not merely overlap or nest."""
+    ax0, ay0, ax1, ay1 = a
+    bx0, by0, bx1, by1 = b
+    overlap_x = min(ax1, bx1) - max(ax0, bx0) > tolerance
+    overlap_y = min(ay1, by1) - max(ay0, by0) > tolerance
+    shares_x = any(abs(u - v) <= tolerance for u in (ax0, ax1) for v in (bx0, bx1))
+    shares_y = any(abs(u - v) <= tolerance for u in (ay0, ay1) for v in (by0, by1))
+    if a == b:
+        return False
+    return (shares_y and overlap_x and not overlap_y) or (shares_x and overlap_y and not overlap_x)
+
+
+def _assign_boxes(reader, pages: list[list[_Line]]) -> None:
+    """Give the lines inside each drawn box one box number (per page; see `_join_boxes`)."""
+    number = 0
+    for page_number, page in enumerate(pages):
+        rects = _page_rectangles(reader.pages[page_number]) if page else []
+        ids: dict[int, int] = {}
+        for line in page:
+            for index, (x0, y0, x1, y1) in enumerate(rects):
+                if x0 - 2 <= line.x <= x1 and y0 - 2 <= line.y <= y1 + 2:
+                    if index not in ids:
+                        number += 1
+                        ids[index] = number
+                    line.box = ids[index]
+                    break
+
+
+def _join_boxes(pages: list[list[_Line]], running) -> None:
+    """A box that ends its page and one that starts the next page (after the running header) are
+    one box cut by the page break: the second takes the first's number."""
+    previous_last: _Line | None = None
+    for page in pages:
+        content = [line for line in page if not running(line)]
+        if previous_last is not None and previous_last.box and content and content[0].box:
+            old, new = content[0].box, previous_last.box
+            for line in page:
+                if line.box == old:
+                    line.box = new
+        previous_last = content[-1] if content else None
 
 
 def _open(raw: bytes):
@@ -159,6 +305,7 @@ def _width(text: str, size: float) -> float:
 
 def _blocks(pages: list[list[_Line]]) -> list[Block]:
     furniture_keys = _running_lines(pages)
+    _join_boxes(pages, lambda line: _is_furniture(line, pages, furniture_keys))
     body_lines = [line for page in pages for line in page if not _is_furniture(line, pages, furniture_keys)]
     sizes = Counter()
     for line in body_lines:
@@ -195,19 +342,20 @@ def _blocks(pages: list[list[_Line]]) -> list[Block]:
                 _add_table_row(blocks, line)
             elif level:
                 if previous and blocks and blocks[-1].kind == HEADING and _same_style(previous, line) and \
-                        _wrapped(previous, line, right_edge):
-                    blocks[-1] = Block(HEADING, clean(blocks[-1].text + " " + line.text), blocks[-1].level)
+                        previous.box == line.box and _wrapped(previous, line, right_edge):
+                    blocks[-1] = Block(HEADING, clean(blocks[-1].text + " " + line.text), blocks[-1].level,
+                                       box=line.box)
                 else:
-                    blocks.append(Block(HEADING, line.text, level))
+                    blocks.append(Block(HEADING, line.text, level, box=line.box))
             elif bullet := _BULLET.match(line.text):
-                blocks.append(Block(ITEM, line.text[bullet.end():], 1))
+                blocks.append(Block(ITEM, line.text[bullet.end():], 1, box=line.box))
             elif _NUMBERED_ITEM.match(line.text) and not _continues(blocks, previous, line, spaced):
-                blocks.append(Block(ITEM, line.text[_NUMBERED_ITEM.match(line.text).end():], 1))
+                blocks.append(Block(ITEM, line.text[_NUMBERED_ITEM.match(line.text).end():], 1, box=line.box))
             elif _continues(blocks, previous, line, spaced):
                 last = blocks[-1]
-                blocks[-1] = Block(last.kind, clean(last.text + " " + line.text), last.level)
+                blocks[-1] = Block(last.kind, clean(last.text + " " + line.text), last.level, box=last.box)
             else:
-                blocks.append(Block(PARA, line.text))
+                blocks.append(Block(PARA, line.text, box=line.box))
             previous = line
     return _rejoin_page_breaks(blocks)
 
@@ -255,9 +403,9 @@ def _paragraphs_are_spaced(lines: list[_Line]) -> bool:
 
 def _opens_block(text: str) -> bool:
     """A line that always starts a block: an example marker, a case label or an outcome."""
-    from assistant.ingest.recognise import _case_summary_pattern, _marker_pattern, heading_role
+    from assistant.ingest.markers import _case_summary_pattern, heading_role, is_finding_label, match_marker
 
-    if _marker_pattern().match(text) or _case_summary_pattern().match(text):
+    if match_marker(text) or _case_summary_pattern().match(text) or is_finding_label(text):
         return True
     head = text.split(":", 1)[0]
     return heading_role(text) == "label" or (":" in text and heading_role(head) == "label")
@@ -269,7 +417,7 @@ def _continues(blocks: list[Block], previous: _Line | None, line: _Line, spaced:
         return False
     if previous.page != line.page:
         return False
-    if not _same_style(previous, line) or previous.cells:
+    if not _same_style(previous, line) or previous.cells or previous.box != line.box:
         return False
     if _opens_block(line.text):
         return False
@@ -291,12 +439,12 @@ def _continues(blocks: list[Block], previous: _Line | None, line: _Line, spaced:
 
 
 def _add_table_row(blocks: list[Block], line: _Line) -> None:
-    if blocks and blocks[-1].kind == "table":
+    if blocks and blocks[-1].kind == "table" and blocks[-1].box == line.box:
         rows = [list(r) for r in blocks[-1].rows] + [line.cells]
     else:
         rows = [line.cells]
-    block = table_block(rows)
-    if blocks and blocks[-1].kind == "table":
+    block = table_block(rows, box=line.box)
+    if blocks and blocks[-1].kind == "table" and blocks[-1].box == line.box:
         blocks[-1] = block
     else:
         blocks.append(block)
@@ -312,8 +460,8 @@ def _rejoin_page_breaks(blocks: list[Block]) -> list[Block]:
             continue
         last = out[-1] if out else None
         if pending_furniture and last and last.kind in (PARA, ITEM) and block.kind == PARA and \
-                block.text[:1].islower() and not last.text.endswith((".", "?", "!")):
-            out[-1] = Block(last.kind, clean(last.text + " " + block.text), last.level)
+                block.text[:1].islower() and not last.text.endswith((".", "?", "!")) and last.box == block.box:
+            out[-1] = Block(last.kind, clean(last.text + " " + block.text), last.level, box=last.box)
             out.extend(pending_furniture)
         else:
             out.extend(pending_furniture)
@@ -328,12 +476,18 @@ def _key(text: str) -> str:
 
 
 def _running_lines(pages: list[list[_Line]]) -> set[str]:
-    """Digit-blind texts of lines at a page's top or bottom edge that repeat on most pages."""
+    """Digit-blind texts of lines at a page's top or bottom edge that repeat on most pages (a line set
+    larger than the body text is a heading, such as "Chapter 3", and a long line is text, never a running line)."""
     if len(pages) < 2:
         return set()
+    sizes: Counter[float] = Counter()
+    for page in pages:
+        for line in page:
+            sizes[line.size] += len(line.text)
+    body = sizes.most_common(1)[0][0] if sizes else 10.0
     counts: Counter[str] = Counter()
     for page in pages:
-        edge = page[:2] + page[-2:]
+        edge = [line for line in page[:2] + page[-2:] if line.size < body * 1.15 and len(line.text.split()) <= 20]
         counts.update({_key(line.text) for line in edge})
     return {key for key, n in counts.items() if n >= max(2, len(pages) / 2)}
 
@@ -343,4 +497,5 @@ def _is_furniture(line: _Line, pages: list[list[_Line]], keys: set[str]) -> bool
     at_edge = line in page[:2] or line in page[-2:]
     if not at_edge:
         return False
-    return _key(line.text) in keys or bool(_PAGE_NUMBER.match(line.text))
+    return _key(line.text) in keys or bool(_PAGE_NUMBER.match(line.text)) or \
+        (len(line.text.split()) <= 20 and bool(_PAGE_MARK.search(line.text)))
