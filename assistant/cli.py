@@ -64,9 +64,9 @@ class _Group(click.Group):
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--corpus", "corpus_dir", type=click.Path(file_okay=False), envvar=None,
-              help="Corpus folder (default: corpus/, or ASSISTANT_CORPUS_DIR).")
+              help="Corpus folder, relative to where you run this (default: ASSISTANT_CORPUS_DIR, else corpus/ in the project folder).")
 @click.option("--index", "index_dir", type=click.Path(file_okay=False),
-              help="Index folder (default: index/, or ASSISTANT_INDEX_DIR).")
+              help="Index folder, relative to where you run this (default: ASSISTANT_INDEX_DIR, else index/ in the project folder).")
 @click.version_option(package_name="probation-practice-assistant", prog_name="assistant")
 @click.pass_context
 def main(ctx: click.Context, corpus_dir: str | None, index_dir: str | None) -> None:

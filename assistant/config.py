@@ -3,6 +3,9 @@
 defaults < config file (``assistant.toml``) < ``ASSISTANT_*`` environment variables < flags.
 
 `load_settings()` records where every value came from, so `assistant config` can show it.
+A relative path is taken from where it was given: a flag's or an environment variable's from the
+working directory (as a shell user means it), a config file's from the file's folder, and a
+default (``corpus``, ``index``…) from `project_root()`.
 Secrets (an LLM API key) are never read from the config file, only from the environment.
 """
 
@@ -21,7 +24,7 @@ CONFIG_FILE_NAME = "assistant.toml"
 
 
 def project_root() -> Path:
-    """The folder that relative paths are resolved against.
+    """The folder that the default paths (and the default config file) are resolved against.
 
     ``ASSISTANT_HOME`` if set; else the checkout this package lives in (when it has a
     ``corpus/`` folder); else the current directory.
@@ -37,7 +40,8 @@ def project_root() -> Path:
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything the assistant can be told. Paths are resolved against `project_root()`."""
+    """Everything the assistant can be told. Relative paths left here (the defaults) are resolved against
+    `project_root()`; `load_settings` anchors the paths it is given where they were given."""
 
     corpus_dir: Path = Path("corpus")
     index_dir: Path = Path("index")
@@ -87,13 +91,14 @@ class Settings:
         return path if path.is_absolute() else project_root() / path
 
     def with_overrides(self, **overrides: Any) -> "Settings":
-        """A copy with flag values applied (None means "not given")."""
+        """A copy with flag values applied (None means "not given"); a relative path is taken from the working
+        directory, as a command-line user means it."""
         given = {k: v for k, v in overrides.items() if v is not None}
         if not given:
             return self
         sources = dict(self.sources)
         sources.update({k: "command-line flag" for k in given})
-        return replace(self, **{k: _coerce(k, v) for k, v in given.items()}, sources=sources)
+        return replace(self, **{k: _coerce(k, v, Path.cwd()) for k, v in given.items()}, sources=sources)
 
     def public_items(self) -> list[tuple[str, Any, str]]:
         """(name, value, where it came from) for every setting, for `assistant config`."""
@@ -107,8 +112,11 @@ class Settings:
 _FIELD_TYPES = {f.name: f.type for f in fields(Settings) if f.name != "sources"}
 
 
-def _coerce(name: str, value: Any) -> Any:
-    """Turn a config-file or environment value into the field's type, or say what is wrong."""
+def _coerce(name: str, value: Any, base: Path | None = None) -> Any:
+    """Turn a config-file, environment or flag value into the field's type, or say what is wrong.
+
+    A relative path is anchored at `base` (where it was given), so that it means the same folder
+    whichever directory the assistant later runs from."""
     if name not in _FIELD_TYPES:
         known = ", ".join(sorted(_FIELD_TYPES))
         raise SettingsError(f"unknown setting '{name}'; known settings: {known}")
@@ -119,7 +127,8 @@ def _coerce(name: str, value: Any) -> Any:
         raise SettingsError(f"setting '{name}' needs a value")
     try:
         if kind.startswith("Path"):
-            return Path(str(value))
+            path = Path(str(value)).expanduser()
+            return base / path if base is not None and not path.is_absolute() else path
         if kind.startswith("int"):
             return int(value)
         if kind.startswith("float"):
@@ -150,7 +159,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
         for key, value in data.items():
             if key in ("llm_api_key", "api_key"):
                 raise SettingsError(f"{path}: keep the LLM API key out of files; set ASSISTANT_LLM_API_KEY instead")
-            values[key] = _coerce(key, value)
+            values[key] = _coerce(key, value, path.parent.resolve())
             sources[key] = f"config file {path}"
     elif "ASSISTANT_CONFIG" in environ:
         raise SettingsError(f"config file {path} (from ASSISTANT_CONFIG) does not exist")
@@ -158,7 +167,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
     for name in _FIELD_TYPES:
         env_name = ENV_PREFIX + name.upper()
         if env_name in environ:
-            values[name] = _coerce(name, environ[env_name])
+            values[name] = _coerce(name, environ[env_name], Path.cwd())
             sources[name] = f"environment {env_name}"
 
     settings = Settings(**values, sources=sources)

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from conftest import cli_env, run_cli
+from conftest import ROOT, cli_env, run_cli
 
 pytestmark = pytest.mark.slow  # each test here starts the CLI, a server or an evaluation
 
@@ -142,6 +142,34 @@ def test_index_up_to_date_is_quick_and_says_so(settings):
     result = run_cli("index", env=cli_env(settings))
     assert result.returncode == 0, result.stderr
     assert "up to date" in result.stdout
+
+
+def test_relative_corpus_and_index_are_taken_from_the_working_directory(private):
+    """Run from another folder, `--corpus my-corpus --index my-index` are that folder's, not the product's."""
+    import os
+    import subprocess
+    import sys
+
+    _env, tmp = private
+    (tmp / "corpus").rename(tmp / "my-corpus")
+    (tmp / "index").rename(tmp / "my-index")
+    where = ["--corpus", "my-corpus", "--index", "my-index"]
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "assistant", *where, *args], capture_output=True, text=True,
+                              cwd=tmp, env=dict(os.environ), timeout=120)
+
+    result = run("index", "--if-needed")
+    assert result.returncode == 0, result.stderr
+    assert "up to date" in result.stdout  # it found the copied index, so it built nothing
+    result = run("documents", "--json")
+    assert result.returncode == 0, result.stderr
+    assert {d["id"] for d in json.loads(result.stdout)} == {"ne-2025", "standards"}
+    assert all(d["indexed"] for d in json.loads(result.stdout))
+    result = run("search", "ex-forces lad with PTSD who drinks", "-k", "1", "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["results"][0]["id"] == "ne-2025:multi-agency-information-sharing-and-joint-working"
+    assert not (ROOT / "my-corpus").exists() and not (ROOT / "my-index").exists()
 
 
 def test_cheap_imports():

@@ -44,3 +44,27 @@ def test_broken_config_file(tmp_path, monkeypatch):
     monkeypatch.setenv("ASSISTANT_CONFIG", str(config))
     with pytest.raises(SettingsError, match="not valid TOML"):
         load_settings()
+
+
+def test_relative_paths_are_taken_from_where_they_were_given(tmp_path, monkeypatch):
+    """A flag's or an environment variable's relative path means the working directory; a config file's,
+    the file's folder; a default, the project folder."""
+    from assistant.config import project_root
+
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    flagged = load_settings(environ={}, corpus_dir="my-corpus", index_dir="../my-index")
+    assert flagged.resolved("corpus_dir") == work / "my-corpus"
+    assert flagged.resolved("index_dir") == work / ".." / "my-index"
+    from_env = load_settings(environ={"ASSISTANT_INDEX_DIR": "env-index"})
+    assert from_env.resolved("index_dir") == work / "env-index"
+    assert from_env.resolved("corpus_dir") == project_root() / "corpus"  # the default
+    config = tmp_path / "elsewhere" / "assistant.toml"
+    config.parent.mkdir()
+    config.write_text('corpus_dir = "their-corpus"\n', encoding="utf-8")
+    monkeypatch.setenv("ASSISTANT_CONFIG", str(config))
+    from_file = load_settings()
+    assert from_file.resolved("corpus_dir") == config.parent / "their-corpus"
+    monkeypatch.chdir(tmp_path)  # moving on after loading changes nothing
+    assert flagged.resolved("corpus_dir") == work / "my-corpus"
