@@ -18,7 +18,7 @@ import numpy as np
 from assistant.config import Settings
 from assistant.errors import (ChromaUnavailableError, IndexCorruptError, IndexMissingError,
                               IndexStaleError)
-from assistant.index import embed
+from assistant.index import embed, interrupt
 from assistant.index.locking import (IndexLock, PrivateFolder, create_lease_file)
 from assistant.ingest import (PARSER_VERSION, all_units, corpus_hash, document_paths, document_record)
 from assistant.ingest.accounting import describe as describe_accounting
@@ -98,7 +98,8 @@ def build_index(settings: Settings, progress: Progress | None = None, rebuild: b
     the corpus, the settings or any piece of the index changed, it makes a new build, reusing
     every parsed document, vector and stored chunk it can; otherwise it reports that the index
     is up to date. A document that cannot be read is skipped with its reason; a failed build
-    leaves the previous index serving.
+    leaves the previous index serving. Ctrl-C stops it within a moment, at any stage, with the
+    previous index serving (`assistant.index.interrupt`).
     """
     report = progress or _quiet
     index_dir = settings.resolved("index_dir")
@@ -106,11 +107,12 @@ def build_index(settings: Settings, progress: Progress | None = None, rebuild: b
     document_paths(corpus_dir)  # a missing corpus is a clear error before anything is touched
     index_dir.mkdir(parents=True, exist_ok=True)
     lock = IndexLock(index_dir)
-    lock.acquire(timeout=lock_timeout, on_wait=on_wait)
-    try:
-        return _build_locked(settings, index_dir, corpus_dir, report, rebuild, lock.interrupted)
-    finally:
-        lock.release()
+    with interrupt.stopping_on_ctrl_c():
+        lock.acquire(timeout=lock_timeout, on_wait=on_wait)
+        try:
+            return _build_locked(settings, index_dir, corpus_dir, report, rebuild, lock.interrupted)
+        finally:
+            lock.release()
 
 
 def _previous_manifest(index_dir: Path) -> tuple[dict[str, Any] | None, list[Damage], bool]:
@@ -201,22 +203,22 @@ def _new_build(settings: Settings, index_dir: Path, corpus_dir: Path, report: Pr
         store_passage_vectors(index_dir, build.units, model_sha256=build.model["sha256"],
                               onnx_file=index_dir / "onnx" / build.model["file"], progress=report)
         manifest = build.write()
-        report("switch", 0, 1)
-        os.rename(build.tmp, build.target)
-        write_json_atomic(index_dir / MANIFEST, manifest)
-        report("switch", 1, 1)
-        if build.client is not None:
-            close_client(build.client)
+        interrupt.checkpoint()  # the last point at which a Ctrl-C stops the build
+        with interrupt.held():  # the switch happens whole; once it has, the build is done
+            report("switch", 0, 1)
+            os.rename(build.tmp, build.target)
+            write_json_atomic(index_dir / MANIFEST, manifest)
+            report("switch", 1, 1)
+            if build.client is not None:
+                close_client(build.client)
+            # the checksums were just computed: stamp them, so the next no-change check hashes nothing
+            stamped = {f"build:{rel}": (build.target / rel, info["sha256"]) for rel, info in manifest["files"].items()}
+            stamped["model"] = (index_dir / "onnx" / build.model["file"], build.model["sha256"])
+            write_stamp(build.target, stamped, store_checked=manifest["checksum"])
     except BaseException:
         build.abandon()
         raise
-    # the checksums were just computed: stamp them, so the next no-change check hashes nothing
-    stamped = {f"build:{rel}": (build.target / rel, info["sha256"]) for rel, info in manifest["files"].items()}
-    stamped["model"] = (index_dir / "onnx" / build.model["file"], build.model["sha256"])
-    write_stamp(build.target, stamped, store_checked=manifest["checksum"])
-    report("clean up", 0, 1)
-    cleaned += clean_index_folder(index_dir, settings, keep={build.build_id})
-    report("clean up", 1, 1)
+    cleaned += _clean_up(index_dir, settings, build.build_id, report)
     counts = manifest["counts"]
     return BuildReport(
         False, build.build_id, units=len(build.units), examples=counts["examples"], sections=counts["sections"],
@@ -225,6 +227,20 @@ def _new_build(settings: Settings, index_dir: Path, corpus_dir: Path, report: Pr
         documents=build.per_document, skipped=build.corpus.skipped, parsed=build.corpus.parsed,
         repaired=[str(d) for d in damage], cleaned=cleaned, created=manifest["created"],
     )
+
+
+def _clean_up(index_dir: Path, settings: Settings, build_id: str, report: Progress) -> list[str]:
+    """Remove the builds and leftovers no process uses. After the switch a Ctrl-C stops only this: the new
+    build serves, and the next `assistant index` finishes the clean-up."""
+    if interrupt.requested():
+        return ["clean-up skipped (interrupted); the next `assistant index` does it"]
+    report("clean up", 0, 1)
+    try:
+        cleaned = clean_index_folder(index_dir, settings, keep={build_id})
+    except KeyboardInterrupt:
+        return ["clean-up interrupted; the next `assistant index` finishes it"]
+    report("clean up", 1, 1)
+    return cleaned
 
 
 class _NewBuild:

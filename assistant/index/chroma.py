@@ -10,10 +10,14 @@ import numpy as np
 
 from assistant.config import Settings
 from assistant.errors import (ChromaUnavailableError)
+from assistant.index.interrupt import deferred
 from assistant.types import Progress
 
 
 CHROMA_BATCH = 5000  # ids per Chroma call: far below the store's limit of 32,764 SQL variables
+# ids per call that writes (add, delete): each call runs to its end before a Ctrl-C can stop the build,
+# and one of this size takes well under a second (about 1,000 chunks are stored per second on two cores)
+WRITE_BATCH = 256
 VACUUM_FREE_SHARE = 0.2  # compact a Chroma sqlite file when this share of its pages is free
 
 
@@ -61,8 +65,8 @@ def chroma_location(settings: Settings) -> dict[str, Any]:
     return {"mode": "local"}
 
 
-def batches(n: int) -> Iterable[tuple[int, int]]:
-    size = CHROMA_BATCH  # read at call time: tests lower it
+def batches(n: int, most: int | None = None) -> Iterable[tuple[int, int]]:
+    size = min(CHROMA_BATCH, most or CHROMA_BATCH)  # read at call time: tests lower it
     for start in range(0, n, size):
         yield start, min(n, start + size)
 
@@ -70,8 +74,10 @@ def batches(n: int) -> Iterable[tuple[int, int]]:
 def add_chunks(collection, ids: list[str], vectors: np.ndarray, metadatas: list[dict], progress: Progress,
                 stage: str, done: int = 0, total: int | None = None) -> int:
     total = total if total is not None else len(ids)
-    for start, end in batches(len(ids)):
-        collection.add(ids=ids[start:end], embeddings=np.asarray(vectors[start:end]), metadatas=metadatas[start:end])
+    for start, end in batches(len(ids), WRITE_BATCH):
+        with deferred():
+            collection.add(ids=ids[start:end], embeddings=np.asarray(vectors[start:end]),
+                           metadatas=metadatas[start:end])
         done += end - start
         progress(stage, done, total)
     return done
@@ -83,7 +89,7 @@ def vacuum_if_worthwhile(sqlite_file: Path) -> bool:
 
     if not sqlite_file.exists():
         return False
-    with sqlite3.connect(sqlite_file) as connection:
+    with deferred(), sqlite3.connect(sqlite_file) as connection:
         pages = connection.execute("PRAGMA page_count").fetchone()[0]
         free = connection.execute("PRAGMA freelist_count").fetchone()[0]
         if pages and free / pages >= VACUUM_FREE_SHARE:
@@ -101,10 +107,12 @@ def local_store(path: Path, previous_dir: Path | None, previous: dict[str, Any] 
     """
     if previous_dir is not None and (previous_dir / "chroma").is_dir():
         shutil.copytree(previous_dir / "chroma", path)
-        client = chroma_client_local(path)
+        with deferred():
+            client = chroma_client_local(path)
         try:
-            collection = client.get_collection(previous["chroma"]["collection"], embedding_function=None)
-            collection.modify(name=name)
+            with deferred():
+                collection = client.get_collection(previous["chroma"]["collection"], embedding_function=None)
+                collection.modify(name=name)
             old_ids = [row["id"] for row in previous_rows or []]
             wanted = set(ids)
             gone = [i for i in old_ids if i not in wanted]
@@ -112,21 +120,32 @@ def local_store(path: Path, previous_dir: Path | None, previous: dict[str, Any] 
             new_rows = [r for r, i in enumerate(ids) if i not in have]
             total = len(gone) + len(new_rows)
             report("store", 0, total)
-            for start, end in batches(len(gone)):
-                collection.delete(ids=gone[start:end])
+            for start, end in batches(len(gone), WRITE_BATCH):
+                with deferred():
+                    collection.delete(ids=gone[start:end])
                 report("store", end, total)
             if new_rows:
                 add_chunks(collection, [ids[r] for r in new_rows], vectors[new_rows],
                             [metadatas[r] for r in new_rows], report, "store", done=len(gone), total=total)
             share = previous.get("store", {}).get("replaced_share", 0.0) + len(gone) / max(1, len(ids))
-            if collection.count() == len(ids):
+            with deferred():
+                complete = collection.count() == len(ids)
+            if complete:
                 return client, True, share
         except Exception:  # the copy cannot be used: make the store fresh instead
             pass
+        except BaseException:  # Ctrl-C: the build is abandoned, its store with it
+            close_client(client)
+            raise
         close_client(client)
         shutil.rmtree(path, ignore_errors=True)
-    client = chroma_client_local(path)
-    collection = client.create_collection(name, embedding_function=None, metadata={"hnsw:space": "cosine"})
-    report("store", 0, len(ids))
-    add_chunks(collection, ids, vectors, metadatas, report, "store")
+    with deferred():
+        client = chroma_client_local(path)
+        collection = client.create_collection(name, embedding_function=None, metadata={"hnsw:space": "cosine"})
+    try:
+        report("store", 0, len(ids))
+        add_chunks(collection, ids, vectors, metadatas, report, "store")
+    except BaseException:
+        close_client(client)
+        raise
     return client, False, 0.0

