@@ -203,4 +203,10 @@ def load_passage_vectors(index_dir: Path, model_sha256: str) -> dict[bytes, np.n
         return {}
     if model != model_sha256 or vectors.ndim != 2 or vectors.shape != (len(keys), DIMENSIONS):
         return {}
-    return dict(zip(keys.tolist(), vectors))
+    return dict(zip(_keys(keys), vectors))
+
+
+def _keys(stored: np.ndarray) -> list[bytes]:
+    """The text keys as `text_key` makes them: numpy's "S16" drops a key's trailing zero bytes, so they are put back
+    (without them about one passage in 256 was never found, and embedded again by every build)."""
+    return [key.ljust(16, b"\0") for key in stored.tolist()]
