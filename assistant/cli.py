@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from assistant.errors import AssistantError, BadInputError
-from assistant.terminal import console, is_terminal, progress_bars, rich_markdown
+from assistant.terminal import EstimateSaid, console, is_terminal, progress_bars, rich_markdown
 
 
 def _settings(ctx: click.Context, **overrides: Any):
@@ -264,14 +264,18 @@ def examples(ctx: click.Context, as_json: bool) -> None:
 
 
 def _reindex(settings) -> None:
-    """Bring the index up to date after the corpus changed, with progress bars and the per-document table."""
+    """Bring the index up to date after the corpus changed: how long it will take, its progress, then the summary."""
     from assistant.api import build_index
 
-    with progress_bars(label_width=18, leave=False, units={"embed": " chunks", "passages": " passages"}, default_unit="") as progress:
-        report = build_index(settings, progress=progress)
+    said = EstimateSaid(click.echo)
+    with progress_bars(label_width=18, leave=False, units={"embed": " chunks", "passages": " passages", "store": " chunks",
+                                                            "parse": " documents"}, default_unit="", plain_every=5) as progress:
+        report = build_index(settings, progress=progress, on_estimate=said.announce)
     for warning in report.warnings:
         click.echo(f"Warning: {warning}", err=True)
     click.echo(report.summary())
+    if said.outcome():
+        click.echo(said.outcome())
 
 
 @main.command()

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import re
 import sys
+import time
 from contextlib import contextmanager
 
 
 @contextmanager
-def progress_bars(label_width: int, leave: bool, units: dict[str, str] | None = None, default_unit: str = "it"):
-    """A progress(stage, done, total) callback drawing one bar per stage on stderr; the bars close on exit."""
+def progress_bars(label_width: int, leave: bool, units: dict[str, str] | None = None, default_unit: str = "it",
+                  plain_every: float | None = None):
+    """A progress(stage, done, total) callback drawing one bar per stage on stderr; the bars close on exit.
+
+    Bars are drawn only in a terminal. With `plain_every` (seconds), stderr that is not a terminal (a log,
+    a pipe) gets plain lines instead: each stage of more than one step at its start, every `plain_every`
+    seconds with about how long it has left, and at its end.
+    """
+    if plain_every is not None and not sys.stderr.isatty():
+        yield _plain_progress(plain_every, units or {}, default_unit)
+        return
     from tqdm import tqdm
 
     bars: dict[str, tqdm] = {}
@@ -28,6 +38,51 @@ def progress_bars(label_width: int, leave: bool, units: dict[str, str] | None = 
     finally:
         for bar in bars.values():
             bar.close()
+
+
+def _plain_progress(every: float, units: dict[str, str], default_unit: str):
+    started: dict[str, float] = {}
+    said: dict[str, float] = {}
+    ended: set[str] = set()
+
+    def progress(stage: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        start = started.setdefault(stage, now)
+        if total <= 1 or stage in ended or (stage in said and done < total and now - said[stage] < every):
+            return
+        said[stage] = now
+        left = ""
+        if 0 < done < total:
+            left = f", about {seconds_words((now - start) / done * (total - done))} left"
+        if done >= total:
+            ended.add(stage)
+        print(f"  {stage}: {done:,} of {total:,}{units.get(stage, default_unit)}{left}", file=sys.stderr, flush=True)
+
+    return progress
+
+
+def seconds_words(seconds: float) -> str:
+    """"4 s", "3 min": as near as an estimate can say."""
+    return f"{max(1, round(seconds))} s" if seconds < 60 else f"{round(seconds / 60)} min"
+
+
+class EstimateSaid:
+    """Says a build's estimate when it comes (`announce`, the build's `on_estimate`), then how it turned out."""
+
+    def __init__(self, echo):
+        self.echo = echo
+        self.at: float | None = None
+        self.seconds = 0.0
+
+    def announce(self, estimate) -> None:
+        self.echo(estimate.describe())
+        self.at, self.seconds = time.monotonic(), estimate.seconds
+
+    def outcome(self) -> str | None:
+        """"Re-indexing took 41 s (estimated 38 s).", once an estimate was said."""
+        if self.at is None:
+            return None
+        return f"Re-indexing took {seconds_words(time.monotonic() - self.at)} (estimated {seconds_words(self.seconds)})."
 
 
 def is_terminal() -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import pytest
@@ -170,6 +171,48 @@ def test_relative_corpus_and_index_are_taken_from_the_working_directory(private)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["results"][0]["id"] == "ne-2025:multi-agency-information-sharing-and-joint-working"
     assert not (ROOT / "my-corpus").exists() and not (ROOT / "my-index").exists()
+
+
+ESTIMATE = re.compile(r"^Re-indexing: (\d+) chunks? and (\d+) passages? to embed \(([\d,]+) chunks? reused\); about (\d+) s "
+                      r"at ([\d,]+) tokens/s \((the last build's rate|measured just now)\)\.$", re.M)
+TOOK = re.compile(r"^Re-indexing took (\d+) s \(estimated (\d+) s\)\.$", re.M)
+
+
+def _estimate_and_outcome(result) -> tuple[re.Match | None, int, int]:
+    """The estimate line of an `add` or `remove`, and the seconds it took against those estimated."""
+    took, estimated = map(int, TOOK.search(result.stdout).groups())
+    assert took <= 3 * estimated + 5 and estimated <= 3 * took + 5, result.stdout  # "about": the machine is shared
+    return ESTIMATE.search(result.stdout), took, estimated
+
+
+def test_add_and_remove_say_how_long_they_will_take_and_show_progress(private):
+    env, tmp = private
+    spotlight = ROOT / "tests" / "fixtures" / "publications" / "spotlight-eastmoor-2024.txt"
+    result = run_cli("add", str(spotlight), env=env)
+    assert result.returncode == 0, result.stderr
+    said, _took, _estimated = _estimate_and_outcome(result)
+    chunks, passages, _reused, _seconds, _rate, rate_from = said.groups()
+    assert rate_from == "the last build's rate"  # the session's build recorded it in its manifest
+    assert f"({chunks} embedded" in result.stdout and int(chunks) > 20 and int(passages) > 20
+    assert f"  embed: {chunks} of {chunks} chunks" in result.stderr  # progress, as plain lines in a log
+    assert re.search(r"^  passages: \d+ of \d+ passages", result.stderr, re.M)
+
+    result = run_cli("remove", "spotlight-eastmoor-2024", env=env)
+    assert result.returncode == 0, result.stderr
+    _estimate_and_outcome(result)
+    assert re.search(r"^Re-indexing: nothing new to embed \([\d,]+ chunks reused\); about \d+ s\.$", result.stdout, re.M)
+
+    # an index from before builds recorded their rate: it is measured on a few of the chunks to embed
+    from assistant.index.manifest import sealed
+
+    manifest_file = tmp / "index" / "manifest.json"
+    manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+    manifest.pop("timings")
+    manifest_file.write_text(json.dumps(sealed(manifest)), encoding="utf-8")
+    result = run_cli("add", str(spotlight), env=env)
+    assert result.returncode == 0, result.stderr
+    said, _took, _estimated = _estimate_and_outcome(result)
+    assert said.group(6) == "measured just now" and f"({said.group(1)} embedded" in result.stdout
 
 
 def test_cheap_imports():

@@ -30,9 +30,10 @@ from assistant.index.chunks import chunk_metadata, make_chunks
 from assistant.index.cleanup import live_build_ids, clean_index_folder
 from assistant.files import write_json_atomic
 from assistant.index.files import read_jsonl, write_jsonl
+from assistant.index.estimate import SAMPLE_TEXTS, Estimate, StageClock, estimate, recorded_rate
 from assistant.index.keyword import build_keyword_index
 from assistant.index.model import ensure_query_model
-from assistant.index.passages import store_passage_vectors
+from assistant.index.passages import passages_to_embed, store_passage_vectors
 from assistant.index.manifest import BUILDS, CACHE, INDEX_FORMAT, MANIFEST, ManifestError, PASSAGE_VECTORS, build_folders, index_uid, parse_manifest, readers_dir, sealed, index_settings, read_manifest, staleness
 from assistant.ingest.cache import ParseCache, read_corpus_cached
 
@@ -90,7 +91,8 @@ class BuildReport:
 
 
 def build_index(settings: Settings, progress: Progress | None = None, rebuild: bool = False,
-                lock_timeout: float | None = None, on_wait: Callable[[str], None] | None = None) -> BuildReport:
+                lock_timeout: float | None = None, on_wait: Callable[[str], None] | None = None,
+                on_estimate: Callable[[Estimate], None] | None = None) -> BuildReport:
     """Build, bring up to date, or repair the index described by `settings`.
 
     Takes the index lock (waiting up to `lock_timeout` seconds for another build; None waits as
@@ -99,7 +101,8 @@ def build_index(settings: Settings, progress: Progress | None = None, rebuild: b
     every parsed document, vector and stored chunk it can; otherwise it reports that the index
     is up to date. A document that cannot be read is skipped with its reason; a failed build
     leaves the previous index serving. Ctrl-C stops it within a moment, at any stage, with the
-    previous index serving (`assistant.index.interrupt`).
+    previous index serving (`assistant.index.interrupt`). A new build calls `on_estimate` once it
+    knows what it has to embed, with how long the rest will take (`assistant.index.estimate`).
     """
     report = progress or _quiet
     index_dir = settings.resolved("index_dir")
@@ -110,7 +113,7 @@ def build_index(settings: Settings, progress: Progress | None = None, rebuild: b
     with interrupt.stopping_on_ctrl_c():
         lock.acquire(timeout=lock_timeout, on_wait=on_wait)
         try:
-            return _build_locked(settings, index_dir, corpus_dir, report, rebuild, lock.interrupted)
+            return _build_locked(settings, index_dir, corpus_dir, report, rebuild, lock.interrupted, on_estimate)
         finally:
             lock.release()
 
@@ -138,7 +141,7 @@ def _previous_manifest(index_dir: Path) -> tuple[dict[str, Any] | None, list[Dam
 
 
 def _build_locked(settings: Settings, index_dir: Path, corpus_dir: Path, report: Progress, rebuild: bool,
-                  interrupted: str | None) -> BuildReport:
+                  interrupted: str | None, on_estimate: Callable[[Estimate], None] | None = None) -> BuildReport:
     started = time.perf_counter()
     cleaned = clean_index_folder(index_dir, settings, keep=live_build_ids(index_dir))
     if interrupted:
@@ -174,7 +177,7 @@ def _build_locked(settings: Settings, index_dir: Path, corpus_dir: Path, report:
                                created=previous.get("created", ""), documents=_manifest_documents(previous),
                                units=counts["examples"] + counts["sections"], examples=counts["examples"],
                                sections=counts["sections"], chunks=counts["chunks"])
-    return _new_build(settings, index_dir, corpus_dir, report, rebuild, previous, damage, cleaned, started)
+    return _new_build(settings, index_dir, corpus_dir, report, rebuild, previous, damage, cleaned, started, on_estimate)
 
 
 def _manifest_documents(manifest: dict[str, Any]) -> list[dict[str, Any]]:
@@ -184,8 +187,10 @@ def _manifest_documents(manifest: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _new_build(settings: Settings, index_dir: Path, corpus_dir: Path, report: Progress, rebuild: bool,
                previous: dict[str, Any] | None, damage: list[Damage], cleaned: list[str],
-               started: float) -> BuildReport:
-    """Make a new build and switch to it: read, embed, store, write, switch, in that order."""
+               started: float, on_estimate: Callable[[Estimate], None] | None = None) -> BuildReport:
+    """Make a new build and switch to it: read, plan, embed, store, write, switch, in that order."""
+    clock = StageClock(report)
+    report = clock
     build = _NewBuild(settings, index_dir, corpus_dir, report, previous, {d.piece for d in damage})
     build.read()
     build.model = ensure_query_model(index_dir, settings, corpus_dir, report)
@@ -194,6 +199,8 @@ def _new_build(settings: Settings, index_dir: Path, corpus_dir: Path, report: Pr
                         and previous["embedding"].get("model") == embed.MODEL_NAME)
     try:
         build.tmp.mkdir(parents=True)
+        build.plan(on_estimate)
+        planned = time.perf_counter()
         vectors = build.embed()
         build.store(vectors)
         del vectors
@@ -202,6 +209,7 @@ def _new_build(settings: Settings, index_dir: Path, corpus_dir: Path, report: Pr
         report("keyword index", 1, 1)
         store_passage_vectors(index_dir, build.units, model_sha256=build.model["sha256"],
                               onnx_file=index_dir / "onnx" / build.model["file"], progress=report)
+        build.timings = clock.timings(planned, build.embed_tokens - build.sampled_tokens, len(build.chunks), build.rate)
         manifest = build.write()
         interrupt.checkpoint()  # the last point at which a Ctrl-C stops the build
         with interrupt.held():  # the switch happens whole; once it has, the build is done
@@ -256,6 +264,10 @@ class _NewBuild:
         self.same_model = False
         self.embedded = 0
         self.embed_seconds = 0.0
+        self.reusable: dict[str, np.ndarray] = {}
+        self.embed_tokens = self.sampled_tokens = self.sampled = 0
+        self.rate: float | None = None  # tokens embedded per second, as the plan expects it
+        self.timings: dict[str, Any] = {}
         self.copied, self.deleted_share = False, 0.0
         builds = index_dir / BUILDS
         self.previous_dir = builds / previous["build_id"] if previous else None
@@ -283,22 +295,57 @@ class _NewBuild:
         self.collection_name = (f"ppa-{index_uid(self.index_dir)}-{self.build_id}" if self.server
                                 else f"ppa-{self.build_id}")
 
-    def embed(self) -> np.ndarray:
-        """vectors.npy: each chunk's vector, reused by text from the previous build, the rest embedded."""
-        reusable: dict[str, np.ndarray] = {}
+    def plan(self, on_estimate: Callable[[Estimate], None] | None) -> None:
+        """The vectors to reuse, the tokens left to embed, and (for `on_estimate`) how long the rest will take:
+        at the previous build's rate, else at a rate measured now on a few of the chunks to embed."""
         store_damage = {"Chroma store", "Chroma vector folder", "Chroma collection"}
         if self.same_model and "vectors" not in self.damaged:
-            reusable = _previous_vectors(self.previous_dir, self.previous_rows)
+            self.reusable = _previous_vectors(self.previous_dir, self.previous_rows)
         elif self.same_model and self.previous_rows and not (store_damage & self.damaged):
             # vectors.npy is damaged, the store is not
-            reusable = _vectors_from_store(self.index_dir, self.previous, self.settings, self.previous_rows)
+            self.reusable = _vectors_from_store(self.index_dir, self.previous, self.settings, self.previous_rows)
+        missing = [c for c in self.chunks if c.text_key not in self.reusable]
+        passages = passages_to_embed(self.index_dir, self.units, self.model["sha256"])
+        self.embed_tokens = embed.count_tokens([c.text for c in missing]) + embed.count_tokens(passages)
+        same_precision = (self.previous or {}).get("embedding", {}).get("precision") == self.model["precision"]
+        self.rate, rate_from = (recorded_rate(self.previous) if same_precision else None), "the last build's rate"
+        if on_estimate is None:
+            return
+        if self.rate is None and self.embed_tokens:
+            self.rate, rate_from = self._measure_rate(missing[:SAMPLE_TEXTS], passages[:SAMPLE_TEXTS]), "measured just now"
+        on_estimate(estimate(len(missing), len(passages), len(self.chunks) - len(missing), self.embed_tokens,
+                             self.rate or 1.0, rate_from, len(self.chunks), self.previous))
+
+    def _measure_rate(self, chunks: list, passages: list[str]) -> float | None:
+        """Tokens per second, from embedding a few of the chunks to embed (their vectors are kept, not embedded
+        again), or else of the passages."""
+        texts = [c.text for c in chunks] or passages
+        if not texts:
+            return None
+        embedder = embed.OnnxEmbedder(self.index_dir / "onnx" / self.model["file"], threads=1)
+        embedder.warm_up()
+        began = time.perf_counter()
+        vectors = embedder.embed_many(texts, workers=2, report_every=max(1, len(texts) // 2))
+        took = time.perf_counter() - began
+        tokens = embed.count_tokens(texts)
+        if chunks:
+            for chunk, vector in zip(chunks, vectors):
+                self.reusable[chunk.text_key] = vector
+            self.sampled, self.sampled_tokens = len({c.text_key for c in chunks}), tokens
+        return tokens / took if took > 0 else None
+
+    def embed(self) -> np.ndarray:
+        """vectors.npy: each chunk's vector, reused by text from the previous build (or the plan's sample), the rest
+        embedded."""
+        reusable = self.reusable
         vectors = np.lib.format.open_memmap(self.tmp / "vectors.npy", mode="w+", dtype=np.float32,
                                             shape=(len(self.chunks), embed.DIMENSIONS))
         began = time.perf_counter()
         chunks = self.chunks
-        self.embedded = embed.reuse_or_embed(vectors, [c.text_key for c in chunks], reusable,
-                                             lambda row: chunks[row].text,
-                                             self.index_dir / "onnx" / self.model["file"], self.report, "embed")
+        self.embedded = self.sampled + embed.reuse_or_embed(vectors, [c.text_key for c in chunks], reusable,
+                                                            lambda row: chunks[row].text,
+                                                            self.index_dir / "onnx" / self.model["file"], self.report,
+                                                            "embed")
         if self.embedded:
             self.embed_seconds = time.perf_counter() - began
         vectors.flush()
@@ -355,6 +402,7 @@ class _NewBuild:
             "settings": index_settings(self.settings),
             "chroma": chroma_location(self.settings) | {"collection": self.collection_name},
             "store": {"copied": self.copied, "replaced_share": self.deleted_share},
+            "timings": self.timings,  # for the next build's estimate (assistant.index.estimate)
             "counts": {"documents": len(self.corpus.documents), "examples": examples,
                        "sections": len(self.units) - examples, "chunks": len(self.chunks)},
             "documents": [document_record(d) | {"cache": self.corpus.keys.get(d.path)} for d in self.corpus.documents],

@@ -194,6 +194,16 @@ def store_passage_vectors(index_dir: Path, units, model_sha256: str, onnx_file: 
     return embedded
 
 
+def passages_to_embed(index_dir: Path, units, model_sha256: str) -> list[str]:
+    """The passage texts of `units` that `passages.npz` lacks (what `store_passage_vectors` will embed)."""
+    try:
+        with np.load(index_dir / PASSAGE_VECTORS, allow_pickle=False) as data:
+            known = set(_keys(data["keys"])) if str(data["model"]) == model_sha256 else set()
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        known = set()
+    return [text for text in passage_texts(units) if text_key(text) not in known]
+
+
 def load_passage_vectors(index_dir: Path, model_sha256: str) -> dict[bytes, np.ndarray]:
     """{text key: vector} from `passages.npz`, or {} when it is missing, damaged or from another model."""
     try:
