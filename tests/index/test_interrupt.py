@@ -1,6 +1,6 @@
 """Ctrl-C during a build, in one process: the signal stops the embedding workers before their next text,
 a Chroma call finishes before the build stops, and the switch is never stopped half-way.
-(tests/slow/test_interrupt.py sends it to a real `assistant index`.)"""
+(tests/slow/test_ctrl_c_build.py sends it to a real `assistant index`.)"""
 
 from __future__ import annotations
 
