@@ -9,53 +9,16 @@ from typing import Any
 from assistant.api import respond
 from assistant.feedback import FeedbackStore
 from assistant.notices import APP_ATTRIBUTION, APP_NOTICE
+from assistant.web.about import about_markdown, glossary_rows, glossary_tab  # noqa: F401 (glossary_rows: for tests)
 from assistant.web.chat import ask_tab
 from assistant.web.evaluate_tab import evaluate_tab
 from assistant.web.finder import finder_tab
-from assistant.web.shared import Choices, EXPORTS_TTL_S
+from assistant.web.refresh import follow_builds
+from assistant.web.shared import MENUS, Choices, EXPORTS_TTL_S
 
 
 MAX_FILE_SIZE = "2mb"
 STATIC = Path(__file__).with_name("static")  # the page's CSS and JS
-
-
-def glossary_rows(assistant, term: str | None) -> list[list[str]]:
-    entries = assistant.glossary.lookup(term) if term and term.strip() else \
-        sorted(assistant.glossary.entries, key=lambda e: e.term.lower())
-    return [[e.term, e.meaning, e.kind, e.source] for e in entries]
-
-
-def _document_line(d: dict) -> str:
-    """One indexed document, as `assistant documents` lists it: counts, kind, year, region, warnings, link."""
-    facts = [str(d[k]) for k in ("kind", "year", "region") if d.get(k)]
-    line = f"- **{d['title']}** ({', '.join(facts) or d.get('file', '')}): {d['examples']} examples, {d['sections']} sections"
-    if d.get("added"):
-        line += f", added {str(d['added'])[:10]}"
-    if d.get("warnings"):
-        line += f"; {len(d['warnings'])} warning(s): " + "; ".join(d["warnings"])
-    return line + (f" — {d['url']}" if d.get("url") else "")
-
-
-def about_markdown(assistant) -> str:
-    about = assistant.about()
-    counts = about["counts"]
-    docs = "\n".join(_document_line(d) for d in about["documents"])
-    return f"""## What is indexed
-
-{docs}
-
-{counts['examples']} examples and {counts['sections']} sections from {counts['documents']} documents, indexed as
-{counts['chunks']} passages. Index built {about['created']} (build {about['build_id']}).
-Embedding model: {about['embedding']['model']} ({about['embedding']['package']}), run offline.
-
-## Licence and attribution
-
-{APP_ATTRIBUTION}
-
-## Not official guidance
-
-{APP_NOTICE}
-"""
 
 
 def api_ask(assistant, question: str, history: list | None = None, filters: dict | None = None) -> dict:
@@ -67,14 +30,6 @@ def api_ask(assistant, question: str, history: list | None = None, filters: dict
     _status, body = respond(lambda: assistant.ask(question, history=history or None, filters=filters or None).to_json(),
                             "the /ask endpoint")
     return body
-
-
-def glossary_tab(gr, assistant) -> None:
-    term = gr.Textbox(label="Look up an acronym or everyday word", elem_id="glossary-term",
-                      info="Whole terms first, then terms starting with it, then meanings holding it")
-    table = gr.Dataframe(glossary_rows(assistant, ""), headers=["term", "meaning", "kind", "source"],
-                         interactive=False, elem_id="glossary-table", wrap=True, column_widths=["16%", "40%", "12%", "32%"])
-    term.change(lambda t: glossary_rows(assistant, t), [term], [table], api_visibility="private")
 
 
 def build_app(assistant, feedback_store=None):
@@ -89,17 +44,20 @@ def build_app(assistant, feedback_store=None):
         gr.Markdown("# Probation Practice Assistant\nPractice from HM Inspectorate of Probation's inspected cases, "
                     "with the examples behind every answer.")
         with gr.Tab("Ask", id="ask"):
-            ask_tab(gr, assistant, store, choices)
+            asking = ask_tab(gr, assistant, store, choices)
         with gr.Tab("Find examples", id="finder"):
-            finder_tab(gr, assistant, choices)
+            finding = finder_tab(gr, assistant, choices)
         with gr.Tab("Glossary", id="glossary"):
-            glossary_tab(gr, assistant)
+            glossary = glossary_tab(gr, assistant)
         if assistant.settings.evaluate_tab != "off":
             with gr.Tab("Evaluate", id="evaluate"):
                 evaluate_tab(gr, assistant)
         with gr.Tab("About", id="about"):
-            gr.Markdown(about_markdown(assistant), elem_id="about")
+            about = gr.Markdown(about_markdown(assistant), elem_id="about")
         gr.Markdown(f"<small>{APP_NOTICE}<br>{APP_ATTRIBUTION}</small>", elem_id="footer")
+        # after `assistant index`, `add` or `remove` elsewhere, an open page shows the new corpus
+        follow_builds(gr, app, assistant, {**{f"filter-{key}": menu for key, menu in zip(MENUS, asking.filters)},
+                                           **finding, **glossary, "about": about})
 
         def ask(question: str, history: list | None = None, filters: dict | None = None) -> dict:
             """Answer a question from the corpus: the same JSON as `assistant ask --json`."""

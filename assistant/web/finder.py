@@ -104,8 +104,10 @@ def pack_handler(assistant, ids: list[str], details=None, folder: Path | None = 
     return [str(markdown), str(docx)]
 
 
-def finder_tab(gr, assistant, choices: Choices) -> None:
-    """Search and filter the examples, read and pick them in one list, and make a session pack."""
+def finder_tab(gr, assistant, choices: Choices) -> dict:
+    """Search and filter the examples, read and pick them in one list, and make a session pack.
+
+    Returns the components that show the corpus, by their elem_id (for `web.refresh`)."""
     gr.Markdown("Search or filter the examples, open one to read it, tick the ones you want, and make a session "
                 "pack for a PDD session. A search lists only the examples close to it, best first.")
     with gr.Row():
@@ -162,3 +164,5 @@ def finder_tab(gr, assistant, choices: Choices) -> None:
 
     pack_button.click(on_pack, [picked, title, aims, timings, notes], [pack_files, pack_status],
                       api_visibility="private")
+    return {"finder-query": finder_query, "finder-picked": picked, "finder-list": listing, "finder-counts": counts,
+            **{f"finder-{key}": menu for key, menu in zip(MENUS, finder_filters)}}

@@ -86,17 +86,20 @@ def filters_from(values: dict[str, list[str] | None]) -> dict[str, list[str]] | 
     return chosen or None
 
 
-def filter_dropdowns(gr, prefix: str, themes: list[str], values: dict[str, list[str]], documents: list[str]) -> list:
-    """Multi-select dropdowns (shown as removable chips), one per filter menu (`MENUS`), in that order.
-
-    The publication filters (document, region, year, kind of publication) are shown once the
-    corpus has more than one value to choose between.
-    """
+def menu_properties(themes: list[str], values: dict[str, list[str]], documents: list[str]) -> dict[str, dict[str, Any]]:
+    """Each filter menu's (`MENUS`) choices and whether it shows: the publication filters (document, region,
+    year, kind of publication) show once the corpus has more than one value to choose between."""
     choices = {**values, "theme": themes, "document": documents, "year": sorted(values["year"], reverse=True)}
     publication = {"document", "region", "year", "publication_kind"}
-    return [gr.Dropdown(choices[key], multiselect=True, label=FILTER_LABELS[key].capitalize(), elem_id=f"{prefix}-{key}",
-                        visible=key not in publication or len(choices[key]) > 1)
-            for key in MENUS]
+    return {key: {"choices": choices[key], "visible": key not in publication or len(choices[key]) > 1} for key in MENUS}
+
+
+def filter_dropdowns(gr, prefix: str, themes: list[str], values: dict[str, list[str]], documents: list[str]) -> list:
+    """Multi-select dropdowns (shown as removable chips), one per filter menu (`MENUS`), in that order, each
+    named `<prefix>-<menu>` (its elem_id)."""
+    return [gr.Dropdown(menu["choices"], multiselect=True, label=FILTER_LABELS[key].capitalize(),
+                        elem_id=f"{prefix}-{key}", visible=menu["visible"])
+            for key, menu in menu_properties(themes, values, documents).items()]
 
 
 @dataclass
