@@ -10,7 +10,7 @@ import numpy as np
 
 from assistant.config import Settings
 from assistant.errors import (ChromaUnavailableError)
-from assistant.index.interrupt import deferred
+from assistant.index.interrupt import deferred, requested
 from assistant.types import Progress
 
 
@@ -93,7 +93,14 @@ def vacuum_if_worthwhile(sqlite_file: Path) -> bool:
         pages = connection.execute("PRAGMA page_count").fetchone()[0]
         free = connection.execute("PRAGMA freelist_count").fetchone()[0]
         if pages and free / pages >= VACUUM_FREE_SHARE:
-            connection.execute("VACUUM")
+            # a large store takes seconds to compact, in one call: a Ctrl-C stops it (SQLite undoes it)
+            connection.set_progress_handler(lambda: int(requested()), 10_000)
+            try:
+                connection.execute("VACUUM")
+            except sqlite3.OperationalError:
+                if requested():
+                    raise KeyboardInterrupt from None
+                raise
             return True
     return False
 

@@ -79,3 +79,27 @@ def test_outside_the_main_thread_nothing_changes():
     thread.start()
     thread.join()
     assert seen == [signal.default_int_handler]
+
+
+def test_ctrl_c_stops_compacting_a_store_and_sqlite_undoes_it(tmp_path):
+    """Compacting a large store is one SQLite call of seconds: a Ctrl-C stops it, and the file is as it was."""
+    import sqlite3
+
+    from assistant.index.chroma import vacuum_if_worthwhile
+
+    store = tmp_path / "chroma.sqlite3"
+    with sqlite3.connect(store) as connection:
+        connection.execute("CREATE TABLE t (x BLOB)")
+        connection.executemany("INSERT INTO t VALUES (?)", ((os.urandom(2048),) for _ in range(40_000)))
+        connection.execute("DELETE FROM t WHERE rowid % 2 = 0")  # half the pages free: worth compacting
+    before = store.read_bytes()
+    with interrupt.stopping_on_ctrl_c():
+        timer = _ctrl_c_in(0.01)
+        try:
+            with pytest.raises(KeyboardInterrupt):
+                vacuum_if_worthwhile(store)
+        finally:
+            timer.cancel()
+    assert store.read_bytes() == before
+    assert vacuum_if_worthwhile(store)  # and without a Ctrl-C it compacts
+    assert store.stat().st_size < len(before) * 0.7
