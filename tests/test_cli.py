@@ -174,7 +174,7 @@ def test_relative_corpus_and_index_are_taken_from_the_working_directory(private)
 
 
 ESTIMATE = re.compile(r"^Re-indexing: (\d+) chunks? and (\d+) passages? to embed \(([\d,]+) chunks? reused\); about (\d+) s "
-                      r"at ([\d,]+) tokens/s \((the last build's rate|measured just now)\)\.$", re.M)
+                      r"at ([\d,]+) characters/s \((the last build's rate|measured just now)\)\.$", re.M)
 TOOK = re.compile(r"^Re-indexing took (\d+) s \(estimated (\d+) s\)\.$", re.M)
 
 

@@ -30,10 +30,10 @@ from assistant.index.chunks import chunk_metadata, make_chunks
 from assistant.index.cleanup import live_build_ids, clean_index_folder
 from assistant.files import write_json_atomic
 from assistant.index.files import read_jsonl, write_jsonl
-from assistant.index.estimate import SAMPLE_TEXTS, Estimate, StageClock, estimate, recorded_rate
+from assistant.index.estimate import SAMPLE_TEXTS, Estimate, StageClock, characters, estimate, recorded_rate
 from assistant.index.keyword import build_keyword_index
 from assistant.index.model import ensure_query_model
-from assistant.index.passages import passages_to_embed, store_passage_vectors
+from assistant.index.passages import passage_texts, passages_to_embed, store_passage_vectors
 from assistant.index.manifest import BUILDS, CACHE, INDEX_FORMAT, MANIFEST, ManifestError, PASSAGE_VECTORS, build_folders, index_uid, parse_manifest, readers_dir, sealed, index_settings, read_manifest, staleness
 from assistant.ingest.cache import ParseCache, read_corpus_cached
 
@@ -208,8 +208,9 @@ def _new_build(settings: Settings, index_dir: Path, corpus_dir: Path, report: Pr
         build_keyword_index(build.chunks, build.tmp / "bm25")
         report("keyword index", 1, 1)
         store_passage_vectors(index_dir, build.units, model_sha256=build.model["sha256"],
-                              onnx_file=index_dir / "onnx" / build.model["file"], progress=report)
-        build.timings = clock.timings(planned, build.embed_tokens - build.sampled_tokens, len(build.chunks), build.rate)
+                              onnx_file=index_dir / "onnx" / build.model["file"], progress=report,
+                              texts=build.passage_texts)
+        build.timings = clock.timings(planned, build.embed_chars - build.sampled_chars, len(build.chunks), build.rate)
         manifest = build.write()
         interrupt.checkpoint()  # the last point at which a Ctrl-C stops the build
         with interrupt.held():  # the switch happens whole; once it has, the build is done
@@ -265,8 +266,9 @@ class _NewBuild:
         self.embedded = 0
         self.embed_seconds = 0.0
         self.reusable: dict[str, np.ndarray] = {}
-        self.embed_tokens = self.sampled_tokens = self.sampled = 0
-        self.rate: float | None = None  # tokens embedded per second, as the plan expects it
+        self.passage_texts: list[str] = []
+        self.embed_chars = self.sampled_chars = self.sampled = 0  # characters to embed (estimate.characters)
+        self.rate: float | None = None  # characters embedded per second, as the plan expects it
         self.timings: dict[str, Any] = {}
         self.copied, self.deleted_share = False, 0.0
         builds = index_dir / BUILDS
@@ -296,7 +298,7 @@ class _NewBuild:
                                 else f"ppa-{self.build_id}")
 
     def plan(self, on_estimate: Callable[[Estimate], None] | None) -> None:
-        """The vectors to reuse, the tokens left to embed, and (for `on_estimate`) how long the rest will take:
+        """The vectors to reuse, the text left to embed, and (for `on_estimate`) how long the rest will take:
         at the previous build's rate, else at a rate measured now on a few of the chunks to embed."""
         store_damage = {"Chroma store", "Chroma vector folder", "Chroma collection"}
         if self.same_model and "vectors" not in self.damaged:
@@ -305,20 +307,21 @@ class _NewBuild:
             # vectors.npy is damaged, the store is not
             self.reusable = _vectors_from_store(self.index_dir, self.previous, self.settings, self.previous_rows)
         missing = [c for c in self.chunks if c.text_key not in self.reusable]
-        passages = passages_to_embed(self.index_dir, self.units, self.model["sha256"])
-        self.embed_tokens = embed.count_tokens([c.text for c in missing]) + embed.count_tokens(passages)
+        self.passage_texts = passage_texts(self.units)
+        passages = passages_to_embed(self.index_dir, self.passage_texts, self.model["sha256"])
+        self.embed_chars = characters(c.text for c in missing) + characters(passages)
         same_precision = (self.previous or {}).get("embedding", {}).get("precision") == self.model["precision"]
         self.rate, rate_from = (recorded_rate(self.previous) if same_precision else None), "the last build's rate"
         if on_estimate is None:
             return
-        if self.rate is None and self.embed_tokens:
+        if self.rate is None and self.embed_chars:
             self.rate, rate_from = self._measure_rate(missing[:SAMPLE_TEXTS], passages[:SAMPLE_TEXTS]), "measured just now"
-        on_estimate(estimate(len(missing), len(passages), len(self.chunks) - len(missing), self.embed_tokens,
+        on_estimate(estimate(len(missing), len(passages), len(self.chunks) - len(missing), self.embed_chars,
                              self.rate or 1.0, rate_from, len(self.chunks), self.previous))
 
     def _measure_rate(self, chunks: list, passages: list[str]) -> float | None:
-        """Tokens per second, from embedding a few of the chunks to embed (their vectors are kept, not embedded
-        again), or else of the passages."""
+        """Characters per second, from embedding a few of the chunks to embed (their vectors are kept, not
+        embedded again), or else of the passages."""
         texts = [c.text for c in chunks] or passages
         if not texts:
             return None
@@ -327,12 +330,12 @@ class _NewBuild:
         began = time.perf_counter()
         vectors = embedder.embed_many(texts, workers=2, report_every=max(1, len(texts) // 2))
         took = time.perf_counter() - began
-        tokens = embed.count_tokens(texts)
+        work = characters(texts)
         if chunks:
             for chunk, vector in zip(chunks, vectors):
                 self.reusable[chunk.text_key] = vector
-            self.sampled, self.sampled_tokens = len({c.text_key for c in chunks}), tokens
-        return tokens / took if took > 0 else None
+            self.sampled, self.sampled_chars = len({c.text_key for c in chunks}), work
+        return work / took if took > 0 else None
 
     def embed(self) -> np.ndarray:
         """vectors.npy: each chunk's vector, reused by text from the previous build (or the plan's sample), the rest

@@ -262,18 +262,6 @@ class OnnxEmbedder:
         return out
 
 
-def count_tokens(texts: Sequence[str]) -> int:
-    """How many tokens the model reads for `texts` (each cut at MAX_TOKENS): the measure of embedding work."""
-    if not texts:
-        return 0
-    from tokenizers import Tokenizer
-
-    tokenizer = Tokenizer.from_file(str(model_path() / "tokenizer.json"))
-    tokenizer.enable_truncation(MAX_TOKENS)
-    tokenizer.no_padding()
-    return sum(len(encoding.ids) for encoding in tokenizer.encode_batch(list(texts)))
-
-
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with Path(path).open("rb") as handle:

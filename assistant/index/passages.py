@@ -174,11 +174,12 @@ def passage_texts(units) -> list[str]:
 
 
 def store_passage_vectors(index_dir: Path, units, model_sha256: str, onnx_file: Path,
-                          progress: Callable[[str, int, int], None]) -> int:
+                          progress: Callable[[str, int, int], None], texts: list[str] | None = None) -> int:
     """Embed the passages of `units` that `passages.npz` lacks, keep only these units' passages; returns
     how many were embedded. A cache beside the builds (not part of one): a damaged or stale file is
-    simply made again, and a reader that finds none embeds passages as questions need them."""
-    texts = passage_texts(units)
+    simply made again, and a reader that finds none embeds passages as questions need them. `texts`: the
+    units' `passage_texts`, when the caller has them already."""
+    texts = passage_texts(units) if texts is None else texts
     keys = [text_key(t) for t in texts]
     vectors = np.zeros((len(texts), DIMENSIONS), np.float32)
     embedded = reuse_or_embed(vectors, keys, load_passage_vectors(index_dir, model_sha256), texts.__getitem__,
@@ -194,14 +195,14 @@ def store_passage_vectors(index_dir: Path, units, model_sha256: str, onnx_file: 
     return embedded
 
 
-def passages_to_embed(index_dir: Path, units, model_sha256: str) -> list[str]:
-    """The passage texts of `units` that `passages.npz` lacks (what `store_passage_vectors` will embed)."""
+def passages_to_embed(index_dir: Path, texts: list[str], model_sha256: str) -> list[str]:
+    """The passage texts (`passage_texts`) that `passages.npz` lacks: what `store_passage_vectors` will embed."""
     try:
         with np.load(index_dir / PASSAGE_VECTORS, allow_pickle=False) as data:
             known = set(_keys(data["keys"])) if str(data["model"]) == model_sha256 else set()
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
         known = set()
-    return [text for text in passage_texts(units) if text_key(text) not in known]
+    return [text for text in texts if text_key(text) not in known]
 
 
 def load_passage_vectors(index_dir: Path, model_sha256: str) -> dict[bytes, np.ndarray]:
