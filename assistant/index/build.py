@@ -30,7 +30,7 @@ from assistant.index.chunks import chunk_metadata, make_chunks
 from assistant.index.cleanup import live_build_ids, clean_index_folder
 from assistant.files import write_json_atomic
 from assistant.index.files import read_jsonl, write_jsonl
-from assistant.index.estimate import SAMPLE_TEXTS, Estimate, StageClock, characters, estimate, recorded_rate
+from assistant.index.estimate import SAMPLE_TEXTS, Estimate, StageClock, Work, characters, estimate, recorded_rate
 from assistant.index.keyword import build_keyword_index
 from assistant.index.model import ensure_query_model
 from assistant.index.passages import passage_texts, passages_to_embed, store_passage_vectors
@@ -316,8 +316,15 @@ class _NewBuild:
             return
         if self.rate is None and self.embed_chars:
             self.rate, rate_from = self._measure_rate(missing[:SAMPLE_TEXTS], passages[:SAMPLE_TEXTS]), "measured just now"
-        on_estimate(estimate(len(missing), len(passages), len(self.chunks) - len(missing), self.embed_chars,
-                             self.rate or 1.0, rate_from, len(self.chunks), self.previous))
+        on_estimate(estimate(Work(len(missing), len(passages), len(self.chunks) - len(missing), self.embed_chars,
+                                  self._to_store(), len(self.chunks)), self.rate or 1.0, rate_from, self.previous))
+
+    def _to_store(self) -> int:
+        """How many chunks the store will add or delete: the changed ones, or all when it is made afresh."""
+        if not (self.same_model and self.previous_rows):
+            return len(self.chunks)
+        before, now = {row["id"] for row in self.previous_rows}, {c.id for c in self.chunks}
+        return len(before ^ now)
 
     def _measure_rate(self, chunks: list, passages: list[str]) -> float | None:
         """Characters per second, from embedding a few of the chunks to embed (their vectors are kept, not

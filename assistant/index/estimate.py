@@ -5,8 +5,10 @@ text, up to the ~1,500 the model reads (256 tokens). Chunks and passages alike c
 such character (measured on a 10× corpus, two busy cores: 9,800 and 10,000 a second; counting
 tokens instead agrees no better and costs seconds). So an estimate counts the characters still to
 embed and divides by the rate the previous build measured (recorded in its manifest under
-"timings"), or, when there is none, by a rate measured now on a few of the texts to embed. The rest of the build (storing, the keyword index, the passages'
-bookkeeping, writing) takes the previous build's time per chunk.
+"timings"), or, when there is none, by a rate measured now on a few of the texts to embed.
+Adding chunks to the store (and deleting them) takes the previous build's time per chunk stored,
+and the rest of the build (copying the store, the keyword index, the passages' bookkeeping,
+writing) its time per chunk of the build.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from typing import Any, Iterable, Mapping
 from assistant.types import Progress
 
 MODEL_LOAD_S = 0.5  # loading the ONNX model: once for the chunks, once for the passages
-FALLBACK_OTHER_S_PER_CHUNK = 0.0015  # store, keyword index, the passages' bookkeeping, write (10× corpus, two cores)
+FALLBACK_STORE_S_PER_CHUNK = 0.001  # adding a chunk to the store or deleting one (10× corpus, two cores)
+FALLBACK_OTHER_S_PER_CHUNK = 0.0015  # the rest, per chunk of the build: copying the store, the keyword index,
+# the passages' bookkeeping, writing
 FIXED_S = 0.5  # switch, stamp and clean-up
 CHARS_PER_TEXT = 1_500  # the characters of a text that count: about what the model reads of it (256 tokens)
 MIN_CHARS_TO_MEASURE = 100_000  # a build embedding less (about 100 chunks) keeps the rate it was given
@@ -26,24 +30,34 @@ SAMPLE_TEXTS = 16  # chunks embedded to measure the rate when no previous build 
 
 
 @dataclass(frozen=True)
-class Estimate:
-    """What a build has left to do once it has read the corpus, and about how long it will take."""
+class Work:
+    """What a build has left to do once it has read the corpus."""
 
     chunks: int  # chunks to embed
     passages: int  # passages (and headings) to embed
     reused: int  # chunks whose vectors are reused
-    characters: int  # characters to embed (each text's first CHARS_PER_TEXT)
+    characters: int  # characters to embed (`characters`)
+    stored: int  # chunks to add to the store or delete from it
+    total: int  # chunks in the build
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """About how long a build will take from its plan on, and why."""
+
+    work: Work
     per_second: float  # characters embedded per second
     rate_from: str  # "the last build's rate" or "measured just now"
     seconds: float
 
     def describe(self) -> str:
         """One line for a person: what will be embedded, and about how long the rest of the build takes."""
-        reused = f"{self.reused:,} chunk{'s' if self.reused != 1 else ''} reused"
-        if not self.characters:
+        work = self.work
+        reused = f"{work.reused:,} chunk{'s' if work.reused != 1 else ''} reused"
+        if not work.characters:
             return f"Re-indexing: nothing new to embed ({reused}); about {duration(self.seconds)}."
-        return (f"Re-indexing: {self.chunks:,} chunk{'s' if self.chunks != 1 else ''} and {self.passages:,} "
-                f"passage{'s' if self.passages != 1 else ''} to embed ({reused}); about {duration(self.seconds)} "
+        return (f"Re-indexing: {work.chunks:,} chunk{'s' if work.chunks != 1 else ''} and {work.passages:,} "
+                f"passage{'s' if work.passages != 1 else ''} to embed ({reused}); about {duration(self.seconds)} "
                 f"at {self.per_second:,.0f} characters/s ({self.rate_from}).")
 
 
@@ -61,19 +75,23 @@ def characters(texts: Iterable[str]) -> int:
 
 def recorded_rate(manifest: Mapping[str, Any] | None) -> float | None:
     """Characters embedded per second in the build `manifest` describes, if it recorded them."""
-    rate = ((manifest or {}).get("timings") or {}).get("characters_per_second")
-    return float(rate) if isinstance(rate, (int, float)) and rate > 0 else None
+    return _recorded(manifest, "characters_per_second")
 
 
-def estimate(chunks: int, passages: int, reused: int, work: int, rate: float, rate_from: str, total_chunks: int,
-             previous: Mapping[str, Any] | None) -> Estimate:
-    """The estimate for a build embedding `work` characters at `rate` a second, then storing and writing
-    `total_chunks` at the previous build's time per chunk for everything but the embedding."""
-    per_chunk = ((previous or {}).get("timings") or {}).get("other_s_per_chunk")
-    per_chunk = per_chunk if isinstance(per_chunk, (int, float)) and per_chunk >= 0 else FALLBACK_OTHER_S_PER_CHUNK
-    seconds = (work / rate if work else 0.0) + MODEL_LOAD_S * ((chunks > 0) + (passages > 0))
-    seconds += per_chunk * total_chunks + FIXED_S
-    return Estimate(chunks, passages, reused, work, rate, rate_from, seconds)
+def _recorded(manifest: Mapping[str, Any] | None, name: str) -> float | None:
+    value = ((manifest or {}).get("timings") or {}).get(name)
+    return float(value) if isinstance(value, (int, float)) and value >= 0 else None
+
+
+def estimate(work: Work, rate: float, rate_from: str, previous: Mapping[str, Any] | None) -> Estimate:
+    """The estimate for `work`: its characters at `rate` a second, its store changes and the rest of the
+    build at the previous build's times per chunk."""
+    store = _recorded(previous, "store_s_per_chunk")
+    other = _recorded(previous, "other_s_per_chunk")
+    seconds = (work.characters / rate if work.characters else 0.0) + MODEL_LOAD_S * ((work.chunks > 0) + (work.passages > 0))
+    seconds += (FALLBACK_STORE_S_PER_CHUNK if store is None else store) * work.stored
+    seconds += (FALLBACK_OTHER_S_PER_CHUNK if other is None else other) * work.total + FIXED_S
+    return Estimate(work, rate, rate_from, seconds)
 
 
 class StageClock:
@@ -83,11 +101,13 @@ class StageClock:
         self.report = report
         self.first: dict[str, float] = {}
         self.last: dict[str, float] = {}
+        self.totals: dict[str, int] = {}
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         now = time.perf_counter()
         self.first.setdefault(stage, now)
         self.last[stage] = now
+        self.totals[stage] = total
         self.report(stage, done, total)
 
     def seconds(self, stage: str) -> float:
@@ -95,10 +115,12 @@ class StageClock:
 
     def timings(self, since: float, embedded: int, chunks: int, rate_before: float | None) -> dict[str, Any]:
         """What the manifest records for the next build's estimate: the embedding rate, from the `embedded`
-        characters (or `rate_before`, when too few were embedded to measure it), and the time per chunk of
-        the rest of the build since `since` (the plan)."""
+        characters (or `rate_before`, when too few were embedded to measure it), the store's time per chunk
+        added or deleted, and the time per chunk of the rest of the build since `since` (the plan)."""
         embedding = self.seconds("embed") + self.seconds("passages")
         rate = embedded / embedding if embedded >= MIN_CHARS_TO_MEASURE and embedding > 0 else rate_before
-        other = max(0.0, time.perf_counter() - since - embedding)
+        stored, storing = self.totals.get("store", 0), self.seconds("store")
+        other = max(0.0, time.perf_counter() - since - embedding - storing)
         return {"characters_per_second": round(rate, 1) if rate else None, "embedded_characters": embedded,
+                "store_s_per_chunk": round(storing / stored, 6) if stored >= 100 else None,
                 "other_s_per_chunk": round(other / chunks, 6) if chunks else None}
