@@ -274,8 +274,9 @@ def _reindex(settings) -> None:
     for warning in report.warnings:
         click.echo(f"Warning: {warning}", err=True)
     click.echo(report.summary())
-    if said.outcome():
-        click.echo(said.outcome())
+    outcome = said.outcome()  # how long it took, against the estimate
+    if outcome:
+        click.echo(outcome)
 
 
 @main.command()
