@@ -100,7 +100,8 @@ def index(ctx: click.Context, rebuild: bool, if_needed: bool, check_only: bool, 
     Only documents that changed are parsed again and only passages that changed are
     embedded again. A damaged piece (a file, the Chroma store, the query model) is rebuilt
     from what is intact. A failed or interrupted build leaves the previous index serving,
-    and the next run cleans up what it left.
+    and the next run cleans up what it left; Ctrl-C stops a build within a second or two
+    (exit status 130).
 
     \b
     Examples:
@@ -292,7 +293,8 @@ def add(ctx: click.Context, source: str, title, year, region, kind, doc_id) -> N
 
     The file goes into corpus/documents/ with a .meta.json holding its title, year, region
     and kind, read from the document where it says them; the options override. Formats:
-    .txt, .md, .html, .pdf, .docx.
+    .txt, .md, .html, .pdf, .docx. Re-indexing says first how long it will take, shows its
+    progress, and ends with how long it took.
 
     \b
     Examples:
@@ -359,6 +361,8 @@ def documents(ctx: click.Context, as_json: bool, verbose: bool) -> None:
 @click.pass_context
 def remove(ctx: click.Context, ident: str) -> None:
     """Remove a document (by id or file name) and its meta file from the corpus, then re-index.
+
+    Re-indexing says first how long it will take, shows its progress, and ends with how long it took.
 
     \b
     Example:

@@ -109,6 +109,7 @@ def test_ctrl_c_stops_a_large_build_within_two_seconds_in_one_line(large, stage)
     finally:
         if process.poll() is None:
             process.kill()
+    print(f"\n{stage}: stopped {stopped:.2f} s after SIGINT")  # shown with -s
     assert stopped < STOP_WITHIN_S, f"the build took {stopped:.1f} s to stop"
     assert process.returncode == 130
     assert err.strip() == INTERRUPTED and out == ""
@@ -143,6 +144,7 @@ def test_ctrl_c_at_any_stage_stops_the_build_and_leaves_the_previous_index(chang
     result = _interrupt_at(changed, stage, now)
     assert result.returncode == 130, result.stdout + result.stderr
     stopped = float(result.stdout.split("stopped after ")[1])
+    print(f"\n{stage}: stopped {stopped:.3f} s after SIGINT")  # shown with -s
     assert stopped < STOP_WITHIN_S
     assert "Traceback" not in result.stderr
     _assert_previous_index_serves(changed.resolved("corpus_dir"), changed.resolved("index_dir"), before)
