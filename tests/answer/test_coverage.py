@@ -39,3 +39,53 @@ def test_an_uncovered_central_term_is_named_and_a_covered_one_is_not(checker):
     assert [t.text for t in uncovered.central] and "polygraph" in " ".join(uncovered.not_covered).lower()
     covered = checker.check("How did the PP use the maturity screening tool in the PSR?")
     assert covered.central == ()
+
+
+# --- issue 16: "not covered" decided by meaning --------------------------------------------------
+
+@pytest.mark.parametrize("question", [
+    "My PoP keeps DNA'ing and his SPO wants an update - what's worked for others?",
+    "Lad on a CO, 3 wks in, back on the gear - any tips from other POs?",
+    "Polish fella in his forties, Catholic, new to the area and on licence - how do I build rapport?",
+    "Young woman from a Traveller family on UPW keeps missing sessions - ideas?",
+])
+def test_everyday_probation_words_and_descriptions_of_the_person_are_understood(assistant, question):
+    answer = assistant.ask(question)
+    assert not answer.refused and answer.not_covered == ()
+
+
+@pytest.mark.parametrize("question, topic", [
+    ("He keeps gambling his wages away on his phone - where do I start?", "gambling"),
+    ("My client's dad died last month and he can't stop thinking about it - how do I support him with his grief?",
+     "bereavement and grief"),
+    ("She's been selling sex to pay for her habit. What should I do?", "sex work"),
+    ("He's being made to work for nothing on a building site by the men he owes. Is that slavery and what do I do?",
+     "modern slavery and trafficking"),
+])
+def test_a_topic_in_everyday_words_that_the_documents_lack_is_not_covered(assistant, question, topic):
+    answer = assistant.ask(question)
+    assert answer.refused and answer.shape == "not_covered"
+    assert answer.not_covered == (topic,)  # the core concept only, never a stray word
+
+
+def test_an_offence_that_only_describes_the_case_leaves_the_question_answered(checker):
+    described = checker.check("Woman on licence for fraud keeps missing appointments - how do I keep her engaged?")
+    assert not [t for t in described.central if t.kind == "topic"]
+    asked = checker.check("What work is there on his fire-setting?")
+    assert [t.text for t in asked.central] == ["fire-setting and arson"]
+
+
+def test_a_topic_the_corpus_covers_is_answered_from_it(checker):
+    """The list is a help, not a verdict: a corpus holding a topic's own phrases covers it."""
+    topic = next(t for t in __import__("assistant.vocab.everyday", fromlist=["topics"]).topics() if t.name == "gambling")
+    assert not checker._topic_in_corpus(topic)
+    checker._topics_known["gambling"] = True  # as if a publication about gambling had been added
+    try:
+        assert checker.check("He keeps gambling his wages away - what do I do?").central == ()
+    finally:
+        checker._topics_known.pop("gambling")
+
+
+def test_a_clause_that_asks_about_what_came_before_makes_it_the_core(checker):
+    terms = checker.terms("The victim took out a DVPO against him. Does that replace his licence conditions?")
+    assert any(t.text == "DVPO" and t.in_request for t in terms)
