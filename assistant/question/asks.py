@@ -122,6 +122,15 @@ def _told(text: str, token: re.Match[str], word: str) -> bool:
     return end is not None and end.group(0) != "?"
 
 
+def case_description(question: str) -> str:
+    """What `question` says before its first ask (the case it describes); all of it when no ask opens in it
+    ("Woman on a CO, pregnant, no previous"), nothing when it opens with one ("what if she's under 25?")."""
+    text = question.strip()
+    tokens = _tokens(text)
+    starts = _starts(text, tokens)
+    return text[:tokens[starts[0][0]].start()] if starts else text
+
+
 def asks(question: str) -> list[str]:
     """The asks in `question`, each standalone with the question's case description; `[question]` for one."""
     text = question.strip()
