@@ -27,3 +27,5 @@ CORRECTIONS = {
     "drop_reminder": "The reminder stays in: this is not official guidance.",
     "confirm_claim": "I can't confirm a claim the documents don't make. This is what they do say, with their sources.",
 }
+NOT_COVERED_PART = "The documents here don't cover {concepts}, so this part is not answered."
+NO_CLOSE_MATCH_PART = "Nothing in the documents here is a close match for this part."

@@ -10,6 +10,7 @@ from typing import Any, Callable, Sequence
 
 from assistant.evaluation.quality import point_scores, summarise_points
 from assistant.evaluation.gold import GoldCase
+from assistant.evaluation.practice import point_scores_labelled, summarise_practice
 from assistant.evaluation.metrics import latency_summary
 
 
@@ -152,20 +153,27 @@ def evaluate_answers(assistant, cases: Sequence[GoldCase], llm: str | None = Non
             precisions.append(alce[1])
         answers[case.id] = answer
         points = point_scores(answer, case.key_passages, case.relevant) if case.key_passages else {}
+        practice = ({**point_scores_labelled(answer, case.points), "scenario": answer.shape == "points"}
+                    if case.points and case.in_scope else {})
         rows.append({"id": case.id, "question": case.question, "kind": case.kind, "in_scope": case.in_scope,
                      "gold": list(case.gold), "mode": answer.mode, **answer_scores(answer, case),
                      "citation_recall": alce[0] if alce else None, "citation_precision": alce[1] if alce else None,
-                     "points": points})
+                     "points": points, "practice": practice})
         if progress:
             progress("answers", i + 1, len(cases))
     summary = summarise_answers(rows)
     labelled = [r["points"] for r in rows if r["points"]]
     if labelled:
         pooled = summarise_points(labelled)
-        summary.update({"point_precision": pooled["point_precision"], "key_passage_recall": pooled["key_passage_recall"],
+        summary.update({"key_passage_recall": pooled["key_passage_recall"],
                         "key_passage_present": pooled["key_passage_present"],
                         "key_passage_first": pooled["key_passage_first"], "gold_first_rate": pooled["gold_first"],
                         "mean_points": pooled["mean_points"]})
+    practice = [r["practice"] for r in rows if r["practice"]]
+    if practice:  # against every labelled practice point (the `points` labels): precision and recall together
+        measured = summarise_practice(practice)
+        summary.update({"point_precision": measured["point_precision"], "point_recall": measured["point_recall"],
+                        "median_points": measured["median_points"]})
     summary["citation_recall"] = round(statistics.fmean(recalls), 4) if recalls else 0.0
     summary["citation_precision"] = round(statistics.fmean(precisions), 4) if precisions else 0.0
     latency = {stage: latency_summary(v) for stage, v in stages.items() if v}

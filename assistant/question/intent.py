@@ -324,3 +324,9 @@ def _item(text: str) -> str:
             item = item[: -len(head) - 1].strip()
             break
     return re.sub(r"'s$", "", item).strip(" ,.:'\"")
+
+
+def asks_for_organisational(question: str) -> bool:
+    """Whether a request for examples asks for a service's or a region's work ("three leadership
+    initiatives") rather than cases; the nouns are `[count] organisational` in requests.toml."""
+    return bool(compiled("count", "organisational").search(normalised(question)))
