@@ -72,7 +72,7 @@ def _shape_row(answer, row: dict[str, Any]) -> dict[str, Any]:
         respected = answer.shape == "examples" and len(cited) == row["count"]
         return {"respected": respected, "correct": respected and cited[0] in gold}
     if shape == "compare":
-        ok = answer.shape == "compare" and set(gold) <= set(cited) and bool(answer.table)
+        ok = answer.shape == "compare" and set(gold) <= set(cited) and bool(getattr(answer, "table", ()))
         return {"respected": answer.shape == "compare", "correct": ok}
     parts = row.get("parts", [])
     asks = list(getattr(answer, "asks", ()))
@@ -84,7 +84,7 @@ def _shape_row(answer, row: dict[str, Any]) -> dict[str, Any]:
         if not part.get("gold"):
             answered.append(not asks[i].covered)
             continue
-        numbers = {p.cites[0] for p in answer.points if p.part == i and p.cites}
+        numbers = {p.cites[0] for p in answer.points if getattr(p, "part", 0) == i and p.cites}
         part_units = {c.unit.id for c in answer.citations if c.n in numbers}
         answered.append(bool(part_units & set(part["gold"])))
     return {"respected": len(asks) == len(parts), "correct": bool(parts) and all(answered)}
@@ -124,7 +124,7 @@ def evaluate_switches(assistant, rows: Sequence[dict[str, Any]]) -> dict[str, An
             follows = answer.carried is not None
             right = follows == bool(turn.get("follow_up")) and bool(cited) and bool(set(cited) & set(turn["gold"]))
             if turn.get("asks"):
-                numbers_by_part = [{p.cites[0] for p in answer.points if p.part == i and p.cites}
+                numbers_by_part = [{p.cites[0] for p in answer.points if getattr(p, "part", 0) == i and p.cites}
                                    for i in range(len(turn["asks"]))]
                 right = right and all(
                     {c.unit.id for c in answer.citations if c.n in numbers} & set(ask.get("gold", []))

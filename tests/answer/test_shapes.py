@@ -118,3 +118,13 @@ def test_refusals_list_the_nearest_examples_as_short_titled_links(assistant):
     rendered = markdown(answer, notice=False)
     first = answer.nearest[0].unit
     assert f"- [{first.title}](" in rendered  # the title is the link, not a long address after it
+
+
+@pytest.mark.parametrize("label", ["1.1 Leadership", "1.2 Staffing", "2.1 Assessment", "2.2 Planning",
+                                   "2.3 Implementation and delivery", "2.4 Reviewing"])
+def test_a_standards_question_is_answered_from_the_standards_own_section(assistant, label):
+    number, name = label.split(" ", 1)
+    answer = assistant.ask(f"What do inspectors expect under the {name.lower()} standard?")
+    assert not answer.refused
+    first = answer.citations[0].unit
+    assert number in first.title, (label, first.title)
