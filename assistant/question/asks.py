@@ -35,6 +35,7 @@ class _Words:
     instructions: tuple[tuple[str, ...], ...]
     prepositions: frozenset[str]
     embedded: frozenset[str]
+    clause_subjects: frozenset[str]
     how_words: frozenset[str]
     subjects: frozenset[str]
     joiners: frozenset[str]
@@ -45,7 +46,7 @@ class _Words:
 def _words() -> _Words:
     data = requests_vocabulary()["asks"]
     lower = {key: frozenset(w.lower() for w in data[key]) for key in
-             ("wh", "aux", "prepositions", "embedded", "how_words", "subjects", "joiners")}
+             ("wh", "aux", "prepositions", "embedded", "clause_subjects", "how_words", "subjects", "joiners")}
     return _Words(aux_sentence=frozenset(w for w in data["aux_sentence"] if " " not in w),
                   instructions=tuple(tuple(i.lower().split()) for i in data["instructions"]),
                   min_words=int(data["min_words"]), **lower)
@@ -74,8 +75,8 @@ def _wh_question(word: str, following: str, after: str, comma: bool) -> bool:
     vocab = _words()
     if not following or following == "to" or following in vocab.embedded:
         return False
-    if word == "how":
-        return following in vocab.how_words or following in vocab.aux
+    if word == "how":  # "how long did…", "how many people were…" ask; "how long the support lasted" is a clause
+        return following in vocab.aux or (following in vocab.how_words and after not in vocab.clause_subjects)
     if word in ("who", "which", "whom"):  # "…, who is 40" and "…, which helped him" describe; "who else did…" asks
         if following in vocab.aux:
             return after in vocab.subjects

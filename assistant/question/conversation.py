@@ -182,12 +182,16 @@ def _starts_new_case(question: str, so_far: str) -> bool:
 def _describes_another(question: str, before: QueryFacets) -> bool:
     """The question opens by describing a person the case so far does not hold ("My client's 39, on an SSO
     with BBR…" after "He's on a tag after prison…"): its description (what comes before its first ask)
-    states several facets the case lacks, and nothing in it says it goes on with the same person."""
+    states several facets the case lacks, one of them who the person is (an age, a sentence), and nothing in
+    it says it goes on with the same person. New needs alone ("she's drinking and self-harming") add to the
+    case."""
     described = case_description(question)
     if not described.strip() or compiled("conversation", "continues").search(normalised(described)):
         return False
-    new = _facet_labels(read_facets(described)) - _facet_labels(before)
-    return len(new) >= int(requests_vocabulary()["conversation"]["new_facets"])
+    facets = read_facets(described)
+    new = _facet_labels(facets) - _facet_labels(before)
+    identity = new & ({"age"} | set(facets.sentence))
+    return bool(identity) and len(new) >= int(requests_vocabulary()["conversation"]["new_facets"])
 
 
 def _facet_labels(facets: QueryFacets) -> set[str]:

@@ -43,8 +43,8 @@ def _patterns() -> Patterns:
     subject = r"(?:(?:i|we|you|they)[\s,]+)?"
     negation = listed("slots", "neg")
     first_person = r"(?<![\w'])(?:i|we)(?:[\s,]+(?:just|simply|really|then))*[\s,]+"
-    falsify_lists = ("untrue", "claims", "passive", "said", "contrary", "against", "undone", "excuses", "unexcused", "unmade",
-                     "shaping", "hide", "conceal", "motive", "pressure", "from_authority", "honest")
+    falsify_lists = ("untrue", "claims", "passive", "said", "contrary", "against", "undone", "excuses", "unexcused",
+                     "unmade", "shaping", "hide", "conceal", "motive", "pressure", "from_authority", "honest")
     return {
         "request": re.compile(request), "act": asked("acts"), "deceptive": asked("deceptive"),
         "conceal_asked": asked("conceal"),

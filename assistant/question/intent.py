@@ -249,10 +249,8 @@ _COMPARED = [re.compile(p, re.I) for p in (
     r"\bside[ -]by[ -]side\b[^:–—-]*?[:–—-]\s*(?P<x>.+?)\s+(?:and|versus|vs\.?)\s+(?P<y>.+?)" + _END,
     # "compare the two cases where serious mental illness got in the way"
     r"\b(?:compare|contrast)\s+" + _NUMBER + r"(?:[\w'-]+\s+){0,2}?" + _HEADS + r"\s+(?:about|on|where|with|involving|of|for|that|in which|showing)\s+(?P<t>.+?)" + _END,
-    # "compare Sam's case and Paul's case", "compare X with Y"
-    r"\b(?:compare|contrast)\s+(?P<x>.+?)\s+(?:and|versus|vs\.?)\s+(?P<y>.+?)(?:\s*,|" + _END + r")",
-    r"\b(?:compare|contrast)\s+(?P<x>.+?)\s+(?:to|against)\s+(?P<y>.+?)(?:\s*,|" + _END + r")",
-    r"\b(?:compare|contrast)\s+(?P<x>.+?)\s+with\s+(?P<y>.+?)(?:\s*,|" + _END + r")",
+    # "compare Sam's case and Paul's case", "compare X with Y": split where the two sides balance (_balanced)
+    r"\b(?:compare|contrast)\s+(?P<pair>.+?)(?:\s*,|" + _END + r")",
     # "Back to Basics versus the effective practice strategy"
     r"(?:^|[:;,.]\s*|\s[-–—]\s)(?P<x>[^,:;?.!]+?)\s+(?:versus|vs\.?|v\.?)\s+(?P<y>[^,:;?.!]+?)" + _END,
     # "how did the approach with the pregnant woman differ from the veteran", "how is a CO different from an SSO"
@@ -283,6 +281,8 @@ def compared(question: str) -> list[str]:
         groups = found.groupdict()
         if groups.get("t"):
             items = [_item(groups["t"])]
+        elif groups.get("pair"):
+            items = [_item(side) for side in _balanced(groups["pair"])]
         else:  # the second item may run on into what is said about both ("…and Y kept them engaged")
             second = _trim_second(groups["x"], groups["said"]) if groups.get("said") else groups["y"]
             items = [_item(groups["x"]), _item(second)]
@@ -290,6 +290,18 @@ def compared(question: str) -> list[str]:
         if items and all(len(item) <= 120 for item in items):
             return items
     return []
+
+
+def _balanced(pair: str) -> list[str]:
+    """"X and Y", "X with Y", "X to Y" split at the joining word that leaves two sides most alike in length
+    ("the work with Dan to the work with Lee", "the Back to Basics strategy with the engagement work")."""
+    words = pair.split()
+    cuts = [i for i, w in enumerate(words) if w.lower() in ("and", "with", "to", "against", "versus", "vs", "vs.")
+            and 0 < i < len(words) - 1]
+    if not cuts:
+        return []
+    best = min(cuts, key=lambda i: (abs(i - (len(words) - i - 1)), words[i].lower() not in ("and", "versus", "vs")))
+    return [" ".join(words[:best]), " ".join(words[best + 1:])]
 
 
 def _trim_second(first: str, second: str) -> str:

@@ -68,6 +68,7 @@ ONE_ASK = [
     "Separate question - how many cases did the inspectors review in the North East?",
     "What if she's under 25?",
     "and the drinking?",
+    "Can you tell me what worked with the veteran and how long the support lasted?",
 ]
 
 

@@ -52,6 +52,10 @@ def test_a_different_person_after_a_suggested_question_is_never_a_follow_up(star
      "My client has ADHD and keeps missing appointments"),
     ("what if she's under 25?", "She's pregnant and has unpaid work hours to do"),
     ("and if he won't engage?", "Man on licence with psychosis released straight from court"),
+    # more about the same person: new needs, or one new fact, add to the case
+    ("She's drinking and self-harming - what did the PP do?", "Woman on licence, homeless, in a hostel"),
+    ("when he's released on licence, what should the plan look like?", "19 year old lad in custody with ADHD"),
+    ("He's 45 - does that change anything?", "Veteran on a suspended sentence with an ATR"),
 ])
 def test_a_real_follow_up_still_follows_on(question, before):
     assert follows_on(question, before)

@@ -176,6 +176,7 @@ def test_the_number_of_examples_asked_for(question, count):
     ("Compare the two resettlement cases - the man with a drug habit and the woman going to the AP",
      ["man with a drug habit", "woman going to the AP"]),
     ("Can you compare the work with Dan to the work with Lee?", ["Dan", "Lee"]),
+    ("Contrast the Back to Basics strategy with the engagement work", ["Back to Basics strategy", "engagement work"]),
 ])
 def test_what_a_comparison_names(question, items):
     assert compared(question) == items
