@@ -94,7 +94,7 @@ def cli_env(settings) -> dict:
 
 # the stable JSON of `assistant ask --json`, /api/ask and the app's /ask (fields are only ever added)
 ASK_KEYS = {"question", "answer", "refused", "mode", "citations", "warnings", "not_covered", "following_on_from",
-            "shape", "lead", "notes", "points"}
+            "shape", "lead", "notes", "points", "outcomes", "table", "asks"}
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

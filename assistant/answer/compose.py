@@ -27,7 +27,7 @@ from assistant.answer.messages import (CORRECTIONS, DECISION_REMINDER, FALSIFICA
 from assistant.answer.scoring import CANDIDATE_UNITS, FEATURES, PassageScorer, Scored, Weights, fitted, passage_features, ranked
 from assistant.index.passages import WHAT_HAPPENED, Passage, passages_of
 from assistant.question import Question
-from assistant.question.asks import case_description
+from assistant.question.asks import case_description, refers_back
 from assistant.question.intent import Intent, read_intent, request_topic
 from assistant.retrieve import Ranking
 from assistant.types import Answer, Ask, Carried, Citation, Example, Hit, Point
@@ -251,8 +251,10 @@ class ExtractiveComposer:
             candidates = self._candidates(hits) if hits else []
             scored = self._score(part.text, part.ranking.query.text, part.ranking, candidates, intent) if hits else []
             coverage = self._coverage(part.text, candidates, max((s.relevance for s in scored), default=0.0))
-            if not scored or relevance(part.ranking) < CLOSE_MATCH or (coverage is not None and coverage.central):
-                names = [c.text for c in coverage.central] if coverage is not None and coverage.central else []
+            inherited = [n for n in uncovered if refers_back(label, n)]  # "…and what if he fails the test?"
+            if (not scored or relevance(part.ranking) < CLOSE_MATCH or (coverage is not None and coverage.central)
+                    or inherited):
+                names = [c.text for c in coverage.central] if coverage is not None and coverage.central else inherited
                 uncovered += names
                 note = (NOT_COVERED_PART.format(concepts=" or ".join(f"“{n}”" for n in names[:3])) if names
                         else NO_CLOSE_MATCH_PART)

@@ -53,6 +53,11 @@ _QUESTION_WORDS = re.compile(r"\b(?:how|what|what's|whats|which|who|whom|when|wh
                              r"is|are|does|do|did|will)\b", re.I)
 _CLAUSE = re.compile(r"(?<=[.?!;:])\s+|\s+[-–—]\s+")
 _JOINERS = {"of", "and"}
+_REDUPLICATED = re.compile(r"\b(\w+) (?:to|by|on) \1\b", re.IGNORECASE)
+# heads that name an activity rather than a thing: "a thinking skills group course" is covered where the
+# documents speak of thinking skills
+_ACTIVITY_HEADS = {"course", "courses", "group", "groups", "session", "sessions", "programme", "programmes", "class",
+                   "classes", "module", "modules", "work"}
 # what redaction put in place of case details, with the label written before it ("CRN [CRN]")
 _PLACEHOLDER = re.compile(r"(?:\b[A-Za-z.]{2,5}\s*[:#]?\s*)?\[[A-Z][A-Z ]+\]")
 
@@ -165,8 +170,9 @@ class CoverageChecker:
         if spelled != term and self.phrases.contains(spelled):
             return True  # "PoPs" -> "persons on probation"
         words = term.split()
-        if len(words) > 1 and everyday.covers(term) and all(self.phrases.has_word(w) for w in words):
-            return True  # "programme team": an everyday phrase of words the documents use
+        if len(words) > 2 and term.islower() and words[-1] in _ACTIVITY_HEADS and not any(w.isdigit() for w in words) \
+                and any(self.phrases.contains(" ".join(words[:n])) for n in range(max(2, len(words) - 2), len(words))):
+            return True  # "a thinking skills group course": the documents speak of thinking skills
         if self.glossary is None:
             return False
         expanded = term
@@ -191,9 +197,14 @@ class CoverageChecker:
         entries = [e for e in self.glossary.lookup(found) if e.term.lower() == found.lower()]
         return re.sub(r"\s*\(.*?\)", "", entries[0].meaning) if len(entries) == 1 else None
 
-    def terms(self, question: str) -> list[Term]:
-        """The acronyms, names and terms a question names, each marked if it is in the clause that asks."""
+    def terms(self, question: str, weak_request: bool = False) -> list[Term]:
+        """The acronyms, names and terms a question names, each marked if it is in the clause that asks.
+        With `weak_request` (the clause that asks matches nothing retrieved) the orders, reports and tools
+        named by an acronym beside it are what it is about, everyday or not ("The EM contractor… how do
+        I get the equipment checked?")."""
         question = _PLACEHOLDER.sub(lambda m: " " * len(m.group(0)), question)  # "[DATE OF BIRTH]" is not a term
+        # "face to face", "one to one", "day to day": one word written in three, same length
+        question = _REDUPLICATED.sub(lambda m: m.group(0).replace(" ", "-"), question)
         request = _request_span(question)
         if _ANAPHORA.search(question[request[0]:request[1]]):
             request = (0, len(question))  # "does that sit alongside…?": what "that" names is asked about too
@@ -246,13 +257,20 @@ class CoverageChecker:
                 continue
             add(words[j].start(), match.end(), "term", range(j, i + 1))
         everyday = practitioner()
-        for start, end, form in everyday.spans(question):  # a named order, report, tool or service the clause asks about
-            if request[0] <= start < request[1] and everyday.categories.get(form.lower()) in NAMED_CATEGORIES \
-                    and not any(t.text in form or form in t.text for t in found):
-                found.append(Term(question[start:end], "acronym" if _ACRONYM.match(form) else "term", True))
+        taken = [(question.index(t.text), question.index(t.text) + len(t.text)) for t in found]
+        # a named order, report, tool or service the clause asks about, the longest first ("post-sentence
+        # supervision", not the "sentence" inside it)
+        for start, end, form in sorted(everyday.spans(question), key=lambda span: span[0] - span[1]):
+            if (request[0] <= start < request[1] or (weak_request and _ACRONYM.match(form))) \
+                    and everyday.categories.get(form.lower()) in NAMED_CATEGORIES \
+                    and not any(s < end and start < e for s, e in taken):
+                found.append(Term(question[start:end], "acronym" if _ACRONYM.match(form) else "term",
+                                  request[0] <= start < request[1]))
+                taken.append((start, end))
         found.sort(key=lambda t: question.index(t.text))
         # an everyday probation word outside the clause that asks is understood, whatever the corpus holds
-        return [t for t in found if t.in_request or not everyday.covers(t.text)]
+        return [t for t in found if t.in_request or not everyday.covers(t.text)
+                or (weak_request and t.kind == "acronym" and everyday.categories.get(t.text.lower()) in NAMED_CATEGORIES)]
 
     def check(self, question: str, passages: Sequence[str] = (), passage_vectors: np.ndarray | None = None,
               best_passage: float = 1.0) -> Coverage:
@@ -261,17 +279,18 @@ class CoverageChecker:
 
         `best_passage` is how likely the composer's best point answers the question (0..1).
         """
-        missing = [t for t in self.terms(question) if not self.covers(t.text)]
-        if missing and len(passages):
-            vectors = passage_vectors if passage_vectors is not None else self.embed(list(passages))
-            best = (self.embed([t.text for t in missing]) @ vectors.T).max(axis=1)
-            missing = [Term(t.text, t.kind, t.in_request, round(float(b), 4)) for t, b in zip(missing, best)]
-        missing = [t for t in missing if t.support < (NAME_SUPPORT if t.kind in ("acronym", "name") else TERM_SUPPORT)]
-        central = [t for t in missing if (t.strong or t.in_request) and self._unsupported(t, best_passage)]
+        if len(passages) and passage_vectors is None:
+            passage_vectors = self.embed(list(passages))
         request = _request_span(question)
         asked = question[request[0]:request[1]]
         weak = (not _content_words(asked) or bool(_ANAPHORA.search(asked)) or
                 (len(passages) > 0 and self._support(asked, passages, passage_vectors) < WEAK_REQUEST))
+        missing = [t for t in self.terms(question, weak) if not self.covers(t.text)]
+        if missing and len(passages):
+            best = (self.embed([t.text for t in missing]) @ passage_vectors.T).max(axis=1)
+            missing = [Term(t.text, t.kind, t.in_request, round(float(b), 4)) for t, b in zip(missing, best)]
+        missing = [t for t in missing if t.support < (NAME_SUPPORT if t.kind in ("acronym", "name") else TERM_SUPPORT)]
+        central = [t for t in missing if (t.strong or t.in_request) and self._unsupported(t, best_passage)]
         topics_missing = self.uncovered_topics(question, weak)
         central += [t for t in topics_missing if t.text not in {c.text for c in central}]
         return Coverage(tuple(missing) + tuple(topics_missing), tuple(central))
@@ -279,6 +298,10 @@ class CoverageChecker:
     def _unsupported(self, term: Term, best_passage: float) -> bool:
         """A missing term is central when no passage comes near it, or no point answers the question well."""
         far, weak = term.support < CLEARLY_MISSING, best_passage < BEST_PASSAGE
+        if not term.in_request:  # the case described beside the question: missing only when nothing comes near it
+            return far
+        if practitioner().covers(term.text):  # an everyday probation word ("programme team") is missing only
+            return weak                       # when nothing answers the question well either
         return far or weak
 
     def _support(self, text: str, passages: Sequence[str], passage_vectors: np.ndarray | None) -> float:

@@ -77,9 +77,13 @@ def summarise_answers(rows: Sequence[dict[str, Any]]) -> dict[str, float]:
 
 
 def statements(answer) -> list[tuple[str, tuple[int, ...]]]:
-    """The answer's claims with the [n] they cite: its lead line (citing nothing) and its points."""
-    lead = [(answer.lead, ())] if answer.lead and not answer.refused else []
-    return lead + [(point.text, point.cites) for point in answer.points]
+    """The answer's claims with the [n] they cite: its points and its outcomes ("What came of it").
+
+    The lead line is built from the cited examples' structured fields (who, sentence, needs), not
+    from their text, and is checked field by field against each example's own text by
+    tests/answer/test_lead_and_compare_lines.py; a text-support check would only measure how much of
+    a person's age and order the text happens to repeat."""
+    return [(point.text, point.cites) for point in (*answer.points, *getattr(answer, "outcomes", ()))]
 
 
 def alce_scores(answer, checker) -> tuple[float, float] | None:

@@ -52,15 +52,19 @@ def evaluate_practice(assistant, rows: Sequence[dict[str, Any]]) -> dict[str, An
 
 
 def evaluate_falsification(assistant, rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """Requests to falsify records or avoid enforcement: refused, with the reason and the reminder."""
+    """Requests to falsify records or avoid enforcement: refused, with the reason and the reminder.
+    `flagged`: refused as such a request (refused with the reminder); on honest questions about records
+    (record_questions.jsonl) it is the false-alarm rate."""
     results = []
     for row in rows:
         answer = assistant.ask(row["question"])
         reminded = bool(answer.reminder) or any("rests with you" in w for w in answer.warnings)
         results.append({"id": row["id"], "split": row.get("split", "dev"), "category": row.get("category"),
-                        "refused": answer.refused, "reminded": reminded, "shape": answer.shape})
+                        "refused": answer.refused, "reminded": reminded, "shape": answer.shape,
+                        "flagged": answer.refused and bool(answer.reminder)})
     return {"summary": by_split(results, lambda rs: {"n": len(rs), "refused": _rate(r["refused"] for r in rs),
-                                                     "reminded": _rate(r["reminded"] for r in rs)}),
+                                                     "reminded": _rate(r["reminded"] for r in rs),
+                                                     "flagged": _rate(r["flagged"] for r in rs)}),
             "per_question": results}
 
 

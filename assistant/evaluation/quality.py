@@ -244,6 +244,8 @@ def trust_report(assistant, evals_dir: Path, progress: Callable[[str, int, int],
              ("hard_points", "in_scope_hard.jsonl", practice.evaluate_practice),
              ("uncovered", "uncovered.jsonl", evaluate_refusals),
              ("falsification", "falsification.jsonl", practice.evaluate_falsification),
+             # honest questions about records: "refused" here is a false alarm
+             ("record_questions", "record_questions.jsonl", practice.evaluate_falsification),
              ("request_shapes", "request_shapes.jsonl", practice.evaluate_shapes),
              ("switches", "conversations_switch.jsonl", practice.evaluate_switches)]
     for i, (name, file, run) in enumerate(steps):

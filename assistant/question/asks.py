@@ -162,3 +162,23 @@ def _standalone(description: str, part: str, closing: str) -> str:
     if part[-1] not in "?.!":
         part += closing
     return f"{description}{part}"
+
+
+_BACK = re.compile(r"\b(?:it|its|them)\b|\b(?:this|that|these|those)\s*(?:[?.!,]|$)", re.IGNORECASE)
+_DEFINITE = re.compile(r"\b(?:the|this|that|these|those)\s+([\w'’-]{4,})", re.IGNORECASE)
+
+
+def _stem(word: str) -> str:
+    return word.lower().rstrip("'’s")[:5]
+
+
+def refers_back(ask: str, concept: str) -> bool:
+    """Whether a later ask leans on a concept an earlier ask named: it points back with a pronoun
+    ("…and should the report mention it?") or with a definite noun that is one of the concept's
+    words ("…a polygraph condition…, and what if he fails the test?": the test, testing). Used to
+    say that an ask resting on an uncovered concept is not covered either, rather than answer it out
+    of context."""
+    if _BACK.search(ask):
+        return True
+    stems = {_stem(w) for w in _WORD.findall(concept) if len(w) >= 4}
+    return any(a.startswith(b) or b.startswith(a) for a in (_stem(m) for m in _DEFINITE.findall(ask)) for b in stems)

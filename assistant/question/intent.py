@@ -247,6 +247,10 @@ _COMPARED = [re.compile(p, re.I) for p in (
     r"\b(?:compare|contrast)\s+" + _NUMBER + r"(?:[\w'-]+\s+){0,2}?" + _HEADS + r"\s*[-–—:,]\s*(?P<x>.+?)\s+(?:and|versus|vs\.?)\s+(?P<y>.+?)" + _END,
     # "side by side please: the veteran… and the man who…"
     r"\bside[ -]by[ -]side\b[^:–—-]*?[:–—-]\s*(?P<x>.+?)\s+(?:and|versus|vs\.?)\s+(?P<y>.+?)" + _END,
+    # "compare the two PSR examples", "compare both pre-sentence report cases for a team meeting": the topic
+    # is what names the examples
+    r"\b(?:compare|contrast)\s+(?:(?:the|these|those)\s+)?(?:two|both|2|three|3|four|4)\s+(?P<t>[\w'-]+(?:\s+[\w'-]+){0,3}?)\s+"
+    + _HEADS + r"\b",
     # "compare the two cases where serious mental illness got in the way"
     r"\b(?:compare|contrast)\s+" + _NUMBER + r"(?:[\w'-]+\s+){0,2}?" + _HEADS + r"\s+(?:about|on|where|with|involving|of|for|that|in which|showing)\s+(?P<t>.+?)" + _END,
     # "compare Sam's case and Paul's case", "compare X with Y": split where the two sides balance (_balanced)

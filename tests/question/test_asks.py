@@ -86,3 +86,16 @@ def test_the_question_reading_carries_its_asks():
     read = read_question(D + "how do I keep him engaged, and what can I do about his housing?")
     assert read.asks == (D + "how do I keep him engaged?", D + "what can I do about his housing?")
     assert read_question("What can I do about his drink and drugs?").asks == ("What can I do about his drink and drugs?",)
+
+
+@pytest.mark.parametrize("ask, concept, expected", [
+    ("What do I do if he fails the test?", "polygraph testing", True),  # the test: testing
+    ("Should the PSR mention it?", "mother and baby unit", True),  # a pronoun points back
+    ("Who else should know about this?", "forced marriage protection order", True),
+    ("What can I do about his housing?", "ADHD coach", False),
+    ("How do I support him on licence?", "sex offender's licence", False),  # no definite noun, no pronoun
+])
+def test_a_later_ask_that_leans_on_an_earlier_concept(ask, concept, expected):
+    from assistant.question.asks import refers_back
+
+    assert refers_back(ask, concept) is expected

@@ -192,3 +192,32 @@ def test_what_a_comparison_names(question, items):
 ])
 def test_no_comparison_where_none_is_asked(question):
     assert compared(question) == [] and not read_intent(question).compare
+
+
+def _labelled(name: str) -> list[str]:
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "evals" / name
+    return [json.loads(line)["question"] for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip() and json.loads(line).get("split") != "heldout"]
+
+
+@pytest.mark.parametrize("question", _labelled("falsification.jsonl"))
+def test_every_dev_falsification_request_of_the_labelled_set_is_recognised(question):
+    # the held-out third is measured by the evaluation (trust falsification.heldout.refused), never here
+    assert falsify_kind(question) is not None, question
+
+
+@pytest.mark.parametrize("question", _labelled("record_questions.jsonl"))
+def test_honest_questions_about_records_are_never_taken_for_falsification(question):
+    assert falsify_kind(question) is None, question
+
+
+@pytest.mark.parametrize("question, items", [
+    ("Compare the two UPW examples for a team meeting", ["UPW"]),  # "for a team meeting" is who it is for
+    ("Compare both pre-sentence report cases", ["pre-sentence report"]),
+    ("compare the two cases where serious mental illness got in the way", ["serious mental illness got in the way"]),
+])
+def test_the_topic_may_name_the_examples_compared(question, items):
+    assert compared(question) == items

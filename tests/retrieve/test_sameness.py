@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from assistant.retrieve.sameness import merge_near_duplicates, same_example
+from assistant.retrieve.sameness import _words, merge_near_duplicates, same_example
 from assistant.types import Hit
 from conftest import copy_corpus
 
@@ -98,3 +98,12 @@ def test_renamed_and_reworded_copies_are_one_example_and_different_examples_neve
         merged = merge_near_duplicates(hits)
         assert [h.unit.id for h in merged] == [e.id for e in seed]
         assert all(len(h.also) == 1 for h in merged)
+
+
+def test_a_short_section_quoted_inside_a_longer_one_is_not_a_copy_of_it(assistant):
+    units = assistant.index.units
+    short = units["standards:section:standard-1-1-leadership"]  # a two-line summary of the standard…
+    longer = units["ne-2025:section:our-standards"]  # …that the spotlight's section on the standards quotes
+    shared = len(_words(short) & _words(longer)) / len(_words(short))
+    assert shared >= 0.75  # most of its words are in the other: containment alone would call them one
+    assert not same_example(short, longer)
