@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from assistant.answer import LOOSE_MATCH, ExtractiveComposer, relevance
+from assistant.answer import LOOSE_MATCH, ExtractiveComposer, Part, relevance
 from assistant.config import Settings, load_settings
 from assistant.errors import AssistantError, BadInputError, ChromaUnavailableError, IndexCorruptError, \
     IndexMissingError, IndexStaleError
@@ -31,7 +31,7 @@ from assistant.ingest.corpus import (Added, add_document, add_summary, document_
 from assistant.live import LiveIndex, pinned
 from assistant.question import read_question, validation
 from assistant.question.conversation import Context, read_context
-from assistant.question.intent import Intent, request_topic
+from assistant.question.intent import Intent, asks_for_organisational, compared, request_topic
 from assistant.question.privacy import redact
 from assistant.retrieve import Ranking, Retriever, merge_near_duplicates, passes_filters
 from assistant.types import Answer, Example, Hit, Section
@@ -143,6 +143,20 @@ class Assistant:
                                       ignore_facets=frozenset(ignore_facets), boost=boost)
         return replace(ranking, hits=merge_near_duplicates(ranking.hits)[:k])
 
+    def distinct_ranking(self, text: str, k: int, filters: Mapping[str, object] | None = None,
+                         ignore_facets: Iterable[str] = (), boost=None) -> Ranking:
+        """The best `k` distinct units for `text`: near-copies folded into one hit with their other
+        sources, and, when copies crowd the first search, a wider one."""
+        wide = k + SPARE_HITS
+        for _ in range(3):
+            ranking = self.retriever.rank(text, k=wide, filters=filters, ignore_facets=frozenset(ignore_facets),
+                                          boost=boost)
+            hits = merge_near_duplicates(ranking.hits)
+            if len(hits) >= k or len(ranking.hits) < wide:
+                break
+            wide *= 4
+        return replace(ranking, hits=hits[:k])
+
     @pinned
     def ask(self, question: str, history: Sequence[Mapping[str, str]] | None = None,
             filters: Mapping[str, object] | None = None, llm: str | None = None,
@@ -174,15 +188,22 @@ class Assistant:
         log.info("ask: %s", standalone)
         started = time.perf_counter()
         ranking = self.answer_ranking(standalone, filters, ignore_facets, context.boost)
-        examples_ranking = None
-        if read.intent.examples and self._cases_allowed(filters):
-            examples_ranking = self.retriever.rank(request_topic(standalone), k=12 + SPARE_HITS,
-                                                   filters={**(filters or {}), "kind": ["case"]},
-                                                   ignore_facets=frozenset(ignore_facets), boost=context.boost)
-            examples_ranking = replace(examples_ranking, hits=merge_near_duplicates(examples_ranking.hits)[:12])
+        examples_ranking, parts = None, ()
+        kind = _example_kind(read.text, filters)
+        if (read.intent.examples or read.intent.count) and kind:
+            examples_ranking = self.distinct_ranking(request_topic(standalone), max(12, read.intent.count or 0),
+                                                     {**(filters or {}), "kind": [kind]}, ignore_facets, context.boost)
+        if read.intent.compare:
+            named = compared(read.text) or [request_topic(standalone)]
+            parts = tuple(Part(item, self.distinct_ranking(item, 5, filters, ignore_facets, _anchored(ranking, context)))
+                          for item in named)
+        elif len(context.asks) > 1:
+            shown = read.asks if len(read.asks) == len(context.asks) else context.asks
+            parts = tuple(Part(text, self.answer_ranking(search, filters, ignore_facets, _anchored(ranking, context)))
+                          for text, search in zip(shown, context.asks))
         retrieved = time.perf_counter()
         answer = self.composer.compose(read, ranking, warnings, standalone=standalone, carried=context.carried,
-                                       examples_ranking=examples_ranking)
+                                       examples_ranking=examples_ranking, parts=parts)
         composed = time.perf_counter()
         timings = {"retrieve": (retrieved - started) * 1000, "compose": (composed - retrieved) * 1000}
         if backend and not answer.refused:
@@ -190,13 +211,6 @@ class Assistant:
             timings["llm"] = (time.perf_counter() - composed) * 1000
         return replace(answer, timings_ms=timings)
 
-    @staticmethod
-    def _cases_allowed(filters: Mapping[str, object] | None) -> bool:
-        kinds = (filters or {}).get("kind")
-        if not kinds:
-            return True
-        kinds = [kinds] if isinstance(kinds, str) else list(kinds)
-        return any(str(k).strip().lower() == "case" for k in kinds)
 
     def _per_build(self, name: str, make: Callable[[OpenIndex], Any]) -> Any:
         """A value derived from the build in use, made once per build (a (build, value) pair, so that
@@ -287,6 +301,29 @@ class Assistant:
 
 
 INTERNAL_ERROR = "internal error while answering; the server log has the details"
+
+
+def _example_kind(question: str, filters: Mapping[str, object] | None) -> str | None:
+    """The kind of example a request for examples lists: organisational when it asks for initiatives or
+    strategies, else cases; None when the filters allow neither."""
+    kind = "organisational" if asks_for_organisational(question) else "case"
+    kinds = (filters or {}).get("kind")
+    if not kinds:
+        return kind
+    allowed = {str(k).strip().lower() for k in ([kinds] if isinstance(kinds, str) else kinds)}
+    return kind if kind in allowed else next((k for k in ("case", "organisational") if k in allowed), None)
+
+
+PART_BOOST = (0.1, 0.03, 0.03)  # added, in each part's own search, to what the whole question found first, second…
+
+
+def _anchored(ranking: Ranking, context: Context) -> dict[str, float]:
+    """The boost for the search of one part of a question: the conversation's, and a little for the
+    units the whole question found first, so that "and how many court reports?" stays on its subject."""
+    boost = dict(context.boost or {})
+    for hit, bonus in zip(ranking.hits, PART_BOOST):
+        boost[hit.unit.id] = boost.get(hit.unit.id, 0.0) + bonus
+    return boost
 
 
 def status_for(exc: AssistantError) -> int:

@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from assistant.cli_conversation import conversation_for, conversation_options, forget_kept, keep_turn
 from assistant.errors import AssistantError, BadInputError
 from assistant.terminal import EstimateSaid, console, is_terminal, progress_bars, rich_markdown
 
@@ -203,32 +204,44 @@ def search(ctx: click.Context, query: str, k: int | None, theme, need, sentence,
 
 
 @main.command()
-@click.argument("question")
+@click.argument("question", required=False)
 @_with_filters
 @click.option("--llm", "llm", default=None, metavar="SPEC",
               help="Answer with an LLM, e.g. openai:qwen2.5 or ollama:llama3.1 (default: ASSISTANT_LLM, else offline).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for other tools.")
 @click.option("--plain", "plain_output", is_flag=True, help="Plain text, even in a terminal (it is plain when piped).")
+@conversation_options
 @click.pass_context
-def ask(ctx: click.Context, question: str, theme, need, sentence, standard, document, kind, region, year, publication_kind, llm: str | None,
-        as_json: bool, plain_output: bool) -> None:
+def ask(ctx: click.Context, question: str | None, theme, need, sentence, standard, document, kind, region, year,
+        publication_kind, llm: str | None, as_json: bool, plain_output: bool, history_file: str | None, continue_: bool,
+        forget: bool) -> None:
     """Answer QUESTION from the corpus, citing the examples behind every point.
 
     Offline by default: each point is a sentence from an inspected case, marked [n]. With
     --llm, a local or OpenAI-compatible model writes the answer and it is checked against
     the sources; if it fails, the offline answer is shown instead. A terminal shows the
     answer formatted; a pipe (or --plain) gets plain text, and --json the stable JSON.
+    --history FILE or --continue (the last conversation, kept redacted for an hour in the data
+    folder: see conversation_file in `assistant config`) carry a conversation; --forget drops it.
 
     \b
     Examples:
       assistant ask "my client has ADHD and keeps missing appointments"
+      assistant ask --continue "what did the PP do about his housing?"
       assistant ask "how do I handle disclosure to a new partner?" --json
     """
     from assistant.api import Assistant
 
-    assistant = Assistant.load(_settings(ctx))
+    settings = _settings(ctx)
+    if forget:
+        click.echo(forget_kept(settings), err=True)
+    if not question:
+        return None if forget else ctx.fail("Missing argument 'QUESTION'")
+    history = conversation_for(settings, history_file, continue_)
+    assistant = Assistant.load(settings)
     filters = _filters(theme, need, sentence, standard, document, kind, region, year, publication_kind) or None
-    answer = assistant.ask(question, filters=filters, llm=llm)
+    answer = assistant.ask(question, history=history or None, filters=filters, llm=llm)
+    keep_turn(settings, history, answer)
     if as_json:
         click.echo(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
         return

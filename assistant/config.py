@@ -57,6 +57,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 7860
     feedback_db: Path = Path("feedback.sqlite3")
+    conversation_file: Path = Path("conversation.json")  # the last `assistant ask` conversation, redacted, for --continue
     llm: str | None = None
     llm_base_url: str | None = None
     llm_timeout: float = 30.0

@@ -11,7 +11,7 @@ plain text (a pipe). Every face renders from the answer's fields; none parses an
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from assistant.links import source_link
@@ -72,8 +72,13 @@ def _markers(cites: tuple[int, ...], marker: Callable[[int], str]) -> str:
     return " ".join(marker(n) for n in cites)
 
 
+def _outcome_line(answer: Answer, n: int | None, style: Style, marker: Callable[[int], str]) -> list[str]:
+    return [f"{style.italic('What came of it:')} {o.text} {_markers(o.cites, marker)}".rstrip()
+            for o in answer.outcomes if o.cites and o.cites[0] == n]
+
+
 def _points(answer: Answer, style: Style, marker: Callable[[int], str]) -> list[str]:
-    """Each cited example's heading and summary, then its points under its own sub-headings."""
+    """Each cited example's heading and summary, its points under its own sub-headings, and what came of it."""
     lines: list[str] = []
     by_n = {c.n: c for c in answer.citations}
     current, heading = None, None
@@ -81,7 +86,7 @@ def _points(answer: Answer, style: Style, marker: Callable[[int], str]) -> list[
         n = point.cites[0] if point.cites else None
         if answer.shape in ("points", "examples") and n != current and n in by_n:
             if lines:
-                lines.append("")
+                lines += [*_outcome_line(answer, current, style, marker), ""]
             unit = by_n[n].unit
             lines.append(style.heading(f"{marker(n)} {unit.title}"))
             summary = summary_line(unit)
@@ -94,16 +99,52 @@ def _points(answer: Answer, style: Style, marker: Callable[[int], str]) -> list[
             lines.append(style.bold(point.heading.rstrip(":")))
         heading = point.heading
         lines.append(f"- {point.text} {_markers(point.cites, marker)}".rstrip())
+    return lines + _outcome_line(answer, current, style, marker)
+
+
+def _parts(answer: Answer, style: Style, marker: Callable[[int], str]) -> list[str]:
+    """A question with several asks: each ask as a heading, then its points (or why it has none)."""
+    lines: list[str] = []
+    for i, ask in enumerate(answer.asks):
+        lines += ["", style.bold(f"{i + 1}. {ask.text}")] if lines else [style.bold(f"{i + 1}. {ask.text}")]
+        if not ask.covered:
+            lines.append(style.italic(ask.note))
+            continue
+        mine = replace(answer, points=tuple(p for p in answer.points if p.part == i),
+                       outcomes=tuple(o for o in answer.outcomes if i == min(
+                           (p.part for p in answer.points if p.cites and o.cites and p.cites[0] == o.cites[0]), default=-1)))
+        lines += _points(mine, style, marker)
+    return lines
+
+
+def _cell(text: str, style: Style) -> str:
+    return text.replace("|", "\\|").replace("\n", "<br>") if style is MARKDOWN else text.replace("\n", "; ")
+
+
+def _table(answer: Answer, style: Style, marker: Callable[[int], str]) -> list[str]:
+    """A comparison: a Markdown table, or in plain text one block per field."""
+    header, *rows = answer.table
+    numbers = [c.n for c in answer.citations]
+    if style is MARKDOWN:
+        head = [_cell(h, style) for h in header]
+        head[1:] = [f"{marker(n)} {h.split('] ', 1)[-1]}" for n, h in zip(numbers, head[1:])]
+        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        lines += ["| " + " | ".join([style.bold(row[0]), *(_cell(c, style) for c in row[1:])]) + " |" for row in rows]
+        return lines
+    lines = []
+    for row in rows:
+        lines.append(f"{row[0]}:")
+        lines += [f"  {marker(n)} {_cell(c, style)}" for n, c in zip(numbers, row[1:])]
     return lines
 
 
 def _nearest(answer: Answer, style: Style) -> list[str]:
+    """The nearest examples of a refusal: each a short link by its title, with its theme."""
     if not answer.nearest:
         return []
     lines = [answer.nearest_label]
     for hit in answer.nearest:
-        url = source_link(hit.unit)
-        lines.append(f"- {hit.unit.title} ({hit.unit.section})" + (f" — {url}" if url else ""))
+        lines.append(f"- {style.link(hit.unit.title, source_link(hit.unit))} ({hit.unit.section})")
     return lines
 
 
@@ -116,7 +157,8 @@ def lines_of(answer: Answer, *, style: Style = MARKDOWN, notice: bool = True, so
     if answer.shape in ("refused", "not_covered"):
         lines += _nearest(answer, style)
     else:
-        lines += _points(answer, style, marker)
+        lines += (_table(answer, style, marker) if answer.table else _parts(answer, style, marker) if answer.asks
+                  else _points(answer, style, marker))
         if sources and answer.citations:
             lines += ["", style.bold("Sources"), *(describe_source(c, style) for c in answer.citations)]
         if answer.see_also:

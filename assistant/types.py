@@ -256,12 +256,25 @@ class Point:
     text: str
     cites: tuple[int, ...]
     heading: str = ""
+    part: int = 0  # which ask of a question with several parts it answers (`Answer.asks`)
 
     def to_json(self) -> dict[str, Any]:
-        return {"text": self.text, "cites": list(self.cites), "heading": self.heading}
+        return {"text": self.text, "cites": list(self.cites), "heading": self.heading, "part": self.part}
 
 
-SHAPES = ("points", "examples", "refused", "not_covered", "llm")
+@dataclass(frozen=True)
+class Ask:
+    """One ask of a question with several parts, and whether the documents cover it."""
+
+    text: str
+    covered: bool = True
+    note: str = ""  # for an ask they don't cover: what the answer says instead of points
+
+    def to_json(self) -> dict[str, Any]:
+        return {"text": self.text, "covered": self.covered, "note": self.note}
+
+
+SHAPES = ("points", "examples", "compare", "refused", "not_covered", "llm")
 
 
 @dataclass(frozen=True)
@@ -272,7 +285,8 @@ class Answer:
       point each), "llm" (checked LLM sentences), "refused" or "not_covered";
     - `lead`: the line on top (for a refusal, its message); `notes`: notes above the points
       (a correction of how the question was put, glossary definitions);
-    - `points` in the order shown, each citing `citations` by number; `see_also`: related
+    - `points` in the order shown, each citing `citations` by number; `outcomes`: what came of each
+      cited case, one quoted line each (not a point: a practitioner copies the practice); `see_also`: related
       examples not quoted; `comparison`: how each cited example is like the case or differs;
       `reminder`: the decision reminder, when the question asks for a decision;
     - `nearest` and `nearest_label`: for a refusal, the nearest units, labelled as no match.
@@ -287,7 +301,10 @@ class Answer:
     lead: str = ""
     notes: tuple[str, ...] = ()
     points: tuple[Point, ...] = ()
+    outcomes: tuple[Point, ...] = ()  # one line per cited case: what came of it, quoted
     citations: tuple[Citation, ...] = ()
+    asks: tuple[Ask, ...] = ()  # a question with several parts: each part, its points carry its number
+    table: tuple[tuple[str, ...], ...] = ()  # a comparison: a header row, then one row per field
     see_also: tuple[Hit, ...] = ()
     comparison: tuple[str, ...] = ()
     reminder: str = ""
@@ -322,4 +339,7 @@ class Answer:
             "lead": self.lead,
             "notes": list(self.notes),
             "points": [p.to_json() for p in self.points],
+            "outcomes": [p.to_json() for p in self.outcomes],
+            "asks": [a.to_json() for a in self.asks],
+            "table": [list(row) for row in self.table],
         }

@@ -81,11 +81,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def run_cli(*args: str, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
-    """Run the real `assistant` command in a new process."""
+def run_cli(*args: str, env: dict | None = None, timeout: float = 120, stdin: str | None = None) -> subprocess.CompletedProcess:
+    """Run the real `assistant` command in a new process (`stdin`: text for its standard input)."""
     full_env = {**os.environ, **(env or {})}
     return subprocess.run([sys.executable, "-m", "assistant", *args], capture_output=True, text=True,
-                          env=full_env, timeout=timeout, cwd=ROOT)
+                          env=full_env, timeout=timeout, cwd=ROOT, input=stdin)
 
 
 def cli_env(settings) -> dict:
@@ -94,7 +94,7 @@ def cli_env(settings) -> dict:
 
 # the stable JSON of `assistant ask --json`, /api/ask and the app's /ask (fields are only ever added)
 ASK_KEYS = {"question", "answer", "refused", "mode", "citations", "warnings", "not_covered", "following_on_from",
-            "shape", "lead", "notes", "points"}
+            "shape", "lead", "notes", "points", "outcomes", "table", "asks"}
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -231,3 +231,61 @@ def test_cheap_imports():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+KAI = "ne-2025:professional-curiosity-and-cultural-responsivity-in-practice"
+EARLIER = [{"role": "user", "content": "Any examples of good practice with a Muslim client on licence?"},
+           {"role": "assistant", "content": "Closest: a Muslim man on licence at an AP.", "cited": [KAI]}]
+
+
+def conversation_env(settings, tmp_path) -> dict:
+    return {**cli_env(settings), "ASSISTANT_CONVERSATION_FILE": str(tmp_path / "conversation.json")}
+
+
+def test_ask_follows_on_from_a_history_file_or_stdin(settings, tmp_path):
+    env = conversation_env(settings, tmp_path)
+    path = tmp_path / "history.json"
+    path.write_text(json.dumps(EARLIER), encoding="utf-8")
+    for args, stdin in ((["--history", str(path)], None), (["--history", "-"], json.dumps(EARLIER))):
+        result = run_cli("ask", "how did the PP handle his exclusion zone?", *args, "--json", env=env, stdin=stdin)
+        assert result.returncode == 0, result.stderr
+        data = json.loads(result.stdout)
+        assert [e["id"] for e in data["following_on_from"]["examples"]] == [KAI]
+        assert data["citations"][0]["id"] == KAI
+
+
+@pytest.mark.parametrize("args, stdin, message", [
+    (["--history", "no-such-file.json"], None, "Error: cannot read history file no-such-file.json"),
+    (["--history", "-"], '[{"role": "user", "content": ', "Error: history file stdin is not valid JSON (line 1"),
+    (["--history", "-"], '[{"role": "officer", "content": "hi"}]', 'history turn 1 has role officer'),
+    (["--history", "-", "--continue"], "[]", "Error: use --history FILE or --continue, not both"),
+])
+def test_a_bad_history_gets_one_line(settings, tmp_path, args, stdin, message):
+    result = run_cli("ask", "what helps?", *args, env=conversation_env(settings, tmp_path), stdin=stdin)
+    assert result.returncode != 0
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "conversation.json").exists()
+
+
+def test_continue_goes_on_from_the_last_answer_kept_redacted_until_forgotten(settings, tmp_path):
+    env = conversation_env(settings, tmp_path)
+    kept = tmp_path / "conversation.json"
+    first = run_cli("ask", "John Smith, DOB 12/03/1990, is a practising Muslim client on licence", "--json", env=env)
+    assert first.returncode == 0, first.stderr
+    text = kept.read_text(encoding="utf-8")
+    assert "Smith" not in text and "12/03/1990" not in text and "[NAME]" in text
+    assert "Open Government Licence" not in text  # the answer is kept without its sources and notice
+    second = run_cli("ask", "--continue", "how did the PP handle his exclusion zone?", "--json", env=env)
+    assert second.returncode == 0, second.stderr
+    data = json.loads(second.stdout)
+    assert data["following_on_from"] and data["citations"][0]["id"] == KAI
+    turns = json.loads(kept.read_text(encoding="utf-8"))["turns"]
+    assert [t["role"] for t in turns] == ["user", "assistant"] * 2 and turns[-1]["cited"][0] == KAI
+    forgot = run_cli("ask", "--forget", env=env)
+    assert forgot.returncode == 0 and f"Forgot the conversation kept in {kept}" in forgot.stderr
+    assert not kept.exists()
+    alone = run_cli("ask", "--continue", "how did the PP handle his exclusion zone?", "--json", env=env)
+    assert alone.returncode == 0 and "no recent conversation to continue" in alone.stderr
+    assert json.loads(alone.stdout)["following_on_from"] is None
+    missing = run_cli("ask", env=env)
+    assert missing.returncode != 0 and "Missing argument 'QUESTION'" in missing.stderr

@@ -52,7 +52,8 @@ def test_a_refusal_lists_the_nearest_examples_as_no_match(assistant):
                      nearest=tuple(hits), nearest_label="The nearest examples, **not a close match**:")
     lines = markdown(refused).splitlines()
     assert lines[:3] == ["I can't find a close example.", "", "The nearest examples, **not a close match**:"]
-    assert lines[3].startswith(f"- {hits[0].unit.title} ({hits[0].unit.section}) — https://")
+    assert lines[3].startswith(f"- [{hits[0].unit.title}](https://")  # the title is the link: no long address
+    assert lines[3].endswith(f") ({hits[0].unit.section})")
     assert "**Sources**" not in markdown(refused)
 
 

@@ -12,9 +12,15 @@ discuss.
 A missing acronym, multi-word name or term is *central*: the answer says plainly that the
 documents don't cover it, with no points, instead of quoting practice about something else. A
 single capitalised word ("Dave", "Leeds") is central only when the question asks about it
-(it sits in the clause that holds the question). Words the corpus does not use that are not
-terms (slang, typos, case details) never refuse a question; the rare ones are reported in the
-answer's `not_covered` list beside the points.
+(it sits in the clause that holds the question). The words practitioners use every day (PoP,
+SPO, DNA'd, on the gear, a Polish or Traveller heritage: `assistant/vocab/practitioner.toml`)
+are always understood and never terms; other words the corpus does not use (slang, typos, case
+details) never refuse a question either.
+
+Topics described in everyday words rather than by a named term ("keeps setting fires", "his mum
+has just died": `assistant/vocab/uncovered.toml`) are central when they are the question's core
+(in the clause that asks, or the clause that asks names nothing else) and the corpus does not
+hold the topic's own phrases. `not_covered` names the central concepts only.
 """
 
 from __future__ import annotations
@@ -27,6 +33,8 @@ from typing import Callable, Sequence
 import numpy as np
 
 from assistant.vocab import VOCAB_FILE
+from assistant.vocab.everyday import practitioner, topics
+from assistant.vocab.tags import negated_spans
 
 # Calibrated on evals/adjacent.jsonl (dev split) against every in-scope question (none may be refused),
 # with the int8 embedding model the index uses by default; docs/evaluation.md.
@@ -35,7 +43,8 @@ TERM_SUPPORT = 0.55  # …and this close to a term
 CLEARLY_MISSING = 0.42  # a term with no passage closer than this is missing whatever else the corpus holds…
 BEST_PASSAGE = 0.70  # …one between this and TERM_SUPPORT is missing only when no point answers better than this
 # (the best point's relevance probability (answer.scoring.Weights); an in-scope question was refused from 0.75)
-RARE_ZIPF = 3.5  # a word rarer than this in everyday English (wordfreq's Zipf scale) is worth naming as not covered
+NAMED_CATEGORIES = {"order", "report", "tool"}  # practitioner words that name a thing a question can ask about
+WEAK_REQUEST = 0.45  # a clause that asks, no closer than this to any retrieved passage, leaves the topic it sits beside as the core
 
 _WORD = re.compile(r"[^\W\d_][\w'’]*(?:-[\w'’]+)*|\d+")
 _ACRONYM = re.compile(r"^(?:[A-Z][A-Z0-9]{1,7}|[A-Z][a-z]?[A-Z][A-Za-z0-9]*|[A-Z]{2,}[a-z]{1,3}[A-Z]*)(?:s|ing|ed)?$")
@@ -44,6 +53,11 @@ _QUESTION_WORDS = re.compile(r"\b(?:how|what|what's|whats|which|who|whom|when|wh
                              r"is|are|does|do|did|will)\b", re.I)
 _CLAUSE = re.compile(r"(?<=[.?!;:])\s+|\s+[-–—]\s+")
 _JOINERS = {"of", "and"}
+_REDUPLICATED = re.compile(r"\b(\w+) (?:to|by|on) \1\b", re.IGNORECASE)
+# heads that name an activity rather than a thing: "a thinking skills group course" is covered where the
+# documents speak of thinking skills
+_ACTIVITY_HEADS = {"course", "courses", "group", "groups", "session", "sessions", "programme", "programmes", "class",
+                   "classes", "module", "modules", "work"}
 # what redaction put in place of case details, with the label written before it ("CRN [CRN]")
 _PLACEHOLDER = re.compile(r"(?:\b[A-Za-z.]{2,5}\s*[:#]?\s*)?\[[A-Z][A-Z ]+\]")
 
@@ -79,11 +93,11 @@ class Coverage:
 
     missing: tuple[Term, ...]  # named things the corpus lacks, in question order
     central: tuple[Term, ...]  # the missing things the question is about
-    rare_words: tuple[str, ...] = ()  # other words the corpus does not use that are rare in everyday English
 
     @property
     def not_covered(self) -> list[str]:
-        return list(dict.fromkeys([t.text for t in self.missing] + list(self.rare_words)))
+        """What the question is about that the documents do not cover: its central concepts only."""
+        return list(dict.fromkeys(t.text for t in self.central))
 
 
 class CorpusPhrases:
@@ -124,6 +138,14 @@ class CorpusPhrases:
         needle = f" {' '.join(tokens)} "
         return any(needle in self._normalised_text(u) for u in units)
 
+    def mentions(self, phrases: Sequence[str]) -> bool:
+        """Whether any unit's text holds one of `phrases` word for word (ignoring case; no stemming, so
+        "reporter" is not "report")."""
+        if not phrases:
+            return False
+        pattern = re.compile(r"\b(?:" + "|".join(r"\s+".join(map(re.escape, p.split())) for p in phrases) + r")\b", re.I)
+        return any(pattern.search(self.unit_text(unit_id)) for unit_id in dict.fromkeys(self.chunk_units))
+
     def _normalised_text(self, unit_id: str) -> str:
         if unit_id not in self._normalised:
             self._normalised[unit_id] = f" {' '.join(self.tokens(self.unit_text(unit_id)))} "
@@ -137,11 +159,20 @@ class CoverageChecker:
         self.phrases = phrases
         self.glossary = glossary
         self.embed = embed
+        self._topics_known: dict[str, bool] = {}
 
     def covers(self, term: str) -> bool:
-        """The corpus uses the term, or what the glossary says it means, as a phrase."""
+        """The corpus uses the term, or what the glossary or the practitioner vocabulary says it means, as a phrase."""
         if self.phrases.contains(term):
             return True
+        everyday = practitioner()
+        spelled = everyday.spelled_out(term)
+        if spelled != term and self.phrases.contains(spelled):
+            return True  # "PoPs" -> "persons on probation"
+        words = term.split()
+        if len(words) > 2 and term.islower() and words[-1] in _ACTIVITY_HEADS and not any(w.isdigit() for w in words) \
+                and any(self.phrases.contains(" ".join(words[:n])) for n in range(max(2, len(words) - 2), len(words))):
+            return True  # "a thinking skills group course": the documents speak of thinking skills
         if self.glossary is None:
             return False
         expanded = term
@@ -166,10 +197,17 @@ class CoverageChecker:
         entries = [e for e in self.glossary.lookup(found) if e.term.lower() == found.lower()]
         return re.sub(r"\s*\(.*?\)", "", entries[0].meaning) if len(entries) == 1 else None
 
-    def terms(self, question: str) -> list[Term]:
-        """The acronyms, names and terms a question names, each marked if it is in the clause that asks."""
+    def terms(self, question: str, weak_request: bool = False) -> list[Term]:
+        """The acronyms, names and terms a question names, each marked if it is in the clause that asks.
+        With `weak_request` (the clause that asks matches nothing retrieved) the orders, reports and tools
+        named by an acronym beside it are what it is about, everyday or not ("The EM contractor… how do
+        I get the equipment checked?")."""
         question = _PLACEHOLDER.sub(lambda m: " " * len(m.group(0)), question)  # "[DATE OF BIRTH]" is not a term
+        # "face to face", "one to one", "day to day": one word written in three, same length
+        question = _REDUPLICATED.sub(lambda m: m.group(0).replace(" ", "-"), question)
         request = _request_span(question)
+        if _ANAPHORA.search(question[request[0]:request[1]]):
+            request = (0, len(question))  # "does that sit alongside…?": what "that" names is asked about too
         words = list(_WORD.finditer(question))
         found: list[Term] = []
         used: set[int] = set()
@@ -218,28 +256,90 @@ class CoverageChecker:
             if j == i:
                 continue
             add(words[j].start(), match.end(), "term", range(j, i + 1))
+        everyday = practitioner()
+        taken = [(question.index(t.text), question.index(t.text) + len(t.text)) for t in found]
+        # a named order, report, tool or service the clause asks about, the longest first ("post-sentence
+        # supervision", not the "sentence" inside it)
+        for start, end, form in sorted(everyday.spans(question), key=lambda span: span[0] - span[1]):
+            if (request[0] <= start < request[1] or (weak_request and _ACRONYM.match(form))) \
+                    and everyday.categories.get(form.lower()) in NAMED_CATEGORIES \
+                    and not any(s < end and start < e for s, e in taken):
+                found.append(Term(question[start:end], "acronym" if _ACRONYM.match(form) else "term",
+                                  request[0] <= start < request[1]))
+                taken.append((start, end))
         found.sort(key=lambda t: question.index(t.text))
-        return found
+        # an everyday probation word outside the clause that asks is understood, whatever the corpus holds
+        return [t for t in found if t.in_request or not everyday.covers(t.text)
+                or (weak_request and t.kind == "acronym" and everyday.categories.get(t.text.lower()) in NAMED_CATEGORIES)]
 
     def check(self, question: str, passages: Sequence[str] = (), passage_vectors: np.ndarray | None = None,
               best_passage: float = 1.0) -> Coverage:
-        """The named things of `question` the corpus lacks, judged against the retrieved `passages` too.
+        """The named things of `question` the corpus lacks, judged against the retrieved `passages` too,
+        and the everyday-worded topics it is about that the corpus does not deal with.
 
         `best_passage` is how likely the composer's best point answers the question (0..1).
         """
-        missing = [t for t in self.terms(question) if not self.covers(t.text)]
+        if len(passages) and passage_vectors is None:
+            passage_vectors = self.embed(list(passages))
+        request = _request_span(question)
+        asked = question[request[0]:request[1]]
+        weak = (not _content_words(asked) or bool(_ANAPHORA.search(asked)) or
+                (len(passages) > 0 and self._support(asked, passages, passage_vectors) < WEAK_REQUEST))
+        missing = [t for t in self.terms(question, weak) if not self.covers(t.text)]
         if missing and len(passages):
-            vectors = passage_vectors if passage_vectors is not None else self.embed(list(passages))
-            best = (self.embed([t.text for t in missing]) @ vectors.T).max(axis=1)
+            best = (self.embed([t.text for t in missing]) @ passage_vectors.T).max(axis=1)
             missing = [Term(t.text, t.kind, t.in_request, round(float(b), 4)) for t, b in zip(missing, best)]
         missing = [t for t in missing if t.support < (NAME_SUPPORT if t.kind in ("acronym", "name") else TERM_SUPPORT)]
-        central = tuple(t for t in missing if (t.strong or t.in_request) and (
-            t.support < CLEARLY_MISSING or best_passage < BEST_PASSAGE))
-        rare = tuple(m.group(0) for m in _WORD.finditer(_PLACEHOLDER.sub(" ", question))
-                     if m.group(0).lower() not in FUNCTION_WORDS and not m.group(0).isdigit()
-                     and not self.phrases.has_word(m.group(0)) and everyday_frequency(m.group(0)) < RARE_ZIPF
-                     and not any(m.group(0) in t.text for t in missing) and not self._glossary_knows(m.group(0), question))
-        return Coverage(tuple(missing), central, rare)
+        central = [t for t in missing if (t.strong or t.in_request) and self._unsupported(t, best_passage)]
+        topics_missing = self.uncovered_topics(question, weak)
+        central += [t for t in topics_missing if t.text not in {c.text for c in central}]
+        return Coverage(tuple(missing) + tuple(topics_missing), tuple(central))
+
+    def _unsupported(self, term: Term, best_passage: float) -> bool:
+        """A missing term is central when no passage comes near it, or no point answers the question well."""
+        far, weak = term.support < CLEARLY_MISSING, best_passage < BEST_PASSAGE
+        if not term.in_request:  # the case described beside the question: missing only when nothing comes near it
+            return far
+        if practitioner().covers(term.text):  # an everyday probation word ("programme team") is missing only
+            return weak                       # when nothing answers the question well either
+        return far or weak
+
+    def _support(self, text: str, passages: Sequence[str], passage_vectors: np.ndarray | None) -> float:
+        vectors = passage_vectors if passage_vectors is not None else self.embed(list(passages))
+        return float((self.embed([text]) @ vectors.T).max())
+
+    def uncovered_topics(self, question: str, weak_request: bool = False) -> list[Term]:
+        """The everyday-worded topics (uncovered.toml) the question is about that this corpus does not hold.
+
+        A topic is what the question is about when it sits in the clause that asks, or, when it is not an
+        offence the person committed, when the clause that asks says little the documents support
+        (`weak_request`: "is he allowed?", "what should I do?").
+        """
+        breaks = [m.start() for m in _CLAUSE.finditer(question)] + [len(question)]
+        spans = [(low, min(high, next(b for b in breaks if b >= low))) for low, high in negated_spans(question)]
+        request = _request_span(question)
+        # an offence is asked about when it comes after the asking words ("what work is there on his
+        # fire-setting?"), not when it says what the person did ("on licence for fraud, how do I…?")
+        first = _QUESTION_WORDS.search(question, request[0], request[1])
+        asking = first.start() if first else request[0]
+        found: list[Term] = []
+        for topic in topics():
+            for match in topic.pattern.finditer(question):
+                if any(low <= match.start() < high for low, high in spans):
+                    continue
+                asked = request[0] <= match.start() < request[1] and (not topic.offence or match.start() > asking)
+                if not (asked or (weak_request and not topic.offence)):
+                    continue
+                if not self._topic_in_corpus(topic):
+                    found.append(Term(topic.name, "topic", True))
+                break
+        return found
+
+    def _topic_in_corpus(self, topic) -> bool:
+        known = self._topics_known.get(topic.name)
+        if known is None:
+            known = self._topics_known[topic.name] = self.phrases.mentions(topic.corpus)
+        return known
 
     def _glossary_knows(self, word: str, question: str) -> bool:
         if self.glossary is None:
@@ -292,3 +392,33 @@ def everyday_frequency(word: str) -> float:
         parts = [zipf_frequency(p, "en") for p in lower.split("-") if p]
         value = sum(parts) / len(parts) if parts else 0.0
     return value
+
+
+_ASKING_WORDS = frozenset("""help helping support supporting do doing handle handling work working manage managing deal dealing
+approach approaches tips ideas advice suggestions anything something best way ways can could should would need needs get
+go going best practice practice good examples example anyone else other others tried try done did what worked works
+happen happens happening advise start starting allowed permitted okay ok fine change changes affect affects apply applies
+mean means stand position role part next now tell told inform liaise contact speak talk know handle sort
+""".split())
+# "how do I deal with that?": a clause that asks about what the sentence before it said leaves that as the core
+_ANAPHORA = re.compile(r"\b(?:that|this|it)\s*[?!.]*\s*$"
+                       r"|\b(?:does|do|did|would|will|can|could|should|is|was|has|might|may)\s+(?:that|this|it)\b(?!\s+(?:he|she|they)\b)",
+                       re.I)
+
+
+def _content_words(text: str) -> list[str]:
+    """The words of `text` that say what it is about: not function words, not asking words, not everyday
+    probation words (so "what can I do with him?" names nothing, "what about his gambling?" names gambling)."""
+    everyday = practitioner()
+    covered = [False] * len(text)
+    for start, end, _ in everyday.spans(text):
+        covered[start:end] = [True] * (end - start)
+    words = []
+    for match in _WORD.finditer(text):
+        word = match.group(0).lower().strip("'’")
+        if covered[match.start()] or word in FUNCTION_WORDS or word in _ASKING_WORDS or word.isdigit():
+            continue
+        if _QUESTION_WORDS.fullmatch(word):
+            continue
+        words.append(word)
+    return words

@@ -105,6 +105,7 @@ class Scored:
     kind: float = 0.0  # how far it holds the kind of fact asked for (a number of the thing counted, a date…)
     rank_score: float = 0.0  # the ranking model's score: the order of a question's points
     relevance: float = 0.0  # the probability that it answers, on its own (`Weights.relevance`)
+    labels: frozenset[str] = frozenset()  # the sentence and need labels it mentions
 
 
 CANDIDATE_UNITS = 5  # the best units whose passages are scored (those of one kind: examples or sections)
@@ -125,11 +126,13 @@ class Weights:
     rank: dict[str, float]
     relevance: dict[str, float]
     calibration: dict[str, float]
+    point: dict[str, dict[str, float]] | None = None  # {"weights", "mean", "scale"} over POINT_FEATURES
+    policy: dict[str, float] | None = None  # the choice's bars (answer.choice.Policy)
 
     @classmethod
     def load(cls, path: Path = WEIGHTS_FILE) -> "Weights":
         data = json.loads(path.read_text(encoding="utf-8"))
-        weights = cls(data["rank"], data["relevance"], data["calibration"])
+        weights = cls(data["rank"], data["relevance"], data["calibration"], data.get("point"), data.get("policy"))
         for name, table, names in (("rank", weights.rank, FEATURES), ("relevance", weights.relevance, FEATURES),
                                    ("calibration", weights.calibration, CALIBRATION_FEATURES)):
             missing = [n for n in names if n not in table]
@@ -138,8 +141,13 @@ class Weights:
                                  "evals/tools/fit_points.py")
         return weights
 
-    def to_json(self) -> dict[str, dict[str, float]]:
-        return {"rank": self.rank, "relevance": self.relevance, "calibration": self.calibration}
+    def to_json(self) -> dict[str, dict]:
+        data: dict[str, dict] = {"rank": self.rank, "relevance": self.relevance, "calibration": self.calibration}
+        if self.point:
+            data["point"] = self.point
+        if self.policy:
+            data["policy"] = self.policy
+        return data
 
 
 @lru_cache(maxsize=1)
@@ -265,18 +273,65 @@ def _weighted(features: np.ndarray, weights: dict[str, float]) -> np.ndarray:
     return features @ np.array([weights[name] for name in FEATURES])
 
 
-def ranked(passages: Sequence[Passage], features: np.ndarray, weights: Weights, hits: Sequence[Hit]) -> list[Scored]:
-    """The passages in rank order, each with its calibrated probability of answering."""
+def ranked(passages: Sequence[Passage], features: np.ndarray, weights: Weights, hits: Sequence[Hit],
+           intent: Intent | None = None) -> list[Scored]:
+    """The passages best first, each with its probability of answering: from the point model when
+    weights.json has one (fitted on every labelled practice point), else the calibrated rank."""
     rank_score = _weighted(features, weights.rank)
     relevance = 1.0 / (1.0 + np.exp(-_weighted(features, weights.relevance)))
     order = np.argsort(-rank_score, kind="stable")
-    probability = 1.0 / (1.0 + np.exp(-(calibration_features(rank_score, order, passages)
-                                         @ np.array([weights.calibration[name] for name in CALIBRATION_FEATURES]))))
+    if weights.point and intent is not None:
+        probability = point_probability(point_features(passages, features, rank_score, intent), weights.point)
+    else:
+        probability = 1.0 / (1.0 + np.exp(-(calibration_features(rank_score, order, passages)
+                                             @ np.array([weights.calibration[name] for name in CALIBRATION_FEATURES]))))
     unit_rank = {h.unit.id: i for i, h in enumerate(hits)}
     results = [Scored(passages[i], float(probability[i]), float(features[i, 1]), float(features[i, 5]),
                       float(features[i, 8]), float(rank_score[i]), float(relevance[i])) for i in range(len(passages))]
-    results.sort(key=lambda s: (-s.rank_score, unit_rank.get(s.passage.unit.id, 0), s.passage.order))
+    key = (lambda s: (-s.score, unit_rank.get(s.passage.unit.id, 0), s.passage.order)) if weights.point and intent \
+        else (lambda s: (-s.rank_score, unit_rank.get(s.passage.unit.id, 0), s.passage.order))
+    results.sort(key=key)
     return results
+
+
+# The point model's features: the scorer's, and where each passage sits among its example's (its rank
+# and its group's), whether it is an opening or an outcome, and whether the question asks a fact.
+POINT_FEATURES = (*FEATURES, "intro", "fact", "intro_fact", "outcome_fact", "rank_in_unit", "group_rank", "best_group",
+                  "unit_size", "rank_score", "rank_gap")
+
+
+def point_features(passages: Sequence[Passage], features: np.ndarray, rank_score: np.ndarray, intent: Intent) -> np.ndarray:
+    """One row of POINT_FEATURES per passage."""
+    n = len(passages)
+    intro = np.array([p.is_intro for p in passages], float)
+    outcome = features[:, FEATURES.index("outcome")]
+    fact = float(bool(intent.fact or intent.definition))
+    rank_in_unit, group_rank, best_group, unit_size = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
+    by_unit: dict[str, list[int]] = {}
+    for j, passage in enumerate(passages):
+        by_unit.setdefault(passage.unit.id, []).append(j)
+    group = features[:, FEATURES.index("group")]
+    for members in by_unit.values():
+        for place, j in enumerate(sorted(members, key=lambda j: -rank_score[j])):
+            rank_in_unit[j] = min(place, 8) / 8
+        best_of: dict[str, float] = {}
+        for j in members:
+            best_of.setdefault(passages[j].heading, float(group[j]))
+        order = sorted(best_of, key=lambda h: -best_of[h])
+        for j in members:
+            place = order.index(passages[j].heading)
+            group_rank[j], best_group[j], unit_size[j] = min(place, 3) / 3, float(place == 0), min(len(members), 20) / 20
+    gap = rank_score - rank_score.max() if n else rank_score
+    return np.column_stack([features, intro, np.full(n, fact), intro * fact, outcome * fact, rank_in_unit, group_rank,
+                            best_group, unit_size, rank_score, gap])
+
+
+def point_probability(rows: np.ndarray, model: dict[str, dict[str, float]]) -> np.ndarray:
+    """The point model's probability that each passage is a practice point that answers the question."""
+    w = np.array([model["weights"][name] for name in POINT_FEATURES])
+    mean = np.array([model["mean"][name] for name in POINT_FEATURES])
+    scale = np.array([model["scale"][name] for name in POINT_FEATURES])
+    return 1.0 / (1.0 + np.exp(-(((rows - mean) / scale) @ w)))
 
 
 def calibration_features(rank_score: np.ndarray, order: np.ndarray, passages: Sequence[Passage]) -> np.ndarray:

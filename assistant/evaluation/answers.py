@@ -10,6 +10,7 @@ from typing import Any, Callable, Sequence
 
 from assistant.evaluation.quality import point_scores, summarise_points
 from assistant.evaluation.gold import GoldCase
+from assistant.evaluation.practice import point_scores_labelled, summarise_practice
 from assistant.evaluation.metrics import latency_summary
 
 
@@ -76,9 +77,13 @@ def summarise_answers(rows: Sequence[dict[str, Any]]) -> dict[str, float]:
 
 
 def statements(answer) -> list[tuple[str, tuple[int, ...]]]:
-    """The answer's claims with the [n] they cite: its lead line (citing nothing) and its points."""
-    lead = [(answer.lead, ())] if answer.lead and not answer.refused else []
-    return lead + [(point.text, point.cites) for point in answer.points]
+    """The answer's claims with the [n] they cite: its points and its outcomes ("What came of it").
+
+    The lead line is built from the cited examples' structured fields (who, sentence, needs), not
+    from their text, and is checked field by field against each example's own text by
+    tests/answer/test_lead_and_compare_lines.py; a text-support check would only measure how much of
+    a person's age and order the text happens to repeat."""
+    return [(point.text, point.cites) for point in (*answer.points, *getattr(answer, "outcomes", ()))]
 
 
 def alce_scores(answer, checker) -> tuple[float, float] | None:
@@ -152,20 +157,27 @@ def evaluate_answers(assistant, cases: Sequence[GoldCase], llm: str | None = Non
             precisions.append(alce[1])
         answers[case.id] = answer
         points = point_scores(answer, case.key_passages, case.relevant) if case.key_passages else {}
+        practice = ({**point_scores_labelled(answer, case.points), "scenario": answer.shape == "points"}
+                    if case.points and case.in_scope else {})
         rows.append({"id": case.id, "question": case.question, "kind": case.kind, "in_scope": case.in_scope,
                      "gold": list(case.gold), "mode": answer.mode, **answer_scores(answer, case),
                      "citation_recall": alce[0] if alce else None, "citation_precision": alce[1] if alce else None,
-                     "points": points})
+                     "points": points, "practice": practice})
         if progress:
             progress("answers", i + 1, len(cases))
     summary = summarise_answers(rows)
     labelled = [r["points"] for r in rows if r["points"]]
     if labelled:
         pooled = summarise_points(labelled)
-        summary.update({"point_precision": pooled["point_precision"], "key_passage_recall": pooled["key_passage_recall"],
+        summary.update({"key_passage_recall": pooled["key_passage_recall"],
                         "key_passage_present": pooled["key_passage_present"],
                         "key_passage_first": pooled["key_passage_first"], "gold_first_rate": pooled["gold_first"],
                         "mean_points": pooled["mean_points"]})
+    practice = [r["practice"] for r in rows if r["practice"]]
+    if practice:  # against every labelled practice point (the `points` labels): precision and recall together
+        measured = summarise_practice(practice)
+        summary.update({"point_precision": measured["point_precision"], "point_recall": measured["point_recall"],
+                        "median_points": measured["median_points"]})
     summary["citation_recall"] = round(statistics.fmean(recalls), 4) if recalls else 0.0
     summary["citation_precision"] = round(statistics.fmean(precisions), 4) if precisions else 0.0
     latency = {stage: latency_summary(v) for stage, v in stages.items() if v}

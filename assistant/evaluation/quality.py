@@ -233,10 +233,21 @@ def evaluate_examples_requests(assistant, rows: Sequence[dict[str, Any]]) -> dic
 def trust_report(assistant, evals_dir: Path, progress: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
     """Every issue-8 measure whose labelled file is in `evals_dir`."""
     report: dict[str, Any] = {}
+    from assistant.evaluation import practice
+
     steps = [("adjacent", "adjacent.jsonl", evaluate_refusals), ("manipulation", "manipulation.jsonl", evaluate_manipulation),
              ("in_scope_hard", "in_scope_hard.jsonl", evaluate_in_scope),
              ("conversations", "conversations.jsonl", evaluate_conversations),
-             ("examples_requests", "examples_requests.jsonl", evaluate_examples_requests)]
+             ("examples_requests", "examples_requests.jsonl", evaluate_examples_requests),
+             # issue 16: answers a practitioner can act on
+             ("everyday", "everyday.jsonl", practice.evaluate_practice),
+             ("hard_points", "in_scope_hard.jsonl", practice.evaluate_practice),
+             ("uncovered", "uncovered.jsonl", evaluate_refusals),
+             ("falsification", "falsification.jsonl", practice.evaluate_falsification),
+             # honest questions about records: "refused" here is a false alarm
+             ("record_questions", "record_questions.jsonl", practice.evaluate_falsification),
+             ("request_shapes", "request_shapes.jsonl", practice.evaluate_shapes),
+             ("switches", "conversations_switch.jsonl", practice.evaluate_switches)]
     for i, (name, file, run) in enumerate(steps):
         path = evals_dir / file
         if path.exists():

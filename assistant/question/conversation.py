@@ -14,8 +14,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
-from assistant.question.facets import read_facets
+from assistant.question.asks import asks, case_description
+from assistant.question.facets import QueryFacets, read_facets
 from assistant.question.intent import Intent, read_intent
+from assistant.question.phrases import compiled, normalised, requests_vocabulary
 from assistant.types import Carried
 
 FOLLOW_UP_BOOST = 0.12  # added to the fused score of each example the previous answer cited
@@ -58,6 +60,7 @@ class Context:
     new_case: bool = False  # it described another person, so nothing carried over
     case_question: str = ""  # the question that opened the current case (itself, when it stands alone)
     about: str = ""  # the text the person's facets are read from, when it differs from `standalone`
+    asks: tuple[str, ...] = ()  # what to search for each ask of a multi-part question (empty for a single ask)
 
     @property
     def facet_text(self) -> str:
@@ -94,10 +97,10 @@ def read_context(question: str, history: Sequence[Mapping[str, object]] | None, 
     """
     turns = user_turns(history)
     if not turns:
-        return Context(question, case_question=question)
+        return Context(question, case_question=question, asks=_asks_of(question, [], max_chars))
     asked = strip_cue(question)
     if _TOPIC_SWITCH.search(question):
-        return Context(asked, new_case=True, case_question=asked)
+        return Context(asked, new_case=True, case_question=asked, asks=_asks_of(asked, [], max_chars))
     previous_question, cited, reply = turns[-1]
     earlier = _context_of(turns[:-1], previous_question, titles, max_chars)
     if _BACK_TO.search(question):
@@ -106,25 +109,33 @@ def read_context(question: str, history: Sequence[Mapping[str, object]] | None, 
             case_question, examples = case
             standalone = f"{case_question} {asked}"[-max_chars:]
             return Context(standalone, Carried(case_question, examples), {i: FOLLOW_UP_BOOST for i, _ in examples},
-                           case_question=case_question)
+                           case_question=case_question, asks=_asks_of(asked, [case_question], max_chars))
     if _SAME_PERSON.search(question):
         # the same person, another matter: carry who they are (their facets), not the last topic
         case_question = earlier.case_question or previous_question
         return Context(asked, Carried(case_question), {}, case_question=case_question,
-                       about=f"{earlier.facet_text} {asked}"[-max_chars:])
+                       about=f"{earlier.facet_text} {asked}"[-max_chars:], asks=_asks_of(asked, [], max_chars))
     if _starts_new_case(question, earlier.standalone):
-        return Context(asked, new_case=True, case_question=asked)
+        return Context(asked, new_case=True, case_question=asked, asks=_asks_of(asked, [], max_chars))
     words = question.split()
     short = len(words) <= _SHORT and not (intent or read_intent(question)).definition
     leans = short or _FOLLOW_UP_START.search(question) or _BACK_REFERENCE.search(question)
     if not leans:
-        return Context(question, case_question=question)
+        return Context(question, case_question=question, asks=_asks_of(question, [], max_chars))
     examples = cited_in(reply, cited, titles)
     case_question = earlier.case_question or previous_question
     parts = [case_question] if case_question == previous_question else [case_question, previous_question]
     standalone = " ".join([*parts, question])[-max_chars:]
     return Context(standalone, Carried(case_question, examples), {i: FOLLOW_UP_BOOST for i, _ in examples},
-                   case_question=case_question)
+                   case_question=case_question, asks=_asks_of(question, parts, max_chars))
+
+
+def _asks_of(question: str, before: list[str], max_chars: int) -> tuple[str, ...]:
+    """What to search for each ask of a multi-part question, each after what it follows on from; () for one ask."""
+    parts = asks(question)
+    if len(parts) < 2:
+        return ()
+    return tuple(" ".join([*before, part])[-max_chars:] for part in parts)
 
 
 def strip_cue(question: str) -> str:
@@ -161,11 +172,31 @@ def _starts_new_case(question: str, so_far: str) -> bool:
         return True
     before = read_facets(so_far)
     now = read_facets(question)
-    if before.contradicts(now):
+    if before.contradicts(now) or _describes_another(question, before):
         return True
     # a full description of a person (age, or a person word with their sentence or needs) is a new case
     described = (now.age is not None or now.age_range is not None) and bool(_PERSON_NOUN.search(question))
     return described and not before.is_empty() and (now.age, now.age_range) != (before.age, before.age_range)
+
+
+def _describes_another(question: str, before: QueryFacets) -> bool:
+    """The question opens by describing a person the case so far does not hold ("My client's 39, on an SSO
+    with BBR…" after "He's on a tag after prison…"): its description (what comes before its first ask)
+    states several facets the case lacks, one of them who the person is (an age, a sentence), and nothing in
+    it says it goes on with the same person. New needs alone ("she's drinking and self-harming") add to the
+    case."""
+    described = case_description(question)
+    if not described.strip() or compiled("conversation", "continues").search(normalised(described)):
+        return False
+    facets = read_facets(described)
+    new = _facet_labels(facets) - _facet_labels(before)
+    identity = new & ({"age"} | set(facets.sentence))
+    return bool(identity) and len(new) >= int(requests_vocabulary()["conversation"]["new_facets"])
+
+
+def _facet_labels(facets: QueryFacets) -> set[str]:
+    """Sentence, needs and age (gender is left out: a pronoun first says it of the same person)."""
+    return set(facets.sentence) | set(facets.needs) | ({"age"} if facets.age is not None or facets.age_range else set())
 
 
 def condense(question: str, history: Sequence[Mapping[str, str]] | None) -> str:

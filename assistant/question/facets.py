@@ -172,8 +172,10 @@ _VICTIM_PATTERNS = (
     re.compile(r"\b(?:victim|complainant)\s+(?:says|said|told|tells|reports|reported|feels|felt|thinks|is scared|is frightened)\s+"
                r"(?:me\s+|us\s+)?(?:that\s+)?(?P<pronoun>she|he)\b", re.I),
     re.compile(r"\b(?P<pronoun>she|he)(?:'s|’s| is| was)\s+(?:the |his |her |their )?(?:victim|complainant)\b", re.I),
+    # "hurting her" names her the victim; "hurting her partner" names the partner (she is the one on probation)
     re.compile(r"\b(?:batter|beat|hit|assault|attack|stabb?|punch|kick|strangl|threaten|abus|harass|stalk|rap|hurt|controll?)\w*\s+"
-               r"(?P<pronoun>her|him)\b", re.I),
+               r"(?P<pronoun>her|him)\b(?!\s+(?:partner|ex|ex-partner|wife|husband|boyfriend|girlfriend|mum|mother|dad|father|son|"
+               r"daughter|child|children|kids?|baby|sister|brother|nan|gran|family|new|former|own|neighbour|friend)\b)", re.I),
     re.compile(r"\b(?P<noun>woman|girl|lady|man|boy|lad)\s+whose\s+(?:ex|partner|husband|wife|boyfriend|girlfriend)\b", re.I),
 )
 

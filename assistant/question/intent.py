@@ -6,13 +6,21 @@
 - a request for a decision on a case (breach, recall, risk level);
 - a request for examples ("for a team session on…", "any cases where…");
 - a fact question and the kind of fact it wants ("how many", "when", "who");
-- a definition question and the term it asks about ("what does AP mean?").
+- a definition question and the term it asks about ("what does AP mean?");
+- a request to falsify a record or to avoid required enforcement, however it is worded;
+- how many examples it asks for, and whether (and what) it asks to compare.
+
+The words behind the last two are data, in `requests.toml` beside this module.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+
+from assistant.question.falsify import falsify_kind
+from assistant.question.phrases import compiled, listed, normalised, requests_vocabulary
 
 # Each category: patterns that show the attempt. Checked case-insensitively.
 _MANIPULATION: dict[str, tuple[str, ...]] = {
@@ -150,6 +158,9 @@ class Intent:
     fact: str | None = None  # "count" | "frequency" | "when" | "who" | None
     definition: str | None = None  # the term a "what is X?" question asks about
     summary: bool = False  # "what does the planning standard say?": the opening of a section answers it
+    falsify: str | None = None  # "falsify" (a record made untrue or kept back) | "enforcement" (enforcement avoided)
+    count: int | None = None  # how many examples it asks for ("three examples" -> 3, "a few" -> 3)
+    compare: bool = False  # it asks to compare examples ("compare X and Y", "how did X differ from Y")
 
 
 def manipulation_kind(question: str) -> str | None:
@@ -178,6 +189,9 @@ def read_intent(question: str) -> Intent:
         fact=fact,
         definition=term.strip() if term and not _SUMMARY.search(question) else None,
         summary=bool(_SUMMARY.search(question)),
+        falsify=falsify_kind(question),
+        count=count_asked(question),
+        compare=bool(compared(question)),
     )
 
 
@@ -189,3 +203,146 @@ def is_manipulation(question: str) -> bool:
 
 def asks_for_a_decision(question: str) -> bool:
     return bool(_DECISION.search(question))
+
+
+
+# --- how many examples, and what to compare ------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _count_pattern() -> re.Pattern[str]:
+    numbers = requests_vocabulary()["count"]["numbers"]
+    number = r"(?P<n>\d{1,2}|" + "|".join(re.escape(w) for w in sorted(numbers, key=len, reverse=True)) + r")"
+    modifiers = r"(?:[\s-]+" + listed("count", "modifiers") + r")*"
+    noun = r"[\s-]+" + listed("count", "nouns")
+    ranked = listed("count", "ranked") + r"[\s-]+" + number.replace("?P<n>", "?P<r>") + r"(?![\w'])"
+    single = r"(?P<a>an?)" + modifiers + r"[\s-]+" + listed("count", "single")
+    bare = listed("count", "asking") + r"[\s-]+" + number.replace("?P<n>", "?P<b>") + r"(?=\s*(?:please\b|[.?!]|$))"
+    return re.compile(r"(?<![\w'])(?:" + number + modifiers + noun + r"|" + ranked + r"|" + single + r"|" + bare
+                      + r")(?![\w'])")
+
+
+def count_asked(question: str) -> int | None:
+    """How many examples `question` asks for: "three examples" -> 3, "a couple of cases" -> 2, "top five" -> 5,
+    "one good example" -> 1, "a few" -> 3; None when it names no number ("any examples of…")."""
+    text = normalised(question)
+    numbers = requests_vocabulary()["count"]["numbers"]
+    for found in _count_pattern().finditer(text):
+        before = text[max(0, found.start() - 12):found.start()]
+        if compiled("count", "not_counts").search(before):  # "how many cases", "the last two cases"
+            continue
+        word = found.group("n") or found.group("r") or found.group("b")
+        value = 1 if found.group("a") else int(word) if word.isdigit() else numbers.get(word)
+        if value and 0 < value <= 20:
+            return value
+    return None
+
+
+_HEADS = r"(?:examples?|cases?|case stud(?:y|ies)|ones|stories|approaches|initiatives|strategies|pieces of work)"
+_NUMBER = r"(?:(?:the|these|those)\s+)?(?:two|both|2|three|3|four|4)?\s*"
+_END = r"\s*(?:\s[-–—]\s|[?.!;]|$)"
+# What a comparison names: two (or more) things, or the one topic two examples share ("the two examples about X")
+_COMPARED = [re.compile(p, re.I) for p in (
+    # "compare the two resettlement cases - the burglar… and the sex offender…"
+    r"\b(?:compare|contrast)\s+" + _NUMBER + r"(?:[\w'-]+\s+){0,2}?" + _HEADS + r"\s*[-–—:,]\s*(?P<x>.+?)\s+(?:and|versus|vs\.?)\s+(?P<y>.+?)" + _END,
+    # "side by side please: the veteran… and the man who…"
+    r"\bside[ -]by[ -]side\b[^:–—-]*?[:–—-]\s*(?P<x>.+?)\s+(?:and|versus|vs\.?)\s+(?P<y>.+?)" + _END,
+    # "compare the two PSR examples", "compare both pre-sentence report cases for a team meeting": the topic
+    # is what names the examples
+    r"\b(?:compare|contrast)\s+(?:(?:the|these|those)\s+)?(?:two|both|2|three|3|four|4)\s+(?P<t>[\w'-]+(?:\s+[\w'-]+){0,3}?)\s+"
+    + _HEADS + r"\b",
+    # "compare the two cases where serious mental illness got in the way"
+    r"\b(?:compare|contrast)\s+" + _NUMBER + r"(?:[\w'-]+\s+){0,2}?" + _HEADS + r"\s+(?:about|on|where|with|involving|of|for|that|in which|showing)\s+(?P<t>.+?)" + _END,
+    # "compare Sam's case and Paul's case", "compare X with Y": split where the two sides balance (_balanced)
+    r"\b(?:compare|contrast)\s+(?P<pair>.+?)(?:\s*,|" + _END + r")",
+    # "Back to Basics versus the effective practice strategy"
+    r"(?:^|[:;,.]\s*|\s[-–—]\s)(?P<x>[^,:;?.!]+?)\s+(?:versus|vs\.?|v\.?)\s+(?P<y>[^,:;?.!]+?)" + _END,
+    # "how did the approach with the pregnant woman differ from the veteran", "how is a CO different from an SSO"
+    r"\b(?:how|in what ways?)\s+(?:did|does|do|was|were|is|are)\s+(?P<x>.+?)\s+(?:differ|compare|contrast|different|similar)\s+(?:from|to|with)\s+(?P<y>.+?)" + _END,
+    # "the difference between X and Y", "what do X and Y have in common"
+    r"\b(?:differences?|similarit(?:y|ies)|contrast)\s+between\s+(?P<x>.+?)\s+and\s+(?P<y>.+?)" + _END,
+    r"\bwhat\s+(?:do|did|does)\s+(?P<x>.+?)\s+and\s+(?P<y>.+?)\s+have\s+in\s+common\b",
+    # "what was different about how the TSP case and the maturity toolkit case kept them engaged"
+    r"\bwhat\s+(?:was|is|were|are|'s)\s+(?:different|similar|the same|the difference|alike)\s+(?:about|between|in)\s+(?:how\s+)?(?P<x>.+?)\s+and\s+(?P<said>.+?)" + _END,
+    # "which worked better: X or Y"
+    r"\b(?:which|who)\s+(?:worked|did|was|went|got on)\s+better\W+(?P<x>.+?)\s+or\s+(?P<y>.+?)" + _END,
+    # "the two examples about ADHD", with a comparison asked for somewhere
+    r"\b(?:the\s+)?(?:two|both|2)\s+" + _HEADS + r"\s+(?:about|on|where|with|involving|of|for|in which)\s+(?P<t>.+?)(?=\s+(?:differ|compare|do|did|have|had)\b|" + _END + r")",
+)]
+
+
+def compared(question: str) -> list[str]:
+    """What `question` asks to compare: ["Sam", "Paul"] for "compare Sam's case and Paul's case", ["X"] for
+    "the two examples about X", two descriptions for "how did the approach with the pregnant woman differ
+    from the veteran"; [] when it asks for no comparison."""
+    text = re.sub(r"\s+", " ", question.replace("’", "'")).strip()
+    if not compiled("compare", "cues").search(normalised(text)):
+        return []
+    for rx in _COMPARED:
+        found = rx.search(text)
+        if not found:
+            continue
+        groups = found.groupdict()
+        if groups.get("t"):
+            items = [_item(groups["t"])]
+        elif groups.get("pair"):
+            items = [_item(side) for side in _balanced(groups["pair"])]
+        else:  # the second item may run on into what is said about both ("…and Y kept them engaged")
+            second = _trim_second(groups["x"], groups["said"]) if groups.get("said") else groups["y"]
+            items = [_item(groups["x"]), _item(second)]
+        items = [item for item in items if item]
+        if items and all(len(item) <= 120 for item in items):
+            return items
+    return []
+
+
+def _balanced(pair: str) -> list[str]:
+    """"X and Y", "X with Y", "X to Y" split at the joining word that leaves two sides most alike in length
+    ("the work with Dan to the work with Lee", "the Back to Basics strategy with the engagement work")."""
+    words = pair.split()
+    cuts = [i for i, w in enumerate(words) if w.lower() in ("and", "with", "to", "against", "versus", "vs", "vs.")
+            and 0 < i < len(words) - 1]
+    if not cuts:
+        return []
+    best = min(cuts, key=lambda i: (abs(i - (len(words) - i - 1)), words[i].lower() not in ("and", "versus", "vs")))
+    return [" ".join(words[:best]), " ".join(words[best + 1:])]
+
+
+def _trim_second(first: str, second: str) -> str:
+    """The second item without what is said about both ("the maturity toolkit case kept the young men engaged"
+    is "the maturity toolkit case"): cut after the head noun the first item ends with, else at a verb."""
+    head = first.split()[-1].lower() if first.split() else ""
+    words = second.split()
+    if head in requests_vocabulary()["compare"]["heads"] and head in [w.lower() for w in words]:
+        return " ".join(words[:[w.lower() for w in words].index(head) + 1])
+    verbs = set(requests_vocabulary()["compare"]["verbs"])
+    for i, word in enumerate(words[1:], 1):
+        if word.lower() in verbs:
+            return " ".join(words[:i])
+    return second
+
+
+def _item(text: str) -> str:
+    """One compared item, without the words around it: "the approach with the pregnant woman" -> "pregnant woman",
+    "Sam's case" -> "Sam"."""
+    item = re.split(r"\s[-–—]\s|[?!;]|,\s*(?:both|and both)\b", text)[0].strip(" ,.:'\"")
+    vocab = requests_vocabulary()["compare"]
+    framing = sorted(vocab["framing"], key=len, reverse=True)
+    changed = True
+    while changed and item:
+        changed = False
+        for words in framing:
+            if item.lower().startswith(words + " "):
+                item, changed = item[len(words) + 1:].strip(), True
+                break
+    for head in sorted(vocab["heads"], key=len, reverse=True):
+        if item.lower().endswith(" " + head) and len(item.split()) > 1:
+            item = item[: -len(head) - 1].strip()
+            break
+    return re.sub(r"'s$", "", item).strip(" ,.:'\"")
+
+
+def asks_for_organisational(question: str) -> bool:
+    """Whether a request for examples asks for a service's or a region's work ("three leadership
+    initiatives") rather than cases; the nouns are `[count] organisational` in requests.toml."""
+    return bool(compiled("count", "organisational").search(normalised(question)))

@@ -103,6 +103,22 @@ def _standard_numbers(text: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple(found)
 
 
+_ABOUT_STANDARDS = re.compile(r"\bstandards?\b|\binspect(?:ors?|ion|ed)\b|\bHMIP\b|\bInspectorate\b", re.I)
+
+
+def asked_standards(text: str) -> list[str]:
+    """The standard numbers a question about the inspection standards names by number or by name
+    ("what does the planning standard say?" -> 2.2); none when it is not about the standards."""
+    numbers = [n for n, _ in _standard_numbers(text)]
+    if not _ABOUT_STANDARDS.search(text):
+        return numbers
+    for label in facet_vocab.STANDARD_NAMES:
+        number, name = label.split(" ", 1)
+        if re.search(rf"\b{re.escape(name)}\b", text, re.I) and number not in numbers:
+            numbers.append(number)
+    return numbers
+
+
 @dataclass(frozen=True)
 class Ranking:
     """A search's hits plus the raw evidence behind them."""
@@ -244,7 +260,8 @@ class Retriever:
             found.append(_top(keyword_scores, KEYWORD_CANDIDATES))
             if allowed is not None:
                 found.append(_top(np.where(allowed, keyword_scores, 0.0), KEYWORD_CANDIDATES))
-        numbered = {pos for number in _ASKED_NUMBER.findall(query.text) for pos in self._numbered.get(number, ())}
+        asked = set(_ASKED_NUMBER.findall(query.text)) | set(asked_standards(query.text))
+        numbered = {pos for number in asked for pos in self._numbered.get(number, ())}
         found += [np.fromiter(numbered, dtype=np.int64), np.fromiter(bonus, dtype=np.int64)]
         candidates = np.unique(np.concatenate(found))
         candidates = candidates[self._has_chunks[candidates]]

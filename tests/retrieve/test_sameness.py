@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from assistant.retrieve.sameness import merge_near_duplicates, same_example
+from assistant.retrieve.sameness import _words, merge_near_duplicates, same_example
 from assistant.types import Hit
 from conftest import copy_corpus
 
@@ -62,3 +62,48 @@ def test_search_and_answers_show_a_reprinted_example_once_with_both_sources(tmp_
     first = answer.to_json()["citations"][0]
     assert {first["document"], first["also_in"][0]["document"]} == {spotlight, "A reprint of the spotlight"}
     assert "Also published in: " in answer.answer and "A reprint of the spotlight (2026)" in answer.answer
+
+
+def _scale_benchmark():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "evals" / "scale_benchmark.py"
+    spec = importlib.util.spec_from_file_location("scale_benchmark", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_renamed_and_reworded_copies_are_one_example_and_different_examples_never(assistant, tmp_path):
+    """The 100x corpus's copies (other names and ages, sentences moved, dropped and added) fold into one."""
+    from assistant.ingest import parse_document
+
+    bench = _scale_benchmark()
+    seed = [e for e in assistant.examples() if e.kind == "case"]
+    text = (assistant.settings.corpus_dir / "documents" / "effective-practice-spotlight-north-east-2025.txt").read_text(
+        encoding="utf-8")
+    persons = {e.person.name: e.person.gender for e in seed if e.person and e.person.name}
+    for n in (3, 7):
+        path = tmp_path / f"variant-{n}.txt"
+        path.write_text(bench.spotlight_variant(text, persons, n), encoding="utf-8")
+        copies = [e for e in parse_document(path).examples if e.kind == "case"]
+        assert len(copies) == len(seed)
+        renamed = sum(1 for a, b in zip(seed, copies) if a.person and b.person and a.person.name != b.person.name)
+        assert renamed >= len(seed) // 2  # the copies really are under other names
+        for original in seed:
+            same = [c.title for c in copies if same_example(original, c)]
+            assert same == [original.title], original.title
+        hits = [Hit(i + 1, u, 1.0 - i / 100, ()) for i, u in enumerate(c for pair in zip(seed, copies) for c in pair)]
+        merged = merge_near_duplicates(hits)
+        assert [h.unit.id for h in merged] == [e.id for e in seed]
+        assert all(len(h.also) == 1 for h in merged)
+
+
+def test_a_short_section_quoted_inside_a_longer_one_is_not_a_copy_of_it(assistant):
+    units = assistant.index.units
+    short = units["standards:section:standard-1-1-leadership"]  # a two-line summary of the standard…
+    longer = units["ne-2025:section:our-standards"]  # …that the spotlight's section on the standards quotes
+    shared = len(_words(short) & _words(longer)) / len(_words(short))
+    assert shared >= 0.75  # most of its words are in the other: containment alone would call them one
+    assert not same_example(short, longer)
