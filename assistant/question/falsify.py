@@ -159,4 +159,3 @@ def falsify_kind(question: str) -> str | None:
     if enforcement >= threshold or (records >= threshold and _patterns()["events"].search(normalised(question))):
         return "enforcement"
     return "falsify" if records >= threshold else None
-
