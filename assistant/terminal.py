@@ -8,17 +8,31 @@ from contextlib import contextmanager
 
 
 @contextmanager
-def progress_bars(label_width: int, leave: bool, units: dict[str, str] | None = None, default_unit: str = "it"):
-    """A progress(stage, done, total) callback drawing one bar per stage on stderr; the bars close on exit."""
+def progress_bars(label_width: int, leave: bool, units: dict[str, str] | None = None, default_unit: str = "it",
+                  plain_lines: bool = False):
+    """A progress(stage, done, total) callback drawing one bar per stage on stderr; the bars close on exit.
+
+    With `plain_lines`, when stderr is not a terminal (a log, a pipe), each stage writes a line instead
+    at each quarter of its work: "ours: 49 of 97 questions".
+    """
     from tqdm import tqdm
 
     bars: dict[str, tqdm] = {}
+    lines = plain_lines and not sys.stderr.isatty()
+    said: dict[str, int] = {}
 
     def progress(stage: str, done: int, total: int) -> None:
+        unit = (units or {}).get(stage, default_unit)
+        if lines:
+            quarter = 4 * done // total if total else 4
+            if done == 0 or quarter > said.get(stage, 0):
+                said[stage] = quarter
+                print(f"{stage}: {done} of {total} {unit}{'s' if total != 1 else ''}", file=sys.stderr, flush=True)
+            return
         bar = bars.get(stage)
         if bar is None:
             bar = bars[stage] = tqdm(total=total, desc=f"{stage:>{label_width}}", leave=leave, file=sys.stderr,
-                                     unit=(units or {}).get(stage, default_unit), disable=None)
+                                     unit=unit, disable=None)
         bar.total = total
         bar.n = done
         bar.refresh()
