@@ -94,14 +94,15 @@ def picked_summary(ids: list[str]) -> str:
 
 
 def pack_handler(assistant, ids: list[str], details=None, folder: Path | None = None) -> list[str]:
-    """Write the session pack for the chosen example ids as Markdown and Word; return the paths.
+    """Write the facilitator's pack and the participants' handout for the chosen example ids, each as Word
+    and Markdown; return the paths (Word first).
 
     The files are named from the session title in `details` (a `pack.SessionDetails`).
     """
     examples = [assistant.example(i) for i in ids or []]
     folder = Path(folder) if folder else export_folder("session-pack-")
-    markdown, docx = write_pack([e for e in examples if e is not None], folder, details)
-    return [str(markdown), str(docx)]
+    files = write_pack([e for e in examples if e is not None], folder, details)
+    return [str(path) for path in files.all()]
 
 
 def finder_tab(gr, assistant, choices: Choices) -> None:
@@ -130,8 +131,8 @@ def finder_tab(gr, assistant, choices: Choices) -> None:
             notes = gr.Textbox(label="Facilitator notes", elem_id="pack-notes", lines=3,
                                max_length=MAX_FIELD_CHARS["notes"])
             pack_button = gr.Button("Create session pack", variant="primary", elem_id="make-pack")
-            pack_files = gr.File(label="Session pack (Markdown and Word)", file_count="multiple",
-                                 elem_id="pack-files", interactive=False)
+            pack_files = gr.File(label="Facilitator's pack and participants' handout (Word and Markdown)",
+                                 file_count="multiple", elem_id="pack-files", interactive=False)
             pack_status = gr.Markdown(elem_id="pack-status")
 
     def on_find(text, chosen_picks, *chosen):
@@ -158,7 +159,10 @@ def finder_tab(gr, assistant, choices: Choices) -> None:
             paths = pack_handler(assistant, ids, details)
         except AssistantError as exc:
             return None, f"**{exc}**"
-        return paths, f"Session pack with {len(ids)} example{'s' if len(ids) != 1 else ''} is ready to download."
+        names = "\n".join(f"- `{Path(p).name}`" for p in paths)
+        return paths, (f"Session pack with {len(ids)} example{'s' if len(ids) != 1 else ''} is ready to download: "
+                       f"the facilitator's pack (aims, timings, notes, prompts and suggested answers) and the "
+                       f"participants' handout (the examples and questions only), each as Word and Markdown:\n\n{names}")
 
     pack_button.click(on_pack, [picked, title, aims, timings, notes], [pack_files, pack_status],
                       api_visibility="private")

@@ -94,12 +94,14 @@ def test_finder_and_pack_handlers(assistant, tmp_path):
     searched, _ = finder_handler(assistant, "victim liaison", {"theme": ["Statutory victim work"]})
     assert searched and {f.example.section for f in searched} == {"Statutory victim work"}
     paths = pack_handler(assistant, [EMILY, "ne-2025:strengths-based-and-responsive-case-management"], None, tmp_path)
-    assert [p.rsplit("/", 1)[1] for p in paths] == ["session-pack.md", "session-pack.docx"]
+    assert [p.rsplit("/", 1)[1] for p in paths] == ["session-pack-facilitator.docx", "session-pack-handout.docx",
+                                                    "session-pack-facilitator.md", "session-pack-handout.md"]
     from assistant.errors import BadInputError
     from assistant.pack import SessionDetails
 
     named = pack_handler(assistant, [EMILY], SessionDetails(title="Working with pregnancy on UPW"), tmp_path)
-    assert [p.rsplit("/", 1)[1] for p in named] == ["working-with-pregnancy-on-upw.md", "working-with-pregnancy-on-upw.docx"]
+    assert [p.rsplit("/", 1)[1] for p in named][:2] == ["working-with-pregnancy-on-upw-facilitator.docx",
+                                                        "working-with-pregnancy-on-upw-handout.docx"]
     with pytest.raises(BadInputError, match="pick at least one example"):
         pack_handler(assistant, [], None, tmp_path)
 
