@@ -122,6 +122,24 @@ def test_finder_search_filters_and_ranks_with_a_relevance_cue(assistant):
     assert "No example is close to that search" in render_finder_list(nothing, [], assistant, searched=True)
 
 
+def test_a_search_lists_the_close_examples_and_keeps_the_weaker_ones_under_less_close(assistant):
+    """A search returned 14 of 21 examples, with weak partial matches listed among the close ones."""
+    from assistant.web.finder import CLOSE_MATCH
+
+    found, counts = finder_handler(assistant, "substance misuse", None)
+    close = [f for f in found if f.relevance >= CLOSE_MATCH]
+    weaker = [f for f in found if f.relevance < CLOSE_MATCH]
+    assert close and weaker and len(close) <= 5  # a clear bar: half the best match
+    assert f"<strong>{len(close)} example{'s' if len(close) != 1 else ''}</strong> (and {len(weaker)} less close)" in counts
+    listing = render_finder_list(found, [], assistant, searched=True)
+    head, _, tail = listing.partition('<details class="less-close">')
+    assert head.count('class="pick-card') == len(close) and "partial match" not in head
+    assert tail.startswith(f"<summary>Less close ({len(weaker)})") and tail.count('class="pick-card') == len(weaker)
+    assert '<details class="less-close" open' not in listing  # collapsed
+    everything, _ = finder_handler(assistant, "", None)
+    assert "Less close" not in render_finder_list(everything, [], assistant)  # no search: no bar
+
+
 def test_picks_survive_a_new_search(assistant):
     # a search far from Emily's case ("victim liaison" put her just above the 0.25 cut once the victim case's
     # closing bullet became its outcome, issue 17)
