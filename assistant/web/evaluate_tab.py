@@ -77,10 +77,9 @@ def measures_markdown(gold_name: str) -> str:
         lines += [f"| {name} | ≤ {limit} | {definition(name)} |" for name, limit in at_most.items()]
     ungated = [n for n in DEFINITIONS if n.startswith(("retrieval.", "answers.")) and n not in at_least
                and n not in at_most]
-    lines += ["", "Also measured (no threshold): " + "; ".join(
-        f"**{n}**: {DEFINITIONS[n]}" for n in ungated), "",
-        "After a run, every measure in results.json is listed with its value and result, and the report "
-        "names each question missed beside what was retrieved and answered instead."]
+    lines += ["", "Also measured, with no threshold:", ""] + [f"- **{n}**: {DEFINITIONS[n]}" for n in ungated]
+    lines += ["", "After a run, every measure in results.json is listed with its value and result, and the report "
+                  "names each question missed beside what was retrieved and answered instead."]
     return "\n".join(lines)
 
 
