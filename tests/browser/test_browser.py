@@ -355,6 +355,24 @@ def test_an_uncovered_question_says_so_and_shows_no_evidence_cards(any_page):
     shot(page, "not-covered")
 
 
+def test_a_refusals_nearest_examples_are_short_links_titled_with_the_example(any_page):
+    """Refusals listed long percent-encoded links, wider than a phone."""
+    page = any_page
+    ask(page, "Do polygraph conditions apply to sex offenders on licence?", wait_for_cards=False)
+    bubble = bot_messages(page).last
+    links = bubble.locator("a[href^='http']")
+    assert links.count() >= 1
+    for link in links.all():
+        text, href = link.inner_text().strip(), link.get_attribute("href")
+        assert "://" not in text and "%20" not in text and len(text) < 100, text
+        assert ":~:text=" in href and len(href) > len(text)
+    visible = bubble.inner_text()
+    assert "https://" not in visible and "%20" not in visible
+    width = page.viewport_size["width"]
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= width + 1
+    shot(page, "refusal-links")
+
+
 def test_follow_up_uses_the_conversation(page):
     ask(page, "Any examples of good practice with a Muslim client on licence?")
     ask(page, "how did the PP handle his exclusion zone?")
@@ -638,6 +656,14 @@ def test_evaluate_tab_runs_an_uploaded_gold_set(page, tmp_path):
     assert "1 in-scope questions (2 in all)" in summary
     page.wait_for_selector("#eval-report a", timeout=10000)
     shot(page, "evaluate-upload")
+    page.set_viewport_size(PHONE)  # the uploaded set's report on a phone: its headline on screen, nothing sideways
+    page.wait_for_timeout(500)
+    headline = page.locator("#eval-summary p").first
+    headline.scroll_into_view_if_needed()
+    box = headline.bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"] + 1
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"] + 1
+    page.screenshot(path=str(ARTIFACTS / "evaluate-upload-phone.png"))
 
 
 # --- everyone ---------------------------------------------------------------------------------
