@@ -10,7 +10,6 @@ import shutil
 
 import pytest
 
-from assistant.evaluation.metrics import RETRIEVAL_METRICS
 from assistant.evaluation.run import run_evaluation
 from assistant.evaluation.measures import measures
 from assistant.evaluation.quality import LABELLED_FILES
@@ -58,7 +57,7 @@ def test_the_report_shows_every_measure_of_the_results_with_its_definition_thres
                  "answers.gold_first_rate", "answers.key_passage_recall", "trust.adjacent.heldout.refused",
                  "trust.facets.exact", "retrieval.ours.ndcg@10", "retrieval.bm25.mrr@10"):
         assert name in rows, name
-        assert f'<tr id="m-' in page and f"<th>{name}</th>" in page, name
+        assert '<tr id="m-' in page and f"<th>{name}</th>" in page, name
         assert f"| {name} | {rows[name].shown} |" in summary, name
         assert html.escape(rows[name].meaning) in page and rows[name].meaning in summary
     for name, m in rows.items():  # every measure of results.json, each with its threshold and result
