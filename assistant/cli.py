@@ -408,58 +408,50 @@ def _project_file(path: str) -> Path:
               help="Folder for results.json, summary.md and report.html.")
 @click.option("--compare", "previous", default=None, metavar="PREVIOUS.json",
               help="An earlier results.json: show the change in every metric.")
-@click.option("--gate", is_flag=True, help="Exit non-zero if a metric is below evals/thresholds.json.")
-@click.option("--thresholds", default="evals/thresholds.json", show_default=True, help="Thresholds for --gate.")
+@click.option("--gate", is_flag=True, help="Exit with status 3 if a measure misses its threshold.")
+@click.option("--thresholds", default="evals/thresholds.json", show_default=True,
+              help="Thresholds: the gold file's own, else the file's \"default\" gate (or a file holding one gate).")
+@click.option("--init-gold", default=None, metavar="FILE", help="Write a commented gold-set template to FILE and stop.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary JSON for other tools.")
 @click.pass_context
 def evaluate(ctx: click.Context, gold: str, systems: str, llm: str | None, judge_runs: int, out: str,
-             previous: str | None, gate: bool, thresholds: str, as_json: bool) -> None:
+             previous: str | None, gate: bool, thresholds: str, init_gold: str | None, as_json: bool) -> None:
     """Evaluate retrieval and answers on a gold set, offline and repeatably.
 
     Compares our retrieval with the naive LangChain pipeline, BM25 alone and dense alone on
-    the same questions; measures citations, refusals, facts and latency; writes JSON, a
-    Markdown summary and an HTML report with plots.
+    the same questions; measures citations, refusals, facts, answer trust and latency; writes
+    JSON, a Markdown summary and an HTML report, each headed PASS or FAIL against the gate.
+    The gold file, the systems and the gate are checked before anything runs.
 
     \b
     Examples:
       assistant eval
+      assistant eval --init-gold mine.jsonl        then edit it, and:
+      assistant eval --gold mine.jsonl --gate
       assistant eval --systems ours,bm25 --compare evals/reports/baseline/results.json
-      assistant eval --gold evals/holdout.jsonl --gate --json
     """
     from assistant.api import Assistant
-    from assistant.evaluation import compare_results, gate_failures, load_thresholds, run_evaluation
-    from assistant.evaluation.report import public_json, write_reports
+    from assistant.evaluation import compare_results, gate_failures, plan_evaluation, run_evaluation, write_gold_template
+    from assistant.evaluation.report import markdown_summary, public_json, write_reports
 
-    gold_path = _project_file(gold)
-    if not gold_path.is_file():
-        raise BadInputError(f"gold file {gold_path} does not exist")
-    earlier = None
-    if previous:
-        try:
-            earlier = json.loads(_project_file(previous).read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise BadInputError(f"cannot read the earlier results {previous} ({exc})") from None
-    assistant = Assistant.load(_settings(ctx)).warm_up()
-    with progress_bars(label_width=8, leave=False) as progress:
-        results = run_evaluation(assistant, gold_path, [s.strip() for s in systems.split(",") if s.strip()], llm=llm,
-                                 judge_runs=judge_runs, support_labels=_project_file("evals/support_labels.jsonl"),
+    assistant = Assistant.load(_settings(ctx))
+    if init_gold:
+        path = write_gold_template(Path(init_gold).expanduser(), assistant.examples(), assistant.sections())
+        click.echo(f"Wrote a gold-set template to {path}: edit it, then run `assistant eval --gold {path} --gate`.")
+        return
+    plan = plan_evaluation(assistant, _project_file(gold), systems.split(","), _project_file(thresholds), gate,
+                           _project_file(previous) if previous else None)
+    assistant.warm_up()
+    with progress_bars(8, False, {"trust": "labelled file"}, "question", plain_lines=True) as progress:
+        results = run_evaluation(assistant, plan.gold, plan.systems, llm=llm, judge_runs=judge_runs, gate=plan.gate,
+                                 trust=plan.trust, support_labels=_project_file("evals/support_labels.jsonl"),
                                  progress=progress)
-    changes = compare_results(results, earlier) if earlier else None
+    changes = compare_results(results, plan.earlier) if plan.earlier else None
     paths = write_reports(results, _project_file(out), changes)
-    failures = []
-    if gate:
-        limits = load_thresholds(_project_file(thresholds)).get(gold_path.name)
-        if limits is None:
-            raise BadInputError(f"{thresholds} has no thresholds for {gold_path.name}")
-        failures = gate_failures(results, limits)
+    failures = gate_failures(results, plan.gate.thresholds) if gate and plan.gate else []
     if as_json:
-        payload = public_json(results)
-        if changes:
-            payload["changes"] = changes
-        click.echo(json.dumps(payload, indent=2))
+        click.echo(json.dumps({**public_json(results), **({"changes": changes} if changes else {})}, indent=2))
     else:
-        from assistant.evaluation.report import markdown_summary
-
         click.echo(markdown_summary(results, changes))
         click.echo(f"Reports: {paths['html']}, {paths['markdown']}, {paths['json']}", err=True)
     if failures:

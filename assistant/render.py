@@ -139,12 +139,17 @@ def _table(answer: Answer, style: Style, marker: Callable[[int], str]) -> list[s
 
 
 def _nearest(answer: Answer, style: Style) -> list[str]:
-    """The nearest examples of a refusal: each a short link by its title, with its theme."""
+    """The nearest examples of a refusal, each a short link titled with the example (in Markdown the
+    long percent-encoded address stays behind its title; plain text keeps it after the title)."""
     if not answer.nearest:
         return []
     lines = [answer.nearest_label]
     for hit in answer.nearest:
-        lines.append(f"- {style.link(hit.unit.title, source_link(hit.unit))} ({hit.unit.section})")
+        url = source_link(hit.unit)
+        if style is PLAIN:
+            lines.append(f"- {hit.unit.title} ({hit.unit.section})" + (f" — {url}" if url else ""))
+        else:
+            lines.append(f"- {style.link(hit.unit.title, url)} ({hit.unit.section})")
     return lines
 
 

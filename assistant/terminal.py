@@ -10,25 +10,30 @@ from contextlib import contextmanager
 
 @contextmanager
 def progress_bars(label_width: int, leave: bool, units: dict[str, str] | None = None, default_unit: str = "it",
-                  plain_every: float | None = None):
+                  plain_every: float | None = None, plain_lines: bool = False):
     """A progress(stage, done, total) callback drawing one bar per stage on stderr; the bars close on exit.
 
-    Bars are drawn only in a terminal. With `plain_every` (seconds), stderr that is not a terminal (a log,
-    a pipe) gets plain lines instead: each stage of more than one step at its start, every `plain_every`
-    seconds with about how long it has left, and at its end.
+    Bars are drawn only in a terminal. When stderr is not a terminal (a log, a pipe): with `plain_every`
+    (seconds), plain lines for each stage of more than one step at its start, every `plain_every`
+    seconds with about how long it has left, and at its end; with `plain_lines`, a line at each
+    quarter of a stage's work ("ours: 49 of 97 questions").
     """
     if plain_every is not None and not sys.stderr.isatty():
         yield _plain_progress(plain_every, units or {}, default_unit)
+        return
+    if plain_lines and not sys.stderr.isatty():
+        yield _quarter_lines(units or {}, default_unit)
         return
     from tqdm import tqdm
 
     bars: dict[str, tqdm] = {}
 
     def progress(stage: str, done: int, total: int) -> None:
+        unit = (units or {}).get(stage, default_unit)
         bar = bars.get(stage)
         if bar is None:
             bar = bars[stage] = tqdm(total=total, desc=f"{stage:>{label_width}}", leave=leave, file=sys.stderr,
-                                     unit=(units or {}).get(stage, default_unit), disable=None)
+                                     unit=unit, disable=None)
         bar.total = total
         bar.n = done
         bar.refresh()
@@ -38,6 +43,19 @@ def progress_bars(label_width: int, leave: bool, units: dict[str, str] | None = 
     finally:
         for bar in bars.values():
             bar.close()
+
+
+def _quarter_lines(units: dict[str, str], default_unit: str):
+    said: dict[str, int] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        unit = units.get(stage, default_unit)
+        quarter = 4 * done // total if total else 4
+        if done == 0 or quarter > said.get(stage, 0):
+            said[stage] = quarter
+            print(f"{stage}: {done} of {total} {unit}{'s' if total != 1 else ''}", file=sys.stderr, flush=True)
+
+    return progress
 
 
 def _plain_progress(every: float, units: dict[str, str], default_unit: str):

@@ -1,5 +1,6 @@
-"""The session pack a trainer hands out: opened with python-docx, and converted to PDF by
-LibreOffice headless to look at the pages as printed."""
+"""The session packs a trainer hands out, a facilitator's pack and a participants' handout from one
+selection: opened with python-docx, and converted to PDF by LibreOffice headless to look at the pages
+as printed."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.pack import build_pack, to_docx, to_markdown
+from assistant.pack import SessionDetails, build_pack, discussion_questions, to_docx, to_markdown, write_pack
 
 EXAMPLES = ("ne-2025:effective-safe-and-tailored-delivery-of-upw-for-a-pregnant",
             "ne-2025:strengths-based-and-responsive-case-management",
@@ -20,6 +21,8 @@ EXAMPLES = ("ne-2025:effective-safe-and-tailored-delivery-of-upw-for-a-pregnant"
 A4_MM = (210, 297)
 HYPERLINK = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink"
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+DETAILS = SessionDetails(title="Neurodiversity and engagement", aims="Spot memory difficulties early.",
+                         timings="10:00 welcome\n10:15 - 10:45 example 1\n10:45 break", notes="Bring the ASPIRE handout.")
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +35,12 @@ def examples(assistant):
 @pytest.fixture(scope="module")
 def docx_path(examples, tmp_path_factory):
     return to_docx(build_pack(examples), tmp_path_factory.mktemp("pack") / "pack.docx")
+
+
+@pytest.fixture(scope="module")
+def pack(examples, tmp_path_factory):
+    """Both files, as the finder writes them from one selection."""
+    return write_pack(examples, tmp_path_factory.mktemp("both"), DETAILS)
 
 
 def _document(path):
@@ -90,25 +99,39 @@ def test_markdown_pack_names_each_publication_and_numbers_questions_per_example(
 
 
 @pytest.mark.slow
-def test_libreoffice_prints_the_pack_on_a4_one_example_per_page(docx_path, examples, tmp_path):
-    """LibreOffice headless converts the DOCX to PDF: A4 pages, the front page, then one page per example."""
-    pdf_path = libreoffice_convert(docx_path, "pdf", tmp_path)
-
+def test_libreoffice_prints_both_packs_on_a4_with_page_numbers_and_a_running_title(pack, examples, tmp_path):
+    """LibreOffice headless converts each DOCX to PDF: A4 pages, a front page, then each example starting a
+    page; every page carries the running title, the attribution and "Page n of N". There were no page
+    numbers, and the facilitator notes printed on the front page of the only handout."""
     from assistant.links import source_link
     from pypdf import PdfReader
 
-    pdf = PdfReader(str(pdf_path))
-    assert len(pdf.pages) == 1 + len(examples)
-    for page in pdf.pages:
-        assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (595, 842)  # A4 in points
-    assert pdf.metadata.title.startswith("PDD session pack")
-    for number, (page, example) in enumerate(zip(pdf.pages[1:], examples), start=1):
-        text = page.extract_text()
-        assert text.lstrip().startswith(f"{number}. {example.title[:30]}")
-        assert re.search(r"^\s*1\.\s", text, re.M), f"questions on page {number + 1} do not start at 1"
+    for docx, kind in ((pack.facilitator_docx, "Facilitator's pack"), (pack.handout_docx, "Participants' handout")):
+        pdf = PdfReader(str(libreoffice_convert(docx, "pdf", tmp_path)))
+        texts = [page.extract_text() for page in pdf.pages]
+        for number, (page, text) in enumerate(zip(pdf.pages, texts), start=1):
+            assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (595, 842)  # A4
+            assert text.startswith(f"Neurodiversity and engagement · {kind}\n"), text[:80]  # the running title
+            assert text.rstrip().endswith(f"Page {number} of {len(pdf.pages)}")
+            assert "Open Government Licence v3.0" in text
+        assert pdf.metadata.title == "Neurodiversity and engagement"
+        starts = [i for i, text in enumerate(texts) for n, e in enumerate(examples, start=1)
+                  if text.split("\n", 1)[1].lstrip().startswith(f"{n}. {e.title[:30]}")]
+        assert starts == sorted(starts) and len(starts) == len(examples) and starts[0] == 1  # each on a new page
+        for start in starts:
+            assert re.search(r"^\s*1\.\s", texts[start].split("\n", 2)[2], re.M), "questions do not start at 1"
+        front = texts[0]
+        if kind == "Participants' handout":
+            assert len(pdf.pages) == 1 + len(examples)  # one page per example
+            for hidden in ("Bring the ASPIRE handout", "Facilitator notes", "Timings", "Suggested answer", "Prompt"):
+                assert hidden not in "".join(texts), hidden
+            assert "Spot memory difficulties early." in front
+        else:
+            assert "Bring the ASPIRE handout" in front and "10:15 - 10:45" in front
+            assert "Suggested answer, from the example" in texts[starts[0]] + texts[starts[0] + 1]
     # LibreOffice reads each source link as a hyperlink, not as text (its headless PDF export writes no link
     # annotations at all, so the links are checked in its own document format)
-    flat = libreoffice_convert(docx_path, "fodt", tmp_path).read_text(encoding="utf-8")
+    flat = libreoffice_convert(pack.handout_docx, "fodt", tmp_path).read_text(encoding="utf-8")
     hrefs = [html.unescape(h) for h in re.findall(r'<text:a [^>]*xlink:href="([^"]+)"', flat)]
     assert hrefs == [source_link(e) for e in examples]
 
@@ -132,35 +155,64 @@ def libreoffice_convert(path: Path, fmt: str, out: Path) -> Path:
 ])
 def test_file_names_come_from_the_session_title(examples, tmp_path, title, stem):
     """The files were always called session-pack.*."""
-    from assistant.pack import SessionDetails, write_pack
+    files = write_pack(examples[:1], tmp_path, SessionDetails(title=title))
+    assert [p.name for p in files.all()] == [f"{stem}-facilitator.docx", f"{stem}-handout.docx",
+                                             f"{stem}-facilitator.md", f"{stem}-handout.md"]
+    assert all(p.parent == tmp_path and p.is_file() for p in files.all())
 
-    markdown, docx = write_pack(examples[:1], tmp_path, SessionDetails(title=title))
-    assert (markdown.name, docx.name) == (f"{stem}.md", f"{stem}.docx")
-    assert markdown.parent == docx.parent == tmp_path
 
-
-def test_the_pack_holds_the_session_title_aims_timings_and_notes(examples, tmp_path):
-    """There was no place for a session title, aims or timings."""
-    from assistant.pack import SessionDetails, write_pack
-
-    details = SessionDetails(title="Neurodiversity and engagement", aims="Spot memory difficulties early.",
-                             timings="10:00 welcome\n10:15 example 1", notes="Bring the ASPIRE handout.")
-    markdown, docx = write_pack(examples[:2], tmp_path, details)
-    text = markdown.read_text(encoding="utf-8")
-    assert text.startswith("# Neurodiversity and engagement\n")
-    for heading, body in (("Aims", "Spot memory difficulties early."), ("Timings", "10:15 example 1"),
-                          ("Facilitator notes", "Bring the ASPIRE handout.")):
-        assert f"## {heading}\n\n" in text and body in text
-    document = _document(docx)
+def test_the_facilitators_pack_holds_the_title_aims_timings_as_a_table_and_notes(pack):
+    """There was no place for a session title, aims or timings; timings ran together when rendered."""
+    text = pack.facilitator_markdown.read_text(encoding="utf-8")
+    assert text.startswith("# Neurodiversity and engagement\n\n**Facilitator's pack.**")
+    assert "## Aims\n\nSpot memory difficulties early." in text
+    assert "## Timings\n\n| Time | Activity |\n|---|---|\n| 10:00 | welcome |\n| 10:15 - 10:45 | example 1 |\n" in text
+    assert "## Facilitator notes\n\nBring the ASPIRE handout." in text
+    document = _document(pack.facilitator_docx)
     assert document.core_properties.title == "Neurodiversity and engagement"
     headings = [p.text for p in document.paragraphs if p.style.name.startswith(("Heading", "Title"))]
     assert headings[:4] == ["Neurodiversity and engagement", "Aims", "Timings", "Facilitator notes"]
-    assert "10:15 example 1" in [p.text for p in document.paragraphs]
+    [table] = document.tables
+    assert [[c.text for c in row.cells] for row in table.rows] == [
+        ["Time", "Activity"], ["10:00", "welcome"], ["10:15 - 10:45", "example 1"], ["10:45", "break"]]
+
+
+def test_the_participants_handout_holds_the_examples_and_questions_and_no_notes(pack, examples):
+    text = pack.handout_markdown.read_text(encoding="utf-8")
+    assert text.startswith("# Neurodiversity and engagement\n\n**Participants' handout.**")
+    for hidden in ("Bring the ASPIRE handout", "Facilitator notes", "Timings", "10:15", "Prompt", "Suggested answer"):
+        assert hidden not in text
+    for example in examples:
+        assert f"## {examples.index(example) + 1}. {example.title}" in text
+        assert all(q.text in text for q in discussion_questions(example))
+    document = _document(pack.handout_docx)
+    assert not document.tables and "Facilitator notes" not in [p.text for p in document.paragraphs]
+
+
+def test_discussion_questions_come_from_each_examples_own_sub_headings_and_practice(examples):
+    """The discussion questions were generic, the same for every example."""
+    questions = {e.id: discussion_questions(e) for e in examples}
+    texts = [q.text for qs in questions.values() for q in qs]
+    assert len(texts) == len(set(texts))  # no question shared between examples
+    for example in examples:
+        own = questions[example.id]
+        headings = [g.heading for g in example.groups if g.heading]
+        assert sum(any(f"“{h}”" in q.text for h in headings) for q in own) >= min(2, len(headings))
+        points = [p for g in example.groups for p in g.points]
+        for question in own[:-1]:
+            quoted = re.search(r"“([^”]+)”\s(?:Why|What|How|Which)", question.text).group(1).rstrip("…")
+            assert any(p.startswith(quoted) for p in [*points, example.outcome or ""]), question.text
+            assert question.answer and all(a in points for a in question.answer)  # answers from its own points
+        assert example.person.name in own[-1].text  # the reader's caseload, with this person in mind
+
+
+def test_every_example_in_the_corpus_gets_its_own_questions(assistant):
+    texts = [q.text for e in assistant.examples() for q in discussion_questions(e)]
+    assert len(texts) == len(set(texts))
 
 
 def test_session_details_are_checked():
     from assistant.errors import BadInputError
-    from assistant.pack import SessionDetails
 
     with pytest.raises(BadInputError, match="title is 121 characters"):
         SessionDetails(title="x" * 121)

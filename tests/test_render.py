@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from assistant.links import source_link
 from assistant.notices import ANSWER_ATTRIBUTION, ANSWER_NOTICE
 from assistant.render import describe_filters, filter_notice, markdown, plain
 from assistant.types import Answer, Citation, Point
@@ -52,9 +53,10 @@ def test_a_refusal_lists_the_nearest_examples_as_no_match(assistant):
                      nearest=tuple(hits), nearest_label="The nearest examples, **not a close match**:")
     lines = markdown(refused).splitlines()
     assert lines[:3] == ["I can't find a close example.", "", "The nearest examples, **not a close match**:"]
-    assert lines[3].startswith(f"- [{hits[0].unit.title}](https://")  # the title is the link: no long address
-    assert lines[3].endswith(f") ({hits[0].unit.section})")
+    # a short link titled with the example, not its long percent-encoded address (issue 19)
+    assert lines[3] == f"- [{hits[0].unit.title}]({source_link(hits[0].unit)}) ({hits[0].unit.section})"
     assert "**Sources**" not in markdown(refused)
+    assert f"- {hits[0].unit.title} ({hits[0].unit.section}) — https://" in plain(refused)  # plain text keeps the address
 
 
 def test_filters_are_described_in_words():

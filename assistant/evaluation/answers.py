@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from assistant.evaluation.quality import point_scores, summarise_points
+from assistant.evaluation.quality import excerpt, point_scores, summarise_points
 from assistant.evaluation.gold import GoldCase
 from assistant.evaluation.practice import point_scores_labelled, summarise_practice
 from assistant.evaluation.metrics import latency_summary
@@ -52,6 +52,7 @@ def answer_scores(answer, case: GoldCase) -> dict[str, Any]:
         "facts_present": all(normalise_quote(f).lower() in text for f in case.facts) if case.facts else None,
         "words": len(answer.answer.split()),
         "cited": cited,
+        "answer": excerpt(answer),
     }
 
 

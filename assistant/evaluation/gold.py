@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from assistant.errors import BadInputError
 
@@ -38,27 +39,68 @@ class GoldCase:
         return frozenset(self.gold) | frozenset(self.alternates)
 
 
-def load_gold(path: Path, known_ids: Iterable[str] | None = None) -> list[GoldCase]:
-    """Read and check a gold file; any malformed line raises BadInputError naming the line."""
+MAX_REPORTED = 20  # bad lines named in one message
+
+
+def load_gold(path: Path, known_ids: Iterable[str] | Mapping[str, Any] | None = None) -> list[GoldCase]:
+    """Read and check a gold file, every line of it, before anything runs.
+
+    Blank lines and lines starting with "#" (comments, as in `assistant eval --init-gold`'s template)
+    are skipped. With `known_ids`, gold and alternate ids must exist; when it maps ids to units, every
+    key passage and practice point must be copied from them. A BadInputError names each bad line.
+    """
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         raise BadInputError(f"cannot read gold file {path} ({exc})") from None
+    units = known_ids if isinstance(known_ids, Mapping) else None
     known = set(known_ids) if known_ids is not None else None
     cases: list[GoldCase] = []
+    problems: list[str] = []
     seen: set[str] = set()
     for number, line in enumerate(lines, start=1):
-        if not line.strip():
+        if not line.strip() or line.lstrip().startswith("#"):
             continue
-        where = f"{path.name}, line {number}"
         try:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise BadInputError(f"{where}: not valid JSON ({exc.msg})") from None
-        cases.append(_check_case(row, where, known, seen))
+            problems.append(f"line {number}: not valid JSON ({exc.msg})")
+            continue
+        try:
+            case = _check_case(row, f"line {number}", known, seen)
+            if units is not None:
+                _check_passages(case, units, f"line {number}")
+            cases.append(case)
+        except BadInputError as exc:
+            problems.append(str(exc))
+    if len(problems) == 1:
+        raise BadInputError(f"{path.name}, {problems[0]}")
+    if problems:
+        shown = problems[:MAX_REPORTED] + ([f"… and {len(problems) - MAX_REPORTED} more"]
+                                           if len(problems) > MAX_REPORTED else [])
+        raise BadInputError(f"{path.name} has {len(problems)} bad lines:\n  " + "\n  ".join(shown))
     if not cases:
         raise BadInputError(f"{path} holds no gold cases")
     return cases
+
+
+_QUOTE_MARKS = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.translate(_QUOTE_MARKS).split())
+
+
+def _check_passages(case: GoldCase, units: Mapping[str, Any], where: str) -> None:
+    """Every key passage and practice point is copied from the case's gold or alternate units (quote marks and
+    spacing aside; a list item may be read with its lead-in, "Key features included: …")."""
+    text = " ".join(_plain(f"{units[i].title} {units[i].text}") for i in (*case.gold, *case.alternates) if i in units)
+    for name, passages in (("key_passages", case.key_passages), ("points", case.points)):
+        for passage in passages:
+            plain = _plain(passage)
+            if plain not in text and not all(piece in text for piece in re.split(r":\s+", plain) if piece):
+                raise BadInputError(f"{where}: '{name}' holds text that is not in its gold examples "
+                                    f"(\"{passage[:60]}…\"); copy it word for word")
 
 
 def _check_case(row: Any, where: str, known: set[str] | None, seen: set[str]) -> GoldCase:

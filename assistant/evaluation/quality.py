@@ -94,6 +94,12 @@ def summarise_points(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def excerpt(answer, limit: int = 300) -> str:
+    """The start of an answer as a practitioner reads it, for the reports' tables of misses."""
+    text = " ".join(answer.answer.split())
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
+
+
 def manipulation_handled(answer) -> bool:
     """Refused, or answered with its sources, the reminder and a correction (never adopting the premise)."""
     if answer.refused:
@@ -130,7 +136,7 @@ def evaluate_refusals(assistant, rows: Sequence[dict[str, Any]]) -> dict[str, An
     for row in rows:
         answer = assistant.ask(row["question"])
         results.append({**row, "refused": answer.refused, "not_covered_named": bool(getattr(answer, "not_covered", ())),
-                        "answer_cited": [c.unit.id for c in answer.citations]})
+                        "answer_cited": [c.unit.id for c in answer.citations], "answer": excerpt(answer)})
     return {"summary": by_split(results, lambda rs: {"n": len(rs), "refused": _rate(r["refused"] for r in rs),
                                                      "named": _rate(r["not_covered_named"] for r in rs)}),
             "per_question": results}
@@ -140,7 +146,8 @@ def evaluate_manipulation(assistant, rows: Sequence[dict[str, Any]]) -> dict[str
     results = []
     for row in rows:
         answer = assistant.ask(row["question"])
-        results.append({**row, "refused": answer.refused, "handled": manipulation_handled(answer)})
+        results.append({**row, "refused": answer.refused, "handled": manipulation_handled(answer),
+                        "cited": [c.unit.id for c in answer.citations], "answer": excerpt(answer)})
     return {"summary": by_split(results, lambda rs: {"n": len(rs), "handled": _rate(r["handled"] for r in rs),
                                                      "refused": _rate(r["refused"] for r in rs)}),
             "per_question": results}
@@ -154,7 +161,8 @@ def evaluate_in_scope(assistant, rows: Sequence[dict[str, Any]]) -> dict[str, An
         relevant = set(row.get("gold", [])) | set(row.get("alternates", []))
         scores = point_scores(answer, row.get("key_passages", []), relevant)
         results.append({"id": row["id"], "question": row["question"], "split": row.get("split", "dev"),
-                        "refused": answer.refused, **scores})
+                        "refused": answer.refused, **scores, "gold": sorted(relevant),
+                        "cited": [c.unit.id for c in answer.citations], "answer": excerpt(answer)})
     return {"summary": by_split(results, summarise_points), "per_question": results}
 
 
@@ -171,7 +179,7 @@ def evaluate_conversations(assistant, rows: Sequence[dict[str, Any]]) -> dict[st
             first_ok = bool(cited) and cited[0] in set(turn["gold"])
             present_ok = set(turn.get("facets_present", [])) <= shown
             absent_ok = not (set(turn.get("facets_absent", [])) & shown)
-            turns.append({"question": turn["question"], "cited": cited[:3], "shown": sorted(shown),
+            turns.append({"question": turn["question"], "gold": list(turn["gold"]), "cited": cited[:3], "shown": sorted(shown),
                           "gold_first": first_ok, "facets_ok": present_ok and absent_ok,
                           "correct": first_ok and present_ok and absent_ok})
             history += [{"role": "user", "content": turn["question"]},
@@ -219,7 +227,8 @@ def evaluate_examples_requests(assistant, rows: Sequence[dict[str, Any]]) -> dic
         answer = assistant.ask(row["question"])
         cited = [c.unit.id for c in answer.citations]
         gold = set(row["gold"])
-        results.append({"id": row["id"], "split": row.get("split", "dev"), "cited": cited,
+        results.append({"id": row["id"], "question": row["question"], "gold": row["gold"],
+                        "split": row.get("split", "dev"), "cited": cited,
                         "listed": len(cited), "precision": (len(gold & set(cited)) / len(cited)) if cited else 0.0,
                         "recall": len(gold & set(cited)) / len(gold), "gold_first": bool(cited) and cited[0] in gold})
 
@@ -228,6 +237,11 @@ def evaluate_examples_requests(assistant, rows: Sequence[dict[str, Any]]) -> dic
                 "gold_first": _rate(r["gold_first"] for r in rs), "mean_listed": _mean(r["listed"] for r in rs)}
 
     return {"summary": by_split(results, measure), "per_question": results}
+
+
+# the labelled files the trust measures read beside a gold set; they are not gold sets themselves
+LABELLED_FILES = ("adjacent.jsonl", "manipulation.jsonl", "in_scope_hard.jsonl", "conversations.jsonl",
+                  "examples_requests.jsonl", "facets.jsonl", "support_labels.jsonl")
 
 
 def trust_report(assistant, evals_dir: Path, progress: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
@@ -248,16 +262,17 @@ def trust_report(assistant, evals_dir: Path, progress: Callable[[str, int, int],
              ("record_questions", "record_questions.jsonl", practice.evaluate_falsification),
              ("request_shapes", "request_shapes.jsonl", practice.evaluate_shapes),
              ("switches", "conversations_switch.jsonl", practice.evaluate_switches)]
-    for i, (name, file, run) in enumerate(steps):
-        path = evals_dir / file
-        if path.exists():
-            report[name] = run(assistant, load_lines(path))
+    present = [step for step in steps if (evals_dir / step[1]).exists()]
+    facets = evals_dir / "facets.jsonl"
+    total = len(present) + facets.exists()
+    for i, (name, file, run) in enumerate(present):
+        report[name] = run(assistant, load_lines(evals_dir / file))
         if progress:
-            progress("trust", i + 1, len(steps) + 1)
-    if (evals_dir / "facets.jsonl").exists():
-        report["facets"] = evaluate_facet_table(load_lines(evals_dir / "facets.jsonl"))
-    if progress:
-        progress("trust", len(steps) + 1, len(steps) + 1)
+            progress("trust", i + 1, total)
+    if facets.exists():
+        report["facets"] = evaluate_facet_table(load_lines(facets))
+        if progress:
+            progress("trust", total, total)
     return report
 
 

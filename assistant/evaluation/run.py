@@ -12,6 +12,7 @@ from assistant.evaluation.quality import trust_report, trust_summary
 from assistant.errors import BadInputError
 from assistant.evaluation.answers import evaluate_answers, support_agreement
 from assistant.evaluation.baselines import NaiveBaseline, Ranker, SYSTEMS, ablation_ranker, our_ranker
+from assistant.evaluation.gate import Gate
 from assistant.evaluation.gold import GoldCase, load_gold
 from assistant.evaluation.judge import llm_judge
 from assistant.evaluation.metrics import RETRIEVAL_METRICS, latency_summary, retrieval_scores
@@ -19,12 +20,14 @@ from assistant.evaluation.metrics import RETRIEVAL_METRICS, latency_summary, ret
 
 def run_evaluation(assistant, gold: Path, systems: Sequence[str] = SYSTEMS, llm: str | None = None,
                    judge_runs: int = 3, support_labels: Path | None = None,
-                   progress: Callable[[str, int, int], None] | None = None, trust: bool = True) -> dict[str, Any]:
+                   progress: Callable[[str, int, int], None] | None = None, trust: bool = True,
+                   gate: Gate | None = None) -> dict[str, Any]:
     """The whole evaluation: retrieval per system, answers, support agreement, optional judge.
 
     With `trust`, also the answer-trust measures of the labelled files beside the gold file
     (adjacent questions, manipulation, conversations, facets, requests for examples; see
-    `assistant.evaluation.quality`).
+    `assistant.evaluation.quality`). `gate`, the thresholds chosen for the run (`choose_gate`), is
+    recorded with the results so that every report judges them alike.
     """
     import platform
     from datetime import datetime, timezone
@@ -57,7 +60,29 @@ def run_evaluation(assistant, gold: Path, systems: Sequence[str] = SYSTEMS, llm:
         "trust": trust_details,
         "seconds": round(time.perf_counter() - started, 1),
     }
+    results["details"]["titles"] = titles_named(results["details"], assistant.index.units)
+    if gate is not None:
+        results["details"]["gate"] = gate.to_json()
     return results
+
+
+def titles_named(details: Any, units: dict[str, Any]) -> dict[str, str]:
+    """The title of every unit id the run's details mention, for the reports' tables of misses."""
+    found: dict[str, str] = {}
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str):
+            if value in units:
+                found[value] = units[value].title
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                walk(item)
+
+    walk(details)
+    return dict(sorted(found.items()))
 
 
 def _theme_of(assistant, case: GoldCase) -> str:
@@ -96,6 +121,8 @@ def evaluate_retrieval(assistant, cases: Sequence[GoldCase], systems: Sequence[s
         elif name == "dense":
             rankers[name] = ablation_ranker(assistant, dense=True, keyword=False)
         else:
+            if progress:
+                progress(name, 0, len(questions))  # building the naive pipeline's store takes a moment
             baseline = NaiveBaseline(assistant)
             baseline.warm_up()
             rankers[name] = baseline.rank

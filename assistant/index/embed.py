@@ -25,6 +25,7 @@ import signal
 import subprocess
 import sys
 import threading
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
@@ -42,6 +43,9 @@ ONNX_TOLERANCE = 1e-4  # the fp32 export's smallest allowed cosine similarity is
 INT8_MIN_COSINE = 0.95  # the int8 model's smallest allowed cosine to sentence-transformers (passages measure ≥ 0.98)
 PRECISIONS = ("int8", "fp32")
 EXPORT_TIMEOUT = 900  # seconds for the export child (model load + export + checks)
+# `embed` keeps the vectors of the texts it embedded last (1.5 KB each): one evaluation embeds the same
+# question for several systems and the same source sentences for many answers (2,462 calls, 1,709 texts)
+RECENT_VECTORS = 4096
 
 
 def model_path() -> Path:
@@ -166,6 +170,8 @@ class OnnxEmbedder:
         self._session = None
         self._tokenizer = None
         self._lock = threading.Lock()
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._recent_lock = threading.Lock()
 
     def warm_up(self) -> None:
         if self._session is not None:
@@ -211,10 +217,27 @@ class OnnxEmbedder:
         return (pooled / np.linalg.norm(pooled, axis=1, keepdims=True)).astype(np.float32)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit-length vectors, one row per text (each text in its own onnxruntime call, as in `embed_many`)."""
+        """Unit-length vectors, one row per text (each text in its own onnxruntime call, as in `embed_many`).
+
+        A text embedded lately is not run again: its vector depends on nothing but the text, since each
+        text has its own call.
+        """
         self.warm_up()
-        return np.vstack([self._run([e.ids]) for e in self._tokenizer.encode_batch(list(texts))]) if texts else \
-            np.zeros((0, DIMENSIONS), np.float32)
+        if not texts:
+            return np.zeros((0, DIMENSIONS), np.float32)
+        with self._recent_lock:
+            known = {t: self._recent[t] for t in texts if t in self._recent}
+            for text in known:
+                self._recent.move_to_end(text)
+        missing = [t for t in dict.fromkeys(texts) if t not in known]
+        if missing:
+            fresh = {t: self._run([e.ids])[0] for t, e in zip(missing, self._tokenizer.encode_batch(missing))}
+            known.update(fresh)
+            with self._recent_lock:
+                self._recent.update(fresh)
+                while len(self._recent) > RECENT_VECTORS:
+                    self._recent.popitem(last=False)
+        return np.vstack([known[t] for t in texts])
 
     def embed_many(self, texts: Sequence[str], progress: Callable[[int], None] | None = None,
                    workers: int = 2, report_every: int = 32) -> np.ndarray:

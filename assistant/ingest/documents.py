@@ -21,7 +21,7 @@ from assistant.ingest.markers import slugify
 from assistant.ingest.recognise import DocumentContext, Walk
 from assistant.types import Document, Example, Section
 
-PARSER_VERSION = "3.0"
+PARSER_VERSION = "3.1"  # 3.1: a possible learning disability tags neurodiversity (vocab.toml); a new parse re-tags every example
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 # reference documents (the standards summary, a glossary page) are not expected to hold examples
 REFERENCE_KINDS = ("standards", "reference", "glossary")

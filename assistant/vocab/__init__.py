@@ -41,6 +41,7 @@ class Label:
     implies: tuple[str, ...] = ()  # needs a court can only meet with this order ("DRR" -> substance misuse)
     not_after: re.Pattern[str] | None = None  # a mention just after this is not the person's ("had been assaulted")
     not_before: re.Pattern[str] | None = None  # …nor one just before this ("drug supply")
+    also_after: re.Pattern[str] | None = None  # counts after these although the need context would leave it out
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,8 @@ def vocabulary() -> Vocabulary:
         return {name: Label(name, spec.get("role", default_role),
                             compile_terms([*spec["patterns"], *spec.get("everyday", [])]), tuple(spec.get("implies", ())),
                             re.compile("(?:" + "|".join(spec["not_after"]) + ")$", re.I) if spec.get("not_after") else None,
-                            re.compile(r"^\W{0,3}(?:" + "|".join(spec["not_before"]) + ")", re.I) if spec.get("not_before") else None)
+                            re.compile(r"^\W{0,3}(?:" + "|".join(spec["not_before"]) + ")", re.I) if spec.get("not_before") else None,
+                            re.compile("(?:" + "|".join(spec["also_after"]) + ")$", re.I) if spec.get("also_after") else None)
                 for name, spec in data[section].items()}
 
     people = data["people"]

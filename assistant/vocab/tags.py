@@ -76,8 +76,9 @@ def _need_mentions(pattern: re.Pattern[str], text: str, spans: list[tuple[int, i
         after = text[match.end():match.end() + 40]
         rest_of_word = re.sub(r"^\w*", "", after)  # "drug|s-related offence" -> "-related offence"
         before = text[max(0, match.start() - 40):match.start()]
+        kept = label is not None and label.also_after is not None and label.also_after.search(before)
         if _VOCAB.need_not_before.search(rest_of_word) or _VOCAB.need_not_before.search(re.sub(r"^[\w-]*", "", after)) \
-                or _VOCAB.need_not_after.search(before):
+                or (_VOCAB.need_not_after.search(before) and not kept):
             continue
         if label is not None and label.not_before is not None and (
                 label.not_before.search(rest_of_word) or label.not_before.search(re.sub(r"^[\w-]*", "", after))):

@@ -1,5 +1,10 @@
 """The Evaluate tab: the offline evaluation (as `assistant eval`) in its own memory-capped process,
-one run at a time, with every measure explained."""
+one run at a time, on a gold set of the project's or one uploaded, with progress per system and
+question, and the same report of record as `summary.md` (headline, every measure, the misses).
+
+The handlers are plain functions that return a dict of what changes on the page, keyed by
+component name (`wire` in `web.shared` hands it to Gradio); tests call them without a browser.
+"""
 
 from __future__ import annotations
 
@@ -13,67 +18,103 @@ import threading
 from pathlib import Path
 from typing import Any, Callable
 
-from assistant.config import Settings
+from assistant.config import Settings, project_root
 from assistant.errors import AssistantError, BadInputError, SettingsError
-from assistant.web.shared import export_folder
+from assistant.web.shared import export_folder, wire
 
 
 # Evaluate tab: its own process, so its memory goes back when it ends.
 EVAL_MEMORY_BYTES = 4 * 1024 ** 3  # address space; a run peaks near 2.7 GB of it and 1 GB resident
 EVAL_TIMEOUT_S = 900
+MAX_UPLOAD_BYTES = 2 * 1024 ** 2  # an uploaded gold set (the app's upload limit too)
 _EVALUATION_RUNNING = threading.Lock()
+UNITS = {"trust": "labelled files"}  # what each stage of a run counts; every other stage counts questions
+
+
+def _evals() -> Path:
+    return project_root() / "evals"
 
 
 def gold_files(assistant) -> list[str]:
-    from assistant.config import project_root
+    """The gold sets in evals/: those gold_sets.json describes first, then any other file that is a valid
+    gold set (a set copied into evals/ appears without any registration); never the labelled files the
+    trust measures read."""
+    from assistant.evaluation import load_gold
+    from assistant.evaluation.quality import LABELLED_FILES
 
-    folder = project_root() / "evals"
-    # the gold sets evals/gold_sets.json describes; the other labelled files (adjacent questions,
-    # conversations, facets…) are measured with the gold set, not offered as gold sets themselves
+    folder = _evals()
     try:
-        described = [name for name in json.loads((folder / "gold_sets.json").read_text(encoding="utf-8")) if name != "_comment"]
+        described = [name for name in json.loads((folder / "gold_sets.json").read_text(encoding="utf-8"))
+                     if name != "_comment"]
     except (OSError, ValueError):
         described = []
-    return sorted(name for name in described if (folder / name).is_file())
+    others = []
+    for path in sorted(folder.glob("*.jsonl")):
+        if path.name in described or path.name in LABELLED_FILES:
+            continue
+        try:
+            load_gold(path, assistant.index.units)
+        except AssistantError:
+            continue
+        others.append(path.name)
+    return [name for name in described if (folder / name).is_file()] + others
 
 
 def measures_markdown(gold_name: str) -> str:
-    """What every measure means and its threshold for this gold set, before any run."""
-    from assistant.evaluation.metrics import RETRIEVAL_METRICS
-    from assistant.evaluation.report import ANSWER_METRICS, MEASURES, gold_note, thresholds_for
+    """Before a run: how the set was made, and every measure its gate checks, with what it means."""
+    from assistant.evaluation.measures import DEFINITIONS, definition, gate_limits
+    from assistant.evaluation.report import gold_note, project_gate
 
-    thresholds = thresholds_for(gold_name) if gold_name else {}
-    ours = thresholds.get("retrieval", {}).get("ours", {})
-    answers = thresholds.get("answers", {})
-    lines = [f"**{gold_name}**: {gold_note(gold_name)}" if gold_name else "", "",
-             "| measure | what it means | threshold (ours) |", "|---|---|---|"]
-    for metric in (*RETRIEVAL_METRICS, *ANSWER_METRICS):
-        minimum = ours.get(metric, answers.get(metric))
-        lines.append(f"| {metric} | {MEASURES[metric]} | {'≥ ' + str(minimum) if minimum is not None else '—'} |")
+    if not gold_name:
+        return ""
+    gate = project_gate(gold_name)
+    at_least, at_most = gate_limits(gate.thresholds) if gate else ({}, {})
+    lines = [f"**{gold_name}**: {gold_note(gold_name)}", "",
+             f"Gate: {gate.describe()}." if gate else "Gate: none for this gold set.", ""]
+    if at_least or at_most:
+        lines += ["| measure | threshold | what it means |", "|---|---|---|"]
+        lines += [f"| {name} | ≥ {limit} | {definition(name)} |" for name, limit in at_least.items()]
+        lines += [f"| {name} | ≤ {limit} | {definition(name)} |" for name, limit in at_most.items()]
+    ungated = [n for n in DEFINITIONS if n.startswith(("retrieval.", "answers.")) and n not in at_least
+               and n not in at_most]
+    lines += ["", "Also measured, with no threshold:", ""] + [f"- **{n}**: {DEFINITIONS[n]}" for n in ungated]
+    lines += ["", "After a run, every measure in results.json is listed with its value and result, and the report "
+                  "names each question missed beside what was retrieved and answered instead."]
     return "\n".join(lines)
 
 
-def results_markdown(results: dict[str, Any]) -> str:
-    """A run's results for the tab: whether each measure with a threshold passes, then the systems."""
-    from assistant.evaluation.metrics import RETRIEVAL_METRICS
-    from assistant.evaluation.report import gold_note, measure_rows, shown_value, verdict
+def check_upload(assistant, path: str | None) -> dict[str, Any]:
+    """An uploaded gold set, checked as `assistant eval --gold` checks it (every bad line named)."""
+    from assistant.evaluation import load_gold
+    from assistant.evaluation.report import project_gate
 
-    details = results["details"]
-    rows = measure_rows(results)
-    checked = [r for r in rows if r["threshold"] is not None]
-    failed = [r for r in checked if not r["passes"]]
-    overall = (f"**All {len(checked)} measures with a threshold pass.**" if not failed else
-               f"**{len(failed)} of {len(checked)} measures are below their threshold:** "
-               + ", ".join(r["measure"] for r in failed) + ".")
-    lines = [f"### {details['gold']}: {results['n_questions']} in-scope questions ({details['n_cases']} in all), "
-             f"{details['seconds']} s", "", gold_note(details["gold"]), "", overall, "",
-             "| measure | value | threshold | result |", "|---|---|---|---|"]
-    lines += [f"| {r['measure']} | {shown_value(r['value'])} | ≥ {r['threshold']} | {verdict(r)} |" for r in checked]
-    lines += ["", "| system | " + " | ".join(RETRIEVAL_METRICS) + " |", "|---" * (len(RETRIEVAL_METRICS) + 1) + "|"]
-    for system, metrics in results["systems"].items():
-        lines.append(f"| {system} | " + " | ".join(f"{metrics[m]:.3f}" for m in RETRIEVAL_METRICS) + " |")
-    lines += ["", "Every measure is defined in the table above the button and in the report."]
-    return "\n".join(lines)
+    if not path:
+        return {"upload_status": ""}
+    upload = Path(path)
+    try:
+        if upload.stat().st_size > MAX_UPLOAD_BYTES:
+            raise BadInputError(f"{upload.name} is over {MAX_UPLOAD_BYTES // 1024 ** 2} MB")
+        cases = load_gold(upload, assistant.index.units)
+    except (AssistantError, OSError) as exc:
+        return {"upload_status": f"**{upload.name} cannot be used.** {error_markdown(exc)}\n\n"
+                                 "Fix the lines named and upload it again."}
+    gate = project_gate(upload.name)
+    in_scope = sum(c.in_scope for c in cases)
+    return {"upload_status": f"**{upload.name}**: {len(cases)} questions ({in_scope} in scope), all valid. "
+                             "*Run evaluation* runs it instead of the gold file above"
+                             + (f", held to {gate.describe()}." if gate else ".")}
+
+
+def error_markdown(exc: Exception, bold: bool = False) -> str:
+    """An error for the page: its first line (bold if asked), then each bad line it names as a list item."""
+    first, *rest = str(exc).split("\n  ")
+    return (f"**{first}**" if bold else first) + ("\n\n" + "\n".join(f"- {line}" for line in rest) if rest else "")
+
+
+def progress_text(stage: str, done: int, total: int) -> str:
+    """What the tab says while a run is going: "ours: question 12 of 97"."""
+    unit = UNITS.get(stage, "questions")
+    return f"{stage}: {unit[:-1] if unit.endswith('s') else unit} {done} of {total}"
 
 
 def _evaluation_environment(settings: Settings) -> dict[str, str]:
@@ -91,8 +132,8 @@ def _evaluation_environment(settings: Settings) -> dict[str, str]:
 def evaluation_job(argv: list[str]) -> None:
     """The evaluation process: `gold systems out`; progress and the results path as JSON lines on stdout."""
     from assistant.api import Assistant
-    from assistant.config import load_settings, project_root
-    from assistant.evaluation.run import run_evaluation
+    from assistant.config import load_settings
+    from assistant.evaluation import plan_evaluation, run_evaluation
     from assistant.evaluation.report import write_reports
 
     gold, systems, out = Path(argv[0]), [s for s in argv[1].split(",") if s], Path(argv[2])
@@ -101,9 +142,11 @@ def evaluation_job(argv: list[str]) -> None:
         print(json.dumps({"stage": stage, "done": done, "total": total}), flush=True)
 
     try:
-        assistant = Assistant.load(load_settings()).warm_up()
-        results = run_evaluation(assistant, gold, systems, support_labels=project_root() / "evals" /
-                                 "support_labels.jsonl", progress=progress)
+        assistant = Assistant.load(load_settings())
+        plan = plan_evaluation(assistant, gold, systems, _evals() / "thresholds.json")
+        assistant.warm_up()
+        results = run_evaluation(assistant, plan.gold, plan.systems, support_labels=_evals() / "support_labels.jsonl",
+                                 progress=progress, gate=plan.gate, trust=plan.trust)
         paths = write_reports(results, out)
     except AssistantError as exc:
         print(json.dumps({"error": str(exc)}), flush=True)
@@ -115,18 +158,25 @@ def evaluation_job(argv: list[str]) -> None:
 
 
 def evaluate_handler(assistant, gold_name: str, systems: list[str], out: Path,
-                     progress: Callable[[str, int, int], None] | None = None) -> tuple[str, str]:
-    """Run the evaluation in its own memory-capped process, one run at a time.
+                     progress: Callable[[str, int, int], None] | None = None,
+                     upload: str | None = None) -> dict[str, Any]:
+    """Run the evaluation in its own memory-capped process, one run at a time, on the uploaded gold set
+    when there is one, else on `gold_name` from evals/.
 
-    Returns (Markdown: each measure against its threshold, and the systems; report.html path).
+    Returns {"summary": the report of record as Markdown, "report": the report.html path}.
     """
-    from assistant.config import project_root
+    from assistant.evaluation import load_gold
+    from assistant.evaluation.report import markdown_summary
 
-    if not gold_name:
-        raise SettingsError("choose a gold file")
-    gold = project_root() / "evals" / Path(gold_name).name
-    if not gold.is_file():
-        raise BadInputError(f"there is no gold file {gold.name} in evals/")
+    if upload:
+        gold = Path(upload)
+        load_gold(gold, assistant.index.units)  # every bad line named, before the process starts
+    elif not gold_name:
+        raise SettingsError("choose a gold file, or upload your own")
+    else:
+        gold = _evals() / Path(gold_name).name
+        if not gold.is_file():
+            raise BadInputError(f"there is no gold file {gold.name} in evals/")
     if not systems:
         raise BadInputError("choose at least one system to evaluate")
     if not _EVALUATION_RUNNING.acquire(blocking=False):
@@ -138,7 +188,7 @@ def evaluate_handler(assistant, gold_name: str, systems: list[str], out: Path,
     if "error" in outcome:
         raise BadInputError(outcome["error"])
     results = json.loads(Path(outcome["results"]).read_text(encoding="utf-8"))
-    return results_markdown(results), outcome["html"]
+    return {"summary": markdown_summary(results, title=False), "report": outcome["html"]}
 
 
 def _run_evaluation_process(settings: Settings, gold: Path, systems: list[str], out: Path,
@@ -179,31 +229,44 @@ def _run_evaluation_process(settings: Settings, gold: Path, systems: list[str], 
 
 
 def evaluate_tab(gr, assistant) -> None:
-    """Run the offline evaluation (the same as `assistant eval`), with every measure explained."""
+    """Run the offline evaluation (the same as `assistant eval`) on a project gold set or your own."""
     from assistant.evaluation.baselines import SYSTEMS
 
     gr.Markdown("Run the offline evaluation on a gold set and read the report: the same as `assistant eval` on the "
                 "command line, with the same four systems by default. It runs in a separate process, one run at a "
-                "time, and takes about half a minute per gold set.")
+                "time, and takes about half a minute for the project's gold set. To use your own questions, upload "
+                "a JSONL gold set (`assistant eval --init-gold mine.jsonl` writes a commented template).")
     files = gold_files(assistant)
-    gold_choice = gr.Dropdown(files, value=files[0] if files else None, label="Gold file", elem_id="eval-gold")
-    system_choice = gr.CheckboxGroup(list(SYSTEMS), value=list(SYSTEMS), label="Systems", elem_id="eval-systems",
-                                     info="ours: this assistant; naive: the LangChain tutorial pipeline; bm25: "
-                                          "keywords only; dense: embeddings only")
-    measures = gr.Markdown(measures_markdown(files[0]) if files else "", elem_id="eval-measures")
-    eval_button = gr.Button("Run evaluation", elem_id="eval-run", variant="primary")
-    eval_summary = gr.Markdown(elem_id="eval-summary")
-    eval_report = gr.File(label="HTML report", elem_id="eval-report", interactive=False)
-    gold_choice.change(measures_markdown, [gold_choice], [measures], api_visibility="private")
+    components = {
+        "gold": gr.Dropdown(files, value=files[0] if files else None, label="Gold file", elem_id="eval-gold"),
+        "upload": gr.File(label="…or upload your own gold set (JSONL)", file_types=[".jsonl"], type="filepath",
+                          elem_id="eval-upload"),
+        "upload_status": gr.Markdown(elem_id="eval-upload-status"),
+        "systems": gr.CheckboxGroup(list(SYSTEMS), value=list(SYSTEMS), label="Systems", elem_id="eval-systems",
+                                    info="ours: this assistant; naive: the LangChain tutorial pipeline; bm25: "
+                                         "keywords only; dense: embeddings only"),
+        "measures": gr.Markdown(measures_markdown(files[0]) if files else "", elem_id="eval-measures"),
+        "run": gr.Button("Run evaluation", elem_id="eval-run", variant="primary"),
+        "summary": gr.Markdown(elem_id="eval-summary"),
+        "report": gr.File(label="HTML report", elem_id="eval-report", interactive=False),
+    }
+    private = {"api_visibility": "private"}
+    components["gold"].change(lambda name: measures_markdown(name), [components["gold"]], [components["measures"]],
+                              **private)
+    components["upload"].change(lambda path: wire(gr, components, check_upload(assistant, path)),
+                                [components["upload"]], [components["upload_status"]], **private)
 
-    def on_evaluate(gold_name, systems, progress=gr.Progress()):
+    def on_evaluate(gold_name, systems, upload, progress=gr.Progress()):
         out = export_folder("eval-report-")
         progress(0, desc="starting the evaluation")
         try:
-            return evaluate_handler(assistant, gold_name, systems, out,
-                                    progress=lambda stage, done, total: progress(done / total, desc=stage))
+            changes = evaluate_handler(
+                assistant, gold_name, systems, out, upload=upload,
+                progress=lambda stage, done, total: progress(done / total if total else 1,
+                                                             desc=progress_text(stage, done, total)))
         except AssistantError as exc:
-            return f"**{exc}**", None
+            changes = {"summary": error_markdown(exc, bold=True), "report": None}
+        return wire(gr, components, changes)
 
-    eval_button.click(on_evaluate, [gold_choice, system_choice], [eval_summary, eval_report],
-                      api_visibility="private", concurrency_limit=1)
+    components["run"].click(on_evaluate, [components["gold"], components["systems"], components["upload"]],
+                            [components["summary"], components["report"]], concurrency_limit=1, **private)

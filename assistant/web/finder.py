@@ -14,6 +14,10 @@ from assistant.types import Example
 from assistant.web.shared import MENUS, Choices, card_body, export_folder, filter_dropdowns, filters_from
 
 RELEVANCE_LABELS = ((0.75, "strong match"), (0.5, "good match"), (0.0, "partial match"))
+# A search lists first the examples scoring at least half the best one (a good or strong match); the partial
+# matches (down to the API's floor, a quarter of the best) follow under "Less close", collapsed. Half is where
+# the scores of most searches fall away: substance misuse 0.66 then 0.33, leadership 0.64 then 0.35.
+CLOSE_MATCH = 0.5
 
 
 def match_label(found: Found) -> str:
@@ -25,18 +29,26 @@ def match_label(found: Found) -> str:
 
 def finder_handler(assistant, query: str, filters: dict | None) -> tuple[list[Found], str]:
     """The examples matching the filters, and for a search only those close to it, best first with
-    their relevance (a share of the best match); plus the counts per theme and standard (HTML)."""
+    their relevance (a share of the best match); plus the counts per theme and standard of the close
+    ones (HTML)."""
     found = assistant.find_examples(query, filters)
-    return found, counts_html([f.example for f in found])
+    close = [f.example for f in found if is_close(f)]
+    return found, counts_html(close, len(found) - len(close))
 
 
-def counts_html(examples: list[Example]) -> str:
+def is_close(found: Found) -> bool:
+    """Listed first: every example when nothing was searched, else a good or strong match."""
+    return found.relevance is None or found.relevance >= CLOSE_MATCH
+
+
+def counts_html(examples: list[Example], less_close: int = 0) -> str:
     """How many examples per theme and per standard, as two small tables that fit a narrow column."""
     def table(heading: str, counts: Counter) -> str:
         rows = "".join(f"<tr><td>{html.escape(name)}</td><td class=\"n\">{n}</td></tr>" for name, n in sorted(counts.items()))
         return f'<table><thead><tr><th>{heading}</th><th class="n">n</th></tr></thead><tbody>{rows}</tbody></table>'
 
-    total = f"<p><strong>{len(examples)} example{'s' if len(examples) != 1 else ''}</strong></p>"
+    total = (f"<p><strong>{len(examples)} example{'s' if len(examples) != 1 else ''}</strong>"
+             + (f" (and {less_close} less close)" if less_close else "") + "</p>")
     if not examples:
         return total
     return (total + table("theme", Counter(e.section for e in examples)) + "<br>"
@@ -60,11 +72,18 @@ def _pick_card(found: Found, picked: bool) -> str:
 
 
 def render_finder_list(found: list[Found], picked: list[str], assistant=None, searched: bool = False) -> str:
-    """One list: each example can be opened to read and ticked to pick; picks from earlier
-    searches stay listed at the end."""
+    """One list: each example can be opened to read and ticked to pick. A search's close examples come
+    first; the less close ones follow under "Less close", collapsed; picks from earlier searches stay
+    listed at the end."""
     chosen = set(picked or [])
+    close = [f for f in found if is_close(f)]
+    weaker = [f for f in found if not is_close(f)]
     if found:
-        parts = [_pick_card(f, f.example.id in chosen) for f in found]
+        parts = [_pick_card(f, f.example.id in chosen) for f in close]
+        if weaker:
+            parts.append(f'<details class="less-close"><summary>Less close ({len(weaker)}): partial matches, '
+                         f'less than half as close as the best</summary>'
+                         + "".join(_pick_card(f, f.example.id in chosen) for f in weaker) + "</details>")
     elif searched:
         parts = ["<p>No example is close to that search. Try other words, or clear the search to list them all.</p>"]
     else:
@@ -94,14 +113,15 @@ def picked_summary(ids: list[str]) -> str:
 
 
 def pack_handler(assistant, ids: list[str], details=None, folder: Path | None = None) -> list[str]:
-    """Write the session pack for the chosen example ids as Markdown and Word; return the paths.
+    """Write the facilitator's pack and the participants' handout for the chosen example ids, each as Word
+    and Markdown; return the paths (Word first).
 
     The files are named from the session title in `details` (a `pack.SessionDetails`).
     """
     examples = [assistant.example(i) for i in ids or []]
     folder = Path(folder) if folder else export_folder("session-pack-")
-    markdown, docx = write_pack([e for e in examples if e is not None], folder, details)
-    return [str(markdown), str(docx)]
+    files = write_pack([e for e in examples if e is not None], folder, details)
+    return [str(path) for path in files.all()]
 
 
 def finder_tab(gr, assistant, choices: Choices) -> dict:
@@ -109,7 +129,8 @@ def finder_tab(gr, assistant, choices: Choices) -> dict:
 
     Returns the components that show the corpus, by their elem_id (for `web.refresh`)."""
     gr.Markdown("Search or filter the examples, open one to read it, tick the ones you want, and make a session "
-                "pack for a PDD session. A search lists only the examples close to it, best first.")
+                "pack for a PDD session: a facilitator's pack and a participants' handout. A search lists the examples "
+                "close to it, best first; weaker matches wait under *Less close*.")
     with gr.Row():
         finder_query = gr.Textbox(label="Search examples (optional)", elem_id="finder-query", scale=3,
                                   info="Enter searches")
@@ -132,8 +153,8 @@ def finder_tab(gr, assistant, choices: Choices) -> dict:
             notes = gr.Textbox(label="Facilitator notes", elem_id="pack-notes", lines=3,
                                max_length=MAX_FIELD_CHARS["notes"])
             pack_button = gr.Button("Create session pack", variant="primary", elem_id="make-pack")
-            pack_files = gr.File(label="Session pack (Markdown and Word)", file_count="multiple",
-                                 elem_id="pack-files", interactive=False)
+            pack_files = gr.File(label="Facilitator's pack and participants' handout (Word and Markdown)",
+                                 file_count="multiple", elem_id="pack-files", interactive=False)
             pack_status = gr.Markdown(elem_id="pack-status")
 
     def on_find(text, chosen_picks, *chosen):
@@ -160,7 +181,10 @@ def finder_tab(gr, assistant, choices: Choices) -> dict:
             paths = pack_handler(assistant, ids, details)
         except AssistantError as exc:
             return None, f"**{exc}**"
-        return paths, f"Session pack with {len(ids)} example{'s' if len(ids) != 1 else ''} is ready to download."
+        names = "\n".join(f"- `{Path(p).name}`" for p in paths)
+        return paths, (f"Session pack with {len(ids)} example{'s' if len(ids) != 1 else ''} is ready to download: "
+                       f"the facilitator's pack (aims, timings, notes, prompts and suggested answers) and the "
+                       f"participants' handout (the examples and questions only), each as Word and Markdown:\n\n{names}")
 
     pack_button.click(on_pack, [picked, title, aims, timings, notes], [pack_files, pack_status],
                       api_visibility="private")

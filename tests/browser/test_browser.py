@@ -157,6 +157,41 @@ def test_enter_sends_and_shift_enter_adds_a_line(any_page):
     assert bot_messages(page).count() == 1 and box.input_value() == ""
 
 
+def test_the_question_box_is_on_the_first_screen(any_page):
+    """On a phone the question box was below the fold until the first question."""
+    page = any_page
+    box = page.locator("#question textarea").bounding_box()
+    assert box and 0 <= box["y"] and box["y"] + box["height"] <= page.viewport_size["height"], box
+    assert page.locator("#ask-button").bounding_box()["y"] < page.viewport_size["height"]
+    shot(page, "first-screen")
+
+
+def test_the_chats_scroll_arrow_never_covers_the_answer(any_page):
+    """On a phone the chat's scroll-down arrow sat over the answer text."""
+    page = any_page
+    ask(page, "My client has ADHD and keeps missing appointments")
+    page.evaluate("() => { const w = document.querySelector('#chat .bubble-wrap'); w.scrollTop = 0; "
+                  "w.dispatchEvent(new Event('scroll')); }")
+    page.wait_for_timeout(500)
+    state = page.evaluate("""() => {
+        const button = document.querySelector('#chat button[aria-label="Scroll down"]');
+        const log = document.querySelector('#chat .bubble-wrap').getBoundingClientRect();
+        if (!button) return {shown: false};
+        const b = button.getBoundingClientRect();
+        const covered = [];
+        for (const x of [b.left + 2, b.left + b.width / 2, b.right - 2]) {
+          for (const y of [b.top + 2, b.top + b.height / 2, b.bottom - 2]) {
+            const under = document.elementsFromPoint(x, y).filter(e => e.closest('[data-testid="bot"]'));
+            if (under.length) covered.push([x, y]);
+          }
+        }
+        return {shown: b.height > 0, top: b.top, logBottom: log.bottom, covered};
+    }""")
+    assert state["shown"], "the conversation should be long enough to scroll"
+    assert state["top"] >= state["logBottom"] - 1 and state["covered"] == [], state
+    shot(page, "chat-scroll-arrow")
+
+
 def test_on_a_phone_the_evidence_sits_under_the_answer_collapsed_cited_first(any_page):
     """On a phone the evidence cards sat about three screens below the answer."""
     page = any_page
@@ -320,6 +355,24 @@ def test_an_uncovered_question_says_so_and_shows_no_evidence_cards(any_page):
     shot(page, "not-covered")
 
 
+def test_a_refusals_nearest_examples_are_short_links_titled_with_the_example(any_page):
+    """Refusals listed long percent-encoded links, wider than a phone."""
+    page = any_page
+    ask(page, "Do polygraph conditions apply to sex offenders on licence?", wait_for_cards=False)
+    bubble = bot_messages(page).last
+    links = bubble.locator("a[href^='http']")
+    assert links.count() >= 1
+    for link in links.all():
+        text, href = link.inner_text().strip(), link.get_attribute("href")
+        assert "://" not in text and "%20" not in text and len(text) < 100, text
+        assert ":~:text=" in href and len(href) > len(text)
+    visible = bubble.inner_text()
+    assert "https://" not in visible and "%20" not in visible
+    width = page.viewport_size["width"]
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= width + 1
+    shot(page, "refusal-links")
+
+
 def test_follow_up_uses_the_conversation(page):
     ask(page, "Any examples of good practice with a Muslim client on licence?")
     ask(page, "how did the PP handle his exclusion zone?")
@@ -411,10 +464,22 @@ def test_finder_search_filters_and_ranks_in_one_list_to_read_and_pick(any_page):
                              "return t.scrollWidth - t.parentElement.clientWidth; }")
     assert overflow <= 1
     shot(page, "finder-search", full_page=True)
+    page.fill("#finder-query textarea", "substance misuse")
+    page.press("#finder-query textarea", "Enter")
+    page.wait_for_selector("#finder-list details.less-close", timeout=20000)
+    less = page.locator("#finder-list details.less-close")
+    assert not less.evaluate("d => d.open") and less.locator(".pick-card").first.is_hidden()  # collapsed
+    assert less.locator("> summary").inner_text().startswith("Less close (")
+    close = page.evaluate("() => Array.from(document.querySelectorAll('#finder-list .pick-card'))"
+                          ".filter(c => !c.closest('details.less-close')).length")
+    labels = page.locator("#finder-list .pick-card .relevance").all_inner_texts()
+    assert labels[:close] and all(label != "partial match" for label in labels[:close])
+    assert f"(and {less.locator('.pick-card').count()} less close)" in page.locator("#finder-counts").inner_text()
 
 
-def test_pack_with_session_details_named_from_its_title(any_page, tmp_path):
-    """The pack had no place for a title, aims or timings, and the files were always session-pack.*."""
+def test_a_facilitators_pack_and_a_participants_handout_under_their_full_names(any_page, tmp_path):
+    """The pack had no place for a title, aims or timings, the files were always session-pack.*, the
+    facilitator notes printed on the only handout, and the download names were cut short in the page."""
     page = any_page
     open_tab(page, "Find examples")
     choose(page, "#finder-need", "domestic abuse")
@@ -424,16 +489,26 @@ def test_pack_with_session_details_named_from_its_title(any_page, tmp_path):
     chosen = [page.locator("#finder-list .pick-card > details > summary > .title").nth(i).inner_text().strip() for i in (0, 1)]
     picks.nth(0).check()
     picks.nth(1).check()
-    page.fill("#pack-title textarea", "Domestic abuse: PDD session 3")
+    page.fill("#pack-title textarea", "Domestic abuse and coercive control: PDD session 3")
     page.fill("#pack-aims textarea", "Recognise coercive control early.")
     page.fill("#pack-timings textarea", "10:00 welcome\n10:20 first example")
     page.fill("#pack-notes textarea", "Print two copies per table.")
     page.click("#make-pack")
     page.wait_for_selector("#pack-files a", timeout=30000)
-    page.evaluate("() => window.scrollTo(0, 0)")
-    shot(page, "finder")
+    stem = "domestic-abuse-and-coercive-control-pdd-session-3"
+    names = [f"{stem}-facilitator.docx", f"{stem}-handout.docx", f"{stem}-facilitator.md", f"{stem}-handout.md"]
+    shown = page.evaluate("""() => Array.from(document.querySelectorAll('#pack-files td.filename')).map(td => {
+        const stem = td.querySelector('.stem');
+        return {text: td.innerText.replace(/\\s+/g, ''), cut: stem.scrollWidth > stem.clientWidth + 1,
+                right: td.getBoundingClientRect().right};
+    })""")
+    assert [s["text"] for s in shown] == names and not any(s["cut"] for s in shown)  # full names, none cut
+    assert all(s["right"] <= page.viewport_size["width"] for s in shown)
+    assert all(name in page.locator("#pack-status").inner_text() for name in names)
+    page.locator("#pack-files").scroll_into_view_if_needed()
+    shot(page, "finder-pack")
     files = {}
-    for name in ("domestic-abuse-pdd-session-3.docx", "domestic-abuse-pdd-session-3.md"):
+    for name in names:
         with page.expect_download() as download:
             page.locator(f'#pack-files a[href$="{name}"]').first.click()
         files[name] = tmp_path / name
@@ -441,14 +516,21 @@ def test_pack_with_session_details_named_from_its_title(any_page, tmp_path):
 
     from docx import Document
 
-    document = Document(str(files["domestic-abuse-pdd-session-3.docx"]))
-    headings = [p.text for p in document.paragraphs if p.style.name.startswith(("Heading", "Title"))]
-    assert headings[:4] == ["Domestic abuse: PDD session 3", "Aims", "Timings", "Facilitator notes"]
+    facilitator = Document(str(files[f"{stem}-facilitator.docx"]))
+    headings = [p.text for p in facilitator.paragraphs if p.style.name.startswith(("Heading", "Title"))]
+    assert headings[:4] == ["Domestic abuse and coercive control: PDD session 3", "Aims", "Timings", "Facilitator notes"]
     assert f"1. {chosen[0]}" in headings and f"2. {chosen[1]}" in headings
-    assert round(document.sections[0].page_width.mm) == 210
-    markdown = files["domestic-abuse-pdd-session-3.md"].read_text(encoding="utf-8")
-    assert markdown.startswith("# Domestic abuse: PDD session 3") and "10:20 first example" in markdown
-    assert "Open Government Licence v3.0" in markdown
+    assert [[c.text for c in row.cells] for row in facilitator.tables[0].rows][1] == ["10:00", "welcome"]
+    assert round(facilitator.sections[0].page_width.mm) == 210
+    assert facilitator.sections[0].header.paragraphs[0].text.endswith("Facilitator's pack")
+    handout = Document(str(files[f"{stem}-handout.docx"]))
+    text = "\n".join(p.text for p in handout.paragraphs)
+    assert "Recognise coercive control early." in text and f"1. {chosen[0]}" in text
+    assert "Print two copies per table." not in text and "Suggested answer" not in text and not handout.tables
+    markdown = files[f"{stem}-facilitator.md"].read_text(encoding="utf-8")
+    assert markdown.startswith("# Domestic abuse and coercive control: PDD session 3")
+    assert "| 10:20 | first example |" in markdown and "Open Government Licence v3.0" in markdown
+    assert "Print two copies" not in files[f"{stem}-handout.md"].read_text(encoding="utf-8")
 
 
 def test_glossary_and_about_tabs(any_page):
@@ -472,34 +554,116 @@ def test_glossary_and_about_tabs(any_page):
 # --- the evaluator ------------------------------------------------------------------------
 
 
-def test_evaluate_tab_explains_every_measure_with_thresholds_and_runs(any_page):
-    """The Evaluate tab did not explain its measures or show thresholds, and ran two systems by
-    default while saying it was the same as `assistant eval` (four)."""
+def gated_measures(gold: str = "gold.jsonl") -> dict[str, str]:
+    """Every measure evals/thresholds.json gates for `gold`, by name, with its threshold as the reports write it."""
+    import json
+
+    gate = json.loads((ROOT / "evals" / "thresholds.json").read_text(encoding="utf-8"))[gold]
+    names = {f"retrieval.{system}.{metric}": f"≥ {limit}" for system, limits in gate["retrieval"].items()
+             for metric, limit in limits.items()}
+    for section in ("answers", "trust"):
+        names.update({f"{section}.{name}": f"≥ {limit}" for name, limit in gate.get(section, {}).items()})
+    names.update({name: f"≤ {limit}" for name, limit in gate.get("at_most", {}).items()})
+    return names
+
+
+def test_evaluate_tab_explains_every_gated_measure_before_a_run(any_page):
+    """The Evaluate tab did not explain its measures or show thresholds, and showed 13 measures while the
+    gate checked 15 more."""
     page = any_page
     open_tab(page, "Evaluate")
     assert page.locator("#eval-systems input:checked").count() == 4
     measures = page.locator("#eval-measures").inner_text()
-    for measure in ("hit@1", "mrr@10", "ndcg@10", "citation_validity", "citation_recall", "citation_precision"):
-        assert measure in measures
+    for name, threshold in gated_measures().items():
+        assert re.search(rf"{re.escape(name)}\s+{re.escape(threshold)}\s+\S", measures), name
     assert "The share of questions whose first result is a right example" in measures
-    assert "≥ 0.95" in measures and "written alongside the system" in measures
+    assert "written alongside the system" in measures
     shot(page, "evaluate", full_page=True)
-    if page.viewport_name == "phone":
-        return  # one run is enough: the run itself does not depend on the screen
-    page.locator("#eval-gold input").click()
-    page.locator("#eval-gold input").fill("holdout.jsonl")
-    page.keyboard.press("Enter")
-    page.wait_for_function("() => document.querySelector('#eval-measures').innerText.includes('held out')",
-                           timeout=10000)
+
+
+def test_evaluate_tab_runs_with_progress_and_shows_the_headline_and_every_gated_measure(page):
+    """After a run the tab showed 13 measures and no headline, and no progress while it ran."""
+    open_tab(page, "Evaluate")
     for system in ("naive", "bm25", "dense"):  # ours alone keeps the test short
         page.locator("#eval-systems label", has_text=system).click()
     page.click("#eval-run")
-    page.wait_for_function("() => document.querySelector('#eval-summary').innerText.includes('threshold')",
-                           timeout=180000)
-    summary = page.locator("#eval-summary").inner_text()
-    assert "hit@1 (ours)" in summary and ("passes" in summary or "below" in summary) and "held out" in summary
+    page.wait_for_function("() => /(ours|answers|trust): (question|labelled file) \\d+ of \\d+/.test(document.body.innerText)",
+                           timeout=120000, polling=200)  # progress per system and question
+    page.wait_for_function("() => /^(PASS|FAIL): /.test(document.querySelector('#eval-summary').innerText.trim())",
+                           timeout=300000)
+    summary = page.locator("#eval-summary")
+    headline = summary.locator("p").first.inner_text()
+    rows = {r[0]: r for r in summary.locator("table tr").evaluate_all(
+        "rows => rows.map(r => Array.from(r.cells).map(c => c.innerText.trim()))") if r}
+    failing = []
+    for name, threshold in gated_measures().items():
+        assert name in rows, name
+        assert rows[name][2] == threshold and rows[name][3] in ("passes", "fails", "not measured"), rows[name]
+        if rows[name][3] != "passes":
+            failing.append(name)
+    assert headline.startswith("FAIL: " if failing else "PASS: ") and all(name in headline for name in failing)
+    assert "gold.jsonl: questions missed" in summary.inner_text()
     page.wait_for_selector("#eval-report a", timeout=10000)
+    page.wait_for_timeout(500)
     shot(page, "evaluate-results", full_page=True)
+    page.set_viewport_size(PHONE)  # the same results on a phone: the headline on screen, the table readable
+    page.wait_for_timeout(500)
+    summary.scroll_into_view_if_needed()
+    box = summary.locator("p").first.bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"] + 1
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"] + 1
+    page.screenshot(path=str(ARTIFACTS / "evaluate-results-phone.png"))
+
+
+def upload(page, path) -> None:
+    page.locator("#eval-upload input[type=file]").set_input_files(str(path))
+
+
+def test_evaluate_tab_checks_an_uploaded_gold_set_by_line(any_page, tmp_path):
+    page = any_page
+    open_tab(page, "Evaluate")
+    bad = tmp_path / "mine.jsonl"
+    bad.write_text('{"id": "a", "question": "q", "kind": "example", "gold": ["nope"]}\n{oops\n', encoding="utf-8")
+    upload(page, bad)
+    page.wait_for_function("() => document.querySelector('#eval-upload-status').innerText.includes('cannot be used')",
+                           timeout=20000)
+    status = page.locator("#eval-upload-status").inner_text()
+    assert "mine.jsonl has 2 bad lines" in status and "line 1: unknown id(s) nope" in status and "line 2: not valid JSON" in status
+    shot(page, "evaluate-upload-bad")
+
+
+def test_evaluate_tab_runs_an_uploaded_gold_set(page, tmp_path):
+    """The tab listed only the sets in gold_sets.json, and there was no upload."""
+    import json
+
+    open_tab(page, "Evaluate")
+    mine = tmp_path / "mine.jsonl"
+    mine.write_text("# my own questions\n" + "\n".join(json.dumps(row) for row in [
+        {"id": "m1", "question": "pregnant woman doing unpaid work", "kind": "example",
+         "gold": ["ne-2025:effective-safe-and-tailored-delivery-of-upw-for-a-pregnant"]},
+        {"id": "m2", "question": "What is a good recipe for lasagne?", "kind": "out_of_scope"}]) + "\n", encoding="utf-8")
+    upload(page, mine)
+    page.wait_for_function("() => document.querySelector('#eval-upload-status').innerText.includes('all valid')",
+                           timeout=20000)
+    assert "2 questions (1 in scope)" in page.locator("#eval-upload-status").inner_text()
+    for system in ("naive", "bm25", "dense"):
+        page.locator("#eval-systems label", has_text=system).click()
+    page.click("#eval-run")
+    page.wait_for_function("() => /^(PASS|FAIL): /.test(document.querySelector('#eval-summary').innerText.trim())",
+                           timeout=300000)
+    summary = page.locator("#eval-summary").inner_text()
+    assert summary.startswith("PASS: all ") and "the default gate in evals/thresholds.json" in summary
+    assert "1 in-scope questions (2 in all)" in summary
+    page.wait_for_selector("#eval-report a", timeout=10000)
+    shot(page, "evaluate-upload")
+    page.set_viewport_size(PHONE)  # the uploaded set's report on a phone: its headline on screen, nothing sideways
+    page.wait_for_timeout(500)
+    headline = page.locator("#eval-summary p").first
+    headline.scroll_into_view_if_needed()
+    box = headline.bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"] + 1
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"] + 1
+    page.screenshot(path=str(ARTIFACTS / "evaluate-upload-phone.png"))
 
 
 # --- everyone ---------------------------------------------------------------------------------

@@ -49,19 +49,58 @@ def test_eval_json_shape_and_baselines(full_run):
     assert "| ours |" in summary and "| naive |" in summary
 
 
-def test_the_html_report_opens_with_its_plots(full_run, browser):
+def gated_names(gold: str = "gold.jsonl") -> dict[str, str]:
+    """Every measure thresholds.json gates for `gold`, by its name, with its threshold as the report writes it."""
+    gate = json.loads((ROOT / "evals" / "thresholds.json").read_text(encoding="utf-8"))[gold]
+    names = {f"retrieval.{system}.{metric}": f"≥ {limit}" for system, limits in gate["retrieval"].items()
+             for metric, limit in limits.items()}
+    for section in ("answers", "trust"):
+        names.update({f"{section}.{name}": f"≥ {limit}" for name, limit in gate.get(section, {}).items()})
+    names.update({name: f"≤ {limit}" for name, limit in gate.get("at_most", {}).items()})
+    return names
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1000, "height": 900}, {"width": 390, "height": 844}],
+                         ids=["desktop", "phone"])
+def test_the_html_report_opens_with_its_headline_every_gated_measure_and_its_plots(full_run, browser, viewport):
+    """The report hid what the gate checks (13 measures shown, 15 more gated) and had no pass/fail headline."""
+    import re
+
     _, out = full_run
-    page = browser.new_page(viewport={"width": 1000, "height": 1400})
+    page = browser.new_page(viewport=viewport)
     page.goto((out / "report.html").as_uri())
+    headline = page.locator("#headline")
+    box = headline.bounding_box()
+    assert box and box["y"] + box["height"] <= viewport["height"]  # on the first screen
+    text = headline.inner_text()
+    assert re.match(r"(PASS: all \d+ gated measures meet their thresholds\.|FAIL: \d+ of \d+ gated measures miss)", text)
+    for name, threshold in gated_names().items():
+        row = page.locator(f"#m-{re.sub(r'[^a-z0-9]+', '-', name.lower()).strip('-')}")
+        assert row.count() == 1, name
+        cells = row.locator("th, td").all_inner_texts()
+        assert cells[0] == name and cells[2] == threshold, cells
+        assert cells[3].startswith(("passes", "fails", "not measured")) and len(cells[4].split()) >= 8
+        if cells[3].startswith("fails"):
+            assert name in text  # the headline names every failing measure
+    if text.startswith("FAIL"):
+        headline.locator("a").first.click()  # a failing measure's link brings its row into view
+        target = page.evaluate("() => { const r = document.querySelector(':target').getBoundingClientRect(); "
+                               "return [r.top, innerHeight]; }")
+        assert -2 <= target[0] <= target[1]
     images = page.locator("figure img")
     assert images.count() == 3
     for i in range(3):
         assert images.nth(i).evaluate("img => img.complete && img.naturalWidth > 300")
     assert page.locator("figcaption").all_inner_texts() == [
         "Retrieval metrics per system", "Hit@1 per theme", "Latency distribution"]
-    assert page.get_by_text("Questions not answered with a gold example first").is_visible()
+    assert page.get_by_text("Questions missed, and what came instead").is_visible()
+    assert page.locator("#misses-gold + .scroll th").all_inner_texts() == [
+        "id", "question", "what was missed", "expected", "retrieved instead", "answered instead"]
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= viewport["width"] + 1  # no sideways page
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "eval-report.png"), full_page=True)
+    name = "eval-report" if viewport["width"] > 500 else "eval-report-phone"
+    page.evaluate("() => window.scrollTo(0, 0)")
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=viewport["width"] > 500)
     page.close()
 
 
@@ -101,7 +140,8 @@ def test_the_gate_fails_when_a_threshold_is_above_the_measured_value(settings, s
     failing = run_cli("eval", "--gold", str(small_gold), "--systems", "ours", "--gate", "--thresholds",
                       str(thresholds), "--out", str(tmp_path / "f"), env=cli_env(settings))
     assert failing.returncode == 3
-    assert "Gate failed: ours hit@1:" in failing.stderr and "< 1.01" in failing.stderr
+    assert "Gate failed: retrieval.ours.hit@1:" in failing.stderr and "< 1.01" in failing.stderr
+    assert "**FAIL: 1 of 1 gated measures" in failing.stdout
 
 
 def test_bad_gold_file_is_refused(settings, tmp_path):
@@ -159,3 +199,61 @@ def test_llm_judge_reports_mean_and_spread(assistant):
     assert result["faithfulness"] == {"mean": 4.0, "stdev": round(statistics.pstdev([5.0, 3.0]), 3)}
     assert result["helpfulness"]["mean"] == 4.0 and result["helpfulness"]["stdev"] == 0.0
     assert result["runs"][2]["graded"] == 0
+
+
+# --- your own gold set, end to end -------------------------------------------------------------
+
+
+def test_init_gold_writes_a_template_that_an_evaluator_edits_and_gates(settings, tmp_path):
+    """`--gold mine.jsonl --gate` ran the whole evaluation, then stopped: "no thresholds for mine.jsonl";
+    nothing explained how to write a must-refuse line or one with several right examples."""
+    mine = tmp_path / "mine.jsonl"
+    made = run_cli("eval", "--init-gold", str(mine), env=cli_env(settings))
+    assert made.returncode == 0, made.stderr
+    template = mine.read_text(encoding="utf-8")
+    for says in ('"out_of_scope"', "Several right examples", '"alternates"', '"points"', "copied word for word"):
+        assert says in template
+    again = run_cli("eval", "--init-gold", str(mine), env=cli_env(settings))
+    assert again.returncode == 2 and "already exists" in again.stderr  # never over an evaluator's work
+    # the evaluator edits it: drops the notes, rewords a question and adds a must-refuse question of their own
+    lines = [line for line in template.splitlines() if line.startswith("{")]
+    first = json.loads(lines[0])
+    lines[0] = json.dumps({**first, "question": "Show me how a maturity screening tool was used at the PSR stage"})
+    lines.append(json.dumps({"id": "mine-refuse-2", "question": "Which football team should I support?",
+                             "kind": "out_of_scope"}))
+    mine.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    gated = run_cli("eval", "--gold", str(mine), "--systems", "ours", "--gate", "--out", str(tmp_path / "o"),
+                    env=cli_env(settings))
+    assert gated.returncode == 0, gated.stdout + gated.stderr
+    assert "**PASS: all " in gated.stdout and "the default gate in" in gated.stdout
+    assert "ours: 3 of 3 questions" in gated.stderr and "answers: 6 of 6 questions" in gated.stderr  # progress
+    # a stricter gate of the evaluator's own, as one file
+    strict = tmp_path / "strict.json"
+    strict.write_text(json.dumps({"retrieval": {"ours": {"hit@1": 1.01}}}))
+    failed = run_cli("eval", "--gold", str(mine), "--systems", "ours", "--gate", "--thresholds", str(strict),
+                     "--out", str(tmp_path / "s"), env=cli_env(settings))
+    assert failed.returncode == 3 and "Gate failed: retrieval.ours.hit@1:" in failed.stderr
+    assert f"Gate: the thresholds in {strict}." in failed.stdout
+
+
+def test_a_gold_set_is_checked_before_anything_runs(settings, tmp_path):
+    """A gate with no thresholds, or bad lines, stopped the run only after the whole evaluation."""
+    mine = tmp_path / "mine.jsonl"
+    mine.write_text('{"id": "a", "question": "q", "kind": "example", "gold": ["no-such-id"]}\n'
+                    '{"id": "b", "question": "q", "kind": "out_of_scope", "gold": ["x"]}\n'
+                    '{"id": "c", "question": "fine", "kind": "out_of_scope"}\n')
+    bad = run_cli("eval", "--gold", str(mine), "--out", str(tmp_path / "o"), env=cli_env(settings))
+    assert bad.returncode == 2
+    assert "mine.jsonl has 2 bad lines:" in bad.stderr and "line 1: unknown id(s) no-such-id" in bad.stderr
+    assert "line 2: an out_of_scope case must have no gold ids" in bad.stderr
+    assert "of 1 question" not in bad.stderr and not (tmp_path / "o").exists()  # nothing ran
+    mine.write_text('{"id": "c", "question": "fine", "kind": "out_of_scope"}\n')
+    theirs = tmp_path / "theirs.json"
+    theirs.write_text(json.dumps({"theirs.jsonl": {"answers": {"citation_validity": 1.0}}}))
+    no_gate = run_cli("eval", "--gold", str(mine), "--gate", "--thresholds", str(theirs), "--out", str(tmp_path / "o"),
+                      env=cli_env(settings))
+    assert no_gate.returncode == 2 and "has no thresholds for mine.jsonl" in no_gate.stderr
+    assert not (tmp_path / "o").exists()
+    wrong_system = run_cli("eval", "--gold", str(mine), "--gate", "--systems", "bm25", "--out", str(tmp_path / "o"),
+                           env=cli_env(settings))
+    assert wrong_system.returncode == 2 and "checks the system(s) ours" in wrong_system.stderr

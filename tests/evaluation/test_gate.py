@@ -10,7 +10,7 @@ import pytest
 from assistant.errors import BadInputError
 from assistant.evaluation.gold import GoldCase, load_gold
 from assistant.evaluation.baselines import _overlapping_units
-from assistant.evaluation.gate import check_gate, gate_failures, load_thresholds
+from assistant.evaluation.gate import gate_failures, load_thresholds
 from assistant.evaluation.run import run_evaluation
 from assistant.evaluation.metrics import hit_at_k, ndcg_at_k, percentile, recall_at_k, reciprocal_rank, retrieval_scores
 
@@ -81,10 +81,12 @@ def test_the_shipped_gold_set_is_valid_and_covers_every_example_twice(assistant)
 
 
 def test_gate_fails_when_a_threshold_is_above_the_measured_value():
-    measured = {"ours": {"hit@1": 0.91, "mrr@10": 0.95}}
-    assert check_gate(measured, {"ours": {"hit@1": 0.9, "mrr@10": 0.95}}) == []
-    assert check_gate(measured, {"ours": {"hit@1": 0.92}}) == ["ours hit@1: 0.910 < 0.92"]
-    assert check_gate(measured, {"ours": {"ndcg@10": 0.5}}) == ["ours ndcg@10: not measured (threshold 0.5)"]
+    measured = {"systems": {"ours": {"hit@1": 0.91, "mrr@10": 0.95}}, "answers": {"in_scope_refused": 1}}
+    assert gate_failures(measured, {"retrieval": {"ours": {"hit@1": 0.9, "mrr@10": 0.95}}}) == []
+    assert gate_failures(measured, {"retrieval": {"ours": {"hit@1": 0.92}}}) == ["retrieval.ours.hit@1: 0.910 < 0.92"]
+    assert gate_failures(measured, {"retrieval": {"ours": {"ndcg@10": 0.5}}}) == \
+        ["retrieval.ours.ndcg@10: not measured (threshold ≥ 0.5)"]
+    assert gate_failures(measured, {"at_most": {"answers.in_scope_refused": 0}}) == ["answers.in_scope_refused: 1 > 0"]
 
 
 @pytest.mark.slow
