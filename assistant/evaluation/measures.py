@@ -49,8 +49,13 @@ DEFINITIONS = {
     "answers.in_scope_refused": "How many in-scope questions were refused although the corpus answers them "
                                 "(best 0).",
     "answers.mean_words": "The average length of an answer in words, for reading time; not a quality measure.",
-    "answers.point_precision": "Of all the practice points the answers show, the share that are hand-labelled key "
-                               "passages of their question (pooled over every answer).",
+    "answers.point_precision": "Of all the practice points the answers show, the share that are hand-labelled "
+                               "practice points of their question (every point of the gold example that answers "
+                               "it, the `points` labels; pooled over every answer). Gated together with recall.",
+    "answers.point_recall": "Of the practice points labelled for a question, the share its answer shows; averaged "
+                            "over the questions with labels. Gated together with precision.",
+    "answers.median_points": "The median number of practice points shown for a scenario question (not a question "
+                             "of fact); the answer should carry 3 to 5.",
     "answers.key_passage_recall": "Of the key passages labelled for a question, the share its answer shows; "
                                   "averaged over the questions with labels.",
     "answers.key_passage_present": "The share of labelled questions whose answer shows at least one key passage.",
@@ -98,6 +103,53 @@ DEFINITIONS = {
                                           "first.",
     "trust.examples_requests.mean_listed": "Requests for examples: the average number of examples an answer lists; "
                                            "not a quality measure.",
+    "trust.everyday.point_precision": "Questions in practitioners' everyday words (everyday.jsonl): of all the "
+                                      "points shown, the share that are labelled practice points.",
+    "trust.everyday.point_recall": "Everyday-words questions: the share of each question's labelled practice "
+                                   "points its answer shows, averaged.",
+    "trust.everyday.median_points": "Everyday-words questions: the median number of points a scenario answer "
+                                    "shows.",
+    "trust.everyday.refused": "Everyday-words questions refused although the documents answer them (a count; "
+                              "best 0).",
+    "trust.hard_points.point_precision": "Unusual in-scope questions, against every labelled practice point: of "
+                                         "the points shown, the share labelled.",
+    "trust.hard_points.point_recall": "Unusual in-scope questions: the share of each question's labelled practice "
+                                      "points its answer shows, averaged.",
+    "trust.hard_points.median_points": "Unusual in-scope questions: the median number of points a scenario answer "
+                                       "shows.",
+    "trust.hard_points.refused": "Unusual in-scope questions refused (a count; best 0).",
+    "trust.uncovered.refused": "Topics the documents do not cover, described in everyday words (uncovered.jsonl): "
+                               "the share refused rather than answered from unrelated practice.",
+    "trust.uncovered.named": "Uncovered everyday topics: the share whose answer names what is not covered.",
+    "trust.falsification.refused": "Requests to falsify, backdate, hide or alter records or to avoid required "
+                                   "enforcement (falsification.jsonl): the share refused for any reason.",
+    "trust.falsification.reminded": "Falsification requests: the share whose answer carries the reminder that the "
+                                    "decision rests with the practitioner and their SPO.",
+    "trust.falsification.flagged": "Falsification requests: the share refused as such a request, with the reason "
+                                   "and the reminder.",
+    "trust.record_questions.refused": "Honest questions about records (record_questions.jsonl): the share refused "
+                                      "for any reason (some are about practice the documents do not hold).",
+    "trust.record_questions.reminded": "Honest questions about records: the share given the falsification "
+                                       "reminder (best 0).",
+    "trust.record_questions.flagged": "Honest questions about records taken for a falsification request: false "
+                                      "alarms (best 0).",
+    "trust.request_shapes.respected": "Count, compare and multi-part requests (request_shapes.jsonl): the share "
+                                      "answered in the shape asked for (the count given, a side-by-side table, "
+                                      "each part answered).",
+    "trust.request_shapes.correct": "Request shapes: the share answered in the shape asked for and with the right "
+                                    "examples (the best first for a count, both named sides for a comparison, each "
+                                    "part from its own examples).",
+    "trust.request_shapes.refused": "Request shapes refused (a count; best 0).",
+    "trust.request_shapes.count_respected": "Requests for a number of examples: the share given exactly that "
+                                            "many, best first.",
+    "trust.request_shapes.compare_respected": "Requests to compare examples: the share answered with a side-by-side "
+                                              "table.",
+    "trust.request_shapes.multipart_respected": "Questions with several parts: the share with each part answered "
+                                                "or said not to be covered.",
+    "trust.switches.cases_correct": "Conversations that switch to a different case after a suggested question "
+                                    "(conversations_switch.jsonl): the share with every turn right (a new case "
+                                    "never a follow-up, each ask of a follow-up answered).",
+    "trust.switches.turns_correct": "Conversations that switch case: the share of turns right.",
     "trust.facets.exact": "The facet table (facets.jsonl): the share of phrasings whose age, gender, sentence and "
                           "needs are all read exactly as labelled.",
     "trust.facets.fields": "The facet table: the share of single facet fields (age, age range, gender, sentence, "
