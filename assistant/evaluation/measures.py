@@ -139,7 +139,8 @@ DEFINITIONS = {
     "trust.request_shapes.correct": "Request shapes: the share answered in the shape asked for and with the right "
                                     "examples (the best first for a count, both named sides for a comparison, each "
                                     "part from its own examples).",
-    "trust.request_shapes.refused": "Request shapes refused (a count; best 0).",
+    "trust.request_shapes.refused": "Count, compare and multi-part requests refused although the documents answer "
+                                    "them (a count; best 0).",
     "trust.request_shapes.count_respected": "Requests for a number of examples: the share given exactly that "
                                             "many, best first.",
     "trust.request_shapes.compare_respected": "Requests to compare examples: the share answered with a side-by-side "

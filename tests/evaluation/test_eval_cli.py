@@ -56,7 +56,8 @@ def gated_names(gold: str = "gold.jsonl") -> dict[str, str]:
              for metric, limit in limits.items()}
     for section in ("answers", "trust"):
         names.update({f"{section}.{name}": f"≥ {limit}" for name, limit in gate.get(section, {}).items()})
-    names.update({name: f"≤ {limit}" for name, limit in gate.get("at_most", {}).items()})
+    for name, limit in gate.get("at_most", {}).items():  # a measure held between two limits shows both
+        names[name] = f"{names[name]}, ≤ {limit}" if name in names else f"≤ {limit}"
     return names
 
 
