@@ -132,7 +132,7 @@ class Assistant:
             context = self.context(redact(query).text, _redacted(history))
             hits = self.retriever.rank(context.standalone, k=k + SPARE_HITS, filters=filters, boost=context.boost).hits
         else:
-            hits = self.retriever.search(query, k=k + SPARE_HITS, filters=filters)
+            hits = self.retriever.search(redact(query).text, k=k + SPARE_HITS, filters=filters)
         return merge_near_duplicates(hits)[:k]
 
     def answer_ranking(self, standalone: str, filters: Mapping[str, object] | None = None,
@@ -267,7 +267,8 @@ class Assistant:
         if not (query and query.strip()):
             wanted = self.retriever.check_filters(filters)
             return [Found(e) for e in self.examples() if passes_filters(e, wanted)]
-        ranking = self.retriever.rank(query, k=FINDER_K, filters={**(filters or {}), "kind": ["case", "organisational"]})
+        ranking = self.retriever.rank(redact(query).text, k=FINDER_K,
+                                      filters={**(filters or {}), "kind": ["case", "organisational"]})
         hits = [h for h in ranking.hits if isinstance(h.unit, Example)]
         if not hits or relevance(ranking) < LOOSE_MATCH or hits[0].score <= 0:
             return []

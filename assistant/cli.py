@@ -180,13 +180,14 @@ def search(ctx: click.Context, query: str, k: int | None, theme, need, sentence,
       assistant search "keeping her engaged" --need pregnancy -k 3
       assistant search "risk management" --theme "Public protection" --json
     """
-    from assistant.api import Assistant
+    from assistant.api import Assistant, redacted
 
     assistant = Assistant.load(_settings(ctx))
     hits = assistant.search(query, k=k or assistant.settings.top_k,
                             filters=_filters(theme, need, sentence, standard, document, kind, region, year, publication_kind) or None)
     if as_json:
-        click.echo(json.dumps({"query": query, "results": [h.to_json() for h in hits]}, ensure_ascii=False, indent=2))
+        click.echo(json.dumps({"query": redacted(query), "results": [h.to_json() for h in hits]}, ensure_ascii=False,
+                              indent=2))
         return
     if not hits:
         click.echo("No examples match those filters; remove a filter or broaden the question.")

@@ -28,7 +28,7 @@ import secrets
 import time
 from typing import Any, Callable
 
-from assistant.api import respond, status_for, validation
+from assistant.api import redacted, respond, status_for, validation
 from assistant.config import Settings
 from assistant.errors import AssistantError, BadInputError, SettingsError
 from assistant.notices import ATTRIBUTION
@@ -194,7 +194,7 @@ def create_app(assistant, blocks=None, auth: tuple[str, str] | None = None, grad
         k = body.get("k", assistant.settings.top_k)
         hits = assistant.search(body["query"], k=validation.top_k(k), filters=body.get("filters"),
                                 history=body.get("history"))
-        return {"query": body["query"], "results": [hit.to_json() for hit in hits]}
+        return {"query": redacted(body["query"]), "results": [hit.to_json() for hit in hits]}
 
     @app.post("/api/ask", summary="Answer a question, citing the examples behind every point",
               openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": ASK_SCHEMA}}}},
