@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import logging
 import time
+import traceback
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from assistant.answer import LOOSE_MATCH, ExtractiveComposer, relevance
 from assistant.config import Settings, load_settings
 from assistant.errors import AssistantError, BadInputError, ChromaUnavailableError, IndexCorruptError, \
-    IndexMissingError, IndexStaleError
+    IndexMissingError, IndexStaleError, StorageError, os_error_line
 from assistant.index import OpenIndex, build_index, check_index, read_manifest  # noqa: F401 (offered to faces)
 from assistant.index.manifest import CACHE
 from assistant.ingest.cache import ParseCache
@@ -104,7 +105,14 @@ class Assistant:
         """The build in use and what the assistant is doing about newer ones (for health checks)."""
         index = self.live.current()[0]
         return {"build_id": index.build_id, "created": index.manifest.get("created"),
-                "counts": index.manifest.get("counts", {}), "state": self.live.state()}
+                "counts": index.manifest.get("counts", {}), "state": self.live.state(), "pending": index.pending}
+
+    def pending_change(self) -> str | None:
+        """What changed since the build in use was made (the corpus, a setting), as one line; None when nothing.
+
+        Never a refusal: the last good build keeps answering until `assistant index` makes a new one.
+        """
+        return self.index.pending
 
     @classmethod
     def load(cls, settings: Settings | None = None, **overrides: Any) -> "Assistant":
@@ -294,7 +302,7 @@ def status_for(exc: AssistantError) -> int:
     """The HTTP status an error calls for: 400 for bad input, 503 for an index that cannot serve, else 500."""
     if isinstance(exc, BadInputError):
         return 400
-    if isinstance(exc, (IndexCorruptError, IndexMissingError, IndexStaleError, ChromaUnavailableError)):
+    if isinstance(exc, (IndexCorruptError, IndexMissingError, IndexStaleError, ChromaUnavailableError, StorageError)):
         return 503
     return 500
 
@@ -309,8 +317,11 @@ def respond(work: Callable[[], dict], where: str = "a request") -> tuple[int, di
         return 200, work()
     except AssistantError as exc:
         return status_for(exc), {"error": str(exc)}
-    except Exception:  # a bug: the traceback goes to the server log, never to the client
-        log.exception("%s failed", where)
+    except OSError as exc:  # the index or a store cannot be read or written: nothing the client can change
+        log.warning("%s failed: %s", where, os_error_line(exc))
+        return 503, {"error": os_error_line(exc)}
+    except Exception:  # a bug: the traceback goes to the server log (redacted), never to the client
+        log.error("%s failed: %s", where, redact(traceback.format_exc()).text)
         return 500, {"error": INTERNAL_ERROR}
 
 
@@ -324,7 +335,8 @@ def _parse_cache(settings: Settings) -> ParseCache:
 def add_publication(settings: Settings, source: str, **meta: Any) -> Added:
     """Add a file or an http(s) URL to the corpus (the caller re-indexes); its parse goes into the index's
     parse cache, so the build that follows does not parse it again."""
-    return add_document(settings.resolved("corpus_dir"), source, cache=_parse_cache(settings), **meta)
+    return add_document(settings.resolved("corpus_dir"), source, cache=_parse_cache(settings),
+                        max_bytes=settings.download_max_mb * 2**20, deadline_s=settings.download_timeout, **meta)
 
 
 def remove_publication(settings: Settings, ident: str) -> dict[str, Any]:

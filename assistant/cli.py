@@ -7,13 +7,14 @@ non-zero exit; the library itself never prints or exits.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from assistant.errors import AssistantError, BadInputError
+from assistant.errors import AssistantError, BadInputError, StorageError, os_error_line, unexpected_line
 from assistant.terminal import console, is_terminal, progress_bars, rich_markdown
 
 
@@ -57,6 +58,16 @@ class _Group(click.Group):
         except AssistantError as exc:
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(exc.exit_code)
+        except OSError as exc:  # permissions, a missing folder, a file in a folder's place, a full device
+            click.echo(f"Error: {os_error_line(exc)}", err=True)
+            ctx.exit(StorageError.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except Exception as exc:  # one line, never a traceback (ASSISTANT_DEBUG=1 shows it)
+            if os.environ.get("ASSISTANT_DEBUG"):
+                raise
+            click.echo(f"Error: {unexpected_line(exc)}", err=True)
+            ctx.exit(70)  # EX_SOFTWARE
         except KeyboardInterrupt:
             click.echo("Interrupted; the previous index (if any) is still in place.", err=True)
             ctx.exit(130)
@@ -118,9 +129,10 @@ def index(ctx: click.Context, rebuild: bool, if_needed: bool, check_only: bool, 
             if checked.stale:
                 click.echo(f"Note: {checked.stale}; run `assistant index` to bring it up to date.", err=True)
             return
-        for damage in checked.damage:
-            click.echo(f"Damaged: {damage}", err=True)
-        click.echo("Run `assistant index` to repair it.", err=True)
+        for damage in checked.damage:  # a permission problem is not damage, and `assistant index` cannot fix it
+            click.echo(f"{'Cannot read' if damage.kind == 'unreadable' else 'Damaged'}: {damage}", err=True)
+        click.echo("Check the permissions of the pieces that cannot be read (they may be intact)." if checked.unreadable
+                   else "Run `assistant index` to repair it.", err=True)
         ctx.exit(1)
     with progress_bars(label_width=18, leave=True, units={"embed": " chunks", "store": " chunks", "passages": " passages"},
                         default_unit="") as progress:
@@ -185,6 +197,8 @@ def search(ctx: click.Context, query: str, k: int | None, theme, need, sentence,
     assistant = Assistant.load(_settings(ctx))
     hits = assistant.search(query, k=k or assistant.settings.top_k,
                             filters=_filters(theme, need, sentence, standard, document, kind, region, year, publication_kind) or None)
+    if assistant.pending_change():
+        click.echo(f"Note: {assistant.pending_change()}", err=True)
     if as_json:
         click.echo(json.dumps({"query": redacted(query), "results": [h.to_json() for h in hits]}, ensure_ascii=False,
                               indent=2))
@@ -229,6 +243,8 @@ def ask(ctx: click.Context, question: str, theme, need, sentence, standard, docu
     assistant = Assistant.load(_settings(ctx))
     filters = _filters(theme, need, sentence, standard, document, kind, region, year, publication_kind) or None
     answer = assistant.ask(question, filters=filters, llm=llm)
+    if assistant.pending_change():
+        click.echo(f"Note: {assistant.pending_change()}", err=True)
     if as_json:
         click.echo(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
         return
@@ -446,57 +462,6 @@ def evaluate(ctx: click.Context, gold: str, systems: str, llm: str | None, judge
         ctx.exit(3)
 
 
-@main.group()
-def feedback() -> None:
-    """Export the ratings given in the app, or turn poor answers into gold cases to confirm."""
-
-
-@feedback.command(name="export")
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
-@click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write to a file instead of stdout.")
-@click.pass_context
-def feedback_export(ctx: click.Context, fmt: str, out: str | None) -> None:
-    """Every rating with its question, answer, citations and settings.
-
-    \b
-    Example:
-      assistant feedback export --format csv --out feedback.csv
-    """
-    from assistant.feedback import FeedbackStore
-
-    text = FeedbackStore(_settings(ctx).resolved("feedback_db")).export(fmt)
-    if out:
-        try:
-            Path(out).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise BadInputError(f"cannot write {out} ({exc.strerror}); choose another file with --out") from None
-        click.echo(f"Wrote {out}", err=True)
-    else:
-        click.echo(text, nl=False)
-
-
-@feedback.command(name="to-gold")
-@click.option("--out", type=click.Path(dir_okay=False), default="evals/candidates.jsonl", show_default=True)
-@click.pass_context
-def feedback_to_gold(ctx: click.Context, out: str) -> None:
-    """Answers marked not helpful, as candidate gold cases for an evaluator to confirm.
-
-    Each candidate has empty "gold" ids and a "review" note (what was cited, the reasons,
-    the comment). Fill in the right example ids, delete "review", and move the line into
-    evals/gold.jsonl; the schema check refuses a case without gold ids.
-    """
-    from assistant.feedback import FeedbackStore
-
-    candidates = FeedbackStore(_settings(ctx).resolved("feedback_db")).to_gold()
-    target = _project_file(out)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in candidates), encoding="utf-8")
-    except OSError as exc:
-        raise BadInputError(f"cannot write {target} ({exc.strerror}); choose another file with --out") from None
-    click.echo(f"Wrote {len(candidates)} candidate gold case(s) to {target}")
-
-
 @main.command()
 @click.argument("term", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for other tools.")
@@ -570,8 +535,6 @@ def serve(ctx: click.Context, host: str | None, port: int | None, no_auth: bool)
     Example:
       assistant serve --port 7860
     """
-    import os
-
     from assistant.api import Assistant, validation
     from assistant.server import check_host, serve as serve_app
 
@@ -581,6 +544,10 @@ def serve(ctx: click.Context, host: str | None, port: int | None, no_auth: bool)
     click.echo(f"Starting the app on http://{settings.host}:{settings.port} (Ctrl+C to stop)", err=True)
     serve_app(Assistant.load(settings).warm_up(), settings, no_auth=no_auth)
 
+
+from assistant.cli_feedback import feedback  # noqa: E402 (its own module: the CLI's commands by job)
+
+main.add_command(feedback)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
