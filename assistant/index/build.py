@@ -17,13 +17,14 @@ import numpy as np
 
 from assistant.config import Settings
 from assistant.errors import (ChromaUnavailableError, IndexCorruptError, IndexMissingError,
-                              IndexStaleError)
+                              IndexStaleError, StorageError)
 from assistant.index import embed
 from assistant.index.locking import (IndexLock, PrivateFolder, create_lease_file)
 from assistant.ingest import (PARSER_VERSION, all_units, corpus_hash, document_paths, document_record)
 from assistant.ingest.accounting import describe as describe_accounting
 from assistant.ingest.glossary import Glossary
 from assistant.types import Example, Progress, unit_from_json, unit_to_json
+from assistant.index.caches import cache_damage, repair_caches
 from assistant.index.check import Damage, note_stamp, read_stamp, write_stamp, verify_chroma, verify_files
 from assistant.index.chroma import add_chunks, batches, chroma_location, close_client, local_store, vacuum_if_worthwhile, chroma_client
 from assistant.index.chunks import chunk_metadata, make_chunks
@@ -33,7 +34,7 @@ from assistant.index.files import read_jsonl, write_jsonl
 from assistant.index.keyword import build_keyword_index
 from assistant.index.model import ensure_query_model
 from assistant.index.passages import store_passage_vectors
-from assistant.index.manifest import BUILDS, CACHE, INDEX_FORMAT, MANIFEST, ManifestError, PASSAGE_VECTORS, build_folders, index_uid, parse_manifest, readers_dir, sealed, index_settings, read_manifest, staleness
+from assistant.index.manifest import BUILDS, CACHE, INDEX_FORMAT, MANIFEST, ManifestError, build_folders, index_uid, parse_manifest, readers_dir, sealed, index_settings, read_manifest, staleness
 from assistant.ingest.cache import ParseCache, read_corpus_cached
 
 
@@ -145,6 +146,7 @@ def _build_locked(settings: Settings, index_dir: Path, corpus_dir: Path, report:
     if previous is not None and not rebuild and staleness(previous, settings) is None:
         if not restored:
             damage += verify_files(index_dir, previous, thorough=False)
+        _refuse_unreadable(damage)
         build_dir = index_dir / BUILDS / previous["build_id"]
         store_checked = read_stamp(build_dir).get("note:store_checked") == previous["checksum"]
         if not any(d.piece != "manifest" for d in damage) and (not store_checked or previous["chroma"].get("mode") == "server"):
@@ -161,18 +163,30 @@ def _build_locked(settings: Settings, index_dir: Path, corpus_dir: Path, report:
             if restored:  # everything else is intact: putting the manifest back is the whole repair
                 write_json_atomic(index_dir / MANIFEST, previous)
                 repaired = [f"{d}; restored from builds/{previous['build_id']}" for d in damage]
-            if not (index_dir / PASSAGE_VECTORS).is_file():
+            caches = cache_damage(index_dir, previous)
+            _refuse_unreadable(caches)
+
+            def embed_passages() -> None:
                 units = [unit_from_json(row) for row in read_jsonl(build_dir / "units.jsonl")]
                 embedding = previous["embedding"]
                 store_passage_vectors(index_dir, units, model_sha256=embedding["onnx_sha256"],
                                       onnx_file=index_dir / embedding["onnx"], progress=report)
-                repaired.append("passage vectors (passages.npz) were missing; embedded them again")
+
+            repaired += repair_caches(index_dir, previous, caches, embed_passages)
             counts = previous["counts"]
             return BuildReport(True, previous["build_id"], cleaned=cleaned, repaired=repaired,
                                created=previous.get("created", ""), documents=_manifest_documents(previous),
                                units=counts["examples"] + counts["sections"], examples=counts["examples"],
                                sections=counts["sections"], chunks=counts["chunks"])
     return _new_build(settings, index_dir, corpus_dir, report, rebuild, previous, damage, cleaned, started)
+
+
+def _refuse_unreadable(damage: list[Damage]) -> None:
+    """A piece this process may not read is a permission problem: say so rather than rebuild over it."""
+    unreadable = [d for d in damage if d.kind == "unreadable"]
+    if unreadable:
+        raise StorageError(f"cannot read {unreadable[0]}; check the permissions of the index folder and its files "
+                           "(nothing is damaged, and `assistant index` cannot change permissions)")
 
 
 def _manifest_documents(manifest: dict[str, Any]) -> list[dict[str, Any]]:
