@@ -27,6 +27,7 @@ from assistant.errors import AssistantError, BadInputError, ChromaUnavailableErr
 from assistant.index import OpenIndex, build_index, check_index, read_manifest  # noqa: F401 (offered to faces)
 from assistant.index.manifest import CACHE
 from assistant.ingest.cache import ParseCache
+from assistant.ingest.worker import ParseLimits, parser
 from assistant.ingest.corpus import (Added, add_document, add_summary, document_details,  # noqa: F401 (offered to faces)
                                      list_documents, remove_document)
 from assistant.live import LiveIndex, pinned
@@ -335,8 +336,12 @@ def _parse_cache(settings: Settings) -> ParseCache:
 def add_publication(settings: Settings, source: str, **meta: Any) -> Added:
     """Add a file or an http(s) URL to the corpus (the caller re-indexes); its parse goes into the index's
     parse cache, so the build that follows does not parse it again."""
-    return add_document(settings.resolved("corpus_dir"), source, cache=_parse_cache(settings),
-                        max_bytes=settings.download_max_mb * 2**20, deadline_s=settings.download_timeout, **meta)
+    parse, close = parser(ParseLimits.of(settings))  # the document is read under a time and memory limit
+    try:
+        return add_document(settings.resolved("corpus_dir"), source, cache=_parse_cache(settings), parse=parse,
+                            max_bytes=settings.download_max_mb * 2**20, deadline_s=settings.download_timeout, **meta)
+    finally:
+        close()
 
 
 def remove_publication(settings: Settings, ident: str) -> dict[str, Any]:
@@ -350,4 +355,8 @@ def corpus_documents(settings: Settings) -> list[dict[str, Any]]:
         manifest = read_manifest(settings.resolved("index_dir"))
     except AssistantError:
         manifest = None
-    return list_documents(settings.resolved("corpus_dir"), manifest, cache=_parse_cache(settings))
+    parse, close = parser(ParseLimits.of(settings))
+    try:
+        return list_documents(settings.resolved("corpus_dir"), manifest, cache=_parse_cache(settings), parse=parse)
+    finally:
+        close()

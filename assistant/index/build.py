@@ -36,6 +36,7 @@ from assistant.index.model import ensure_query_model
 from assistant.index.passages import store_passage_vectors
 from assistant.index.manifest import BUILDS, CACHE, INDEX_FORMAT, MANIFEST, ManifestError, build_folders, index_uid, parse_manifest, readers_dir, sealed, index_settings, read_manifest, staleness
 from assistant.ingest.cache import ParseCache, read_corpus_cached
+from assistant.ingest.worker import ParseLimits, parser
 
 
 FRESH_STORE_AFTER = 0.25  # rebuild the copied Chroma store when this share of it has been replaced
@@ -262,7 +263,11 @@ class _NewBuild:
 
     def read(self) -> None:
         """The corpus (parsed documents from the cache where unchanged), its glossary, units and chunks."""
-        self.corpus = read_corpus_cached(self.corpus_dir, ParseCache(self.index_dir / CACHE), self.report)
+        parse, close = parser(ParseLimits.of(self.settings))  # each document under a time and memory limit
+        try:
+            self.corpus = read_corpus_cached(self.corpus_dir, ParseCache(self.index_dir / CACHE), self.report, parse)
+        finally:
+            close()
         documents = self.corpus.documents
         self.warnings = [f"{name} was not indexed: {why.removeprefix(name).lstrip(' :')}"
                          for name, why in self.corpus.skipped]

@@ -31,6 +31,7 @@ from assistant.ingest.cache import ParseCache, read_corpus_cached
 from assistant.ingest import (MAX_DOCUMENT_BYTES, SUPPORTED_SUFFIXES, document_paths, document_record,
                               parse_document, read_corpus, read_metadata, sidecar_path, slugify)
 from assistant.ingest.accounting import describe
+from assistant.types import Document
 from assistant.ingest.download import CONNECT_TIMEOUT_S, DEADLINE_S, READ_TIMEOUT_S, download  # noqa: F401 (offered here)
 
 Progress = Callable[[str, int, int], None]
@@ -61,7 +62,7 @@ def add_document(corpus_dir: Path, source: str, *, title: str | None = None, yea
                  region: str | None = None, kind: str | None = None, doc_id: str | None = None,
                  progress: Progress | None = None, max_bytes: int = MAX_DOCUMENT_BYTES,
                  timeout: tuple[float, float] = (CONNECT_TIMEOUT_S, READ_TIMEOUT_S), deadline_s: float = DEADLINE_S,
-                 cache: ParseCache | None = None) -> Added:
+                 cache: ParseCache | None = None, parse: Callable[[Path], Document] = parse_document) -> Added:
     """Copy or download `source` into the corpus with its meta file; the caller re-indexes.
 
     With the index's parse `cache`, the document as parsed with its meta file goes into it, so
@@ -98,7 +99,7 @@ def add_document(corpus_dir: Path, source: str, *, title: str | None = None, yea
         if target.exists():
             raise CorpusError(f"{target.name} is already in the corpus; remove it first "
                               f"(`assistant remove {_id_of(target)}`) or rename the file")
-        read = parse_document(staged)  # what the document says about itself (no meta file yet)
+        read = parse(staged)  # what the document says about itself (no meta file yet)
         known = {_id_of(p) for p in document_paths(corpus_dir)} if any(docs_dir.iterdir()) else set()
         wanted = doc_id or str(read.meta.get("id") or slugify(staged.stem, 40))
         if doc_id and doc_id in known:
@@ -127,7 +128,7 @@ def add_document(corpus_dir: Path, source: str, *, title: str | None = None, yea
         missing = [name for name in given if name not in sources]
         sidecar = sidecar_path(staged)
         sidecar.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        parsed = parse_document(staged)
+        parsed = parse(staged)
         os.replace(sidecar, sidecar_path(target))
         os.replace(staged, target)
         if cache is not None:
@@ -164,15 +165,15 @@ def document_details(record: dict[str, Any]) -> list[str]:
     return lines
 
 
-def list_documents(corpus_dir: Path, indexed: dict[str, Any] | None = None,
-                   cache: ParseCache | None = None) -> list[dict[str, Any]]:
+def list_documents(corpus_dir: Path, indexed: dict[str, Any] | None = None, cache: ParseCache | None = None,
+                   parse: Callable[[Path], Document] = parse_document) -> list[dict[str, Any]]:
     """Every document in the corpus with its counts, dates and warnings, or why it cannot be read.
 
     `indexed` is the index manifest (if there is one): each record says whether the index
     holds the document with the same counts. With the index's parse `cache`, a document whose
     bytes did not change is not parsed again.
     """
-    read = read_corpus(corpus_dir) if cache is None else read_corpus_cached(corpus_dir, cache, lambda *_: None)
+    read = read_corpus(corpus_dir) if cache is None else read_corpus_cached(corpus_dir, cache, lambda *_: None, parse)
     in_index = {d.get("id"): d for d in (indexed or {}).get("documents", [])}
     records = []
     for doc in read.documents:
