@@ -27,6 +27,7 @@ from assistant.errors import AssistantError, BadInputError, ChromaUnavailableErr
 from assistant.index import OpenIndex, build_index, check_index, read_manifest  # noqa: F401 (offered to faces)
 from assistant.index.manifest import CACHE
 from assistant.ingest.cache import ParseCache
+from assistant.ingest.lock import CorpusLock
 from assistant.ingest.worker import ParseLimits, parser
 from assistant.ingest.corpus import (Added, add_document, add_summary, document_details,  # noqa: F401 (offered to faces)
                                      list_documents, remove_document)
@@ -333,20 +334,40 @@ def _parse_cache(settings: Settings) -> ParseCache:
     return ParseCache(settings.resolved("index_dir") / CACHE)
 
 
-def add_publication(settings: Settings, source: str, **meta: Any) -> Added:
+def add_publication(settings: Settings, source: str, *, lock_timeout: float | None = 600,
+                    on_note: Callable[[str], None] | None = None, **meta: Any) -> Added:
     """Add a file or an http(s) URL to the corpus (the caller re-indexes); its parse goes into the index's
-    parse cache, so the build that follows does not parse it again."""
+    parse cache, so the build that follows does not parse it again.
+
+    Holds the corpus lock (waiting up to `lock_timeout` seconds for another writer; `on_note` hears that it
+    waits, and what a killed writer left that it removed).
+    """
     parse, close = parser(ParseLimits.of(settings))  # the document is read under a time and memory limit
     try:
-        return add_document(settings.resolved("corpus_dir"), source, cache=_parse_cache(settings), parse=parse,
-                            max_bytes=settings.download_max_mb * 2**20, deadline_s=settings.download_timeout, **meta)
+        with _corpus_lock(settings, "add", lock_timeout, on_note):
+            return add_document(settings.resolved("corpus_dir"), source, cache=_parse_cache(settings), parse=parse,
+                                max_bytes=settings.download_max_mb * 2**20, deadline_s=settings.download_timeout,
+                                **meta)
     finally:
         close()
 
 
-def remove_publication(settings: Settings, ident: str) -> dict[str, Any]:
-    """Take a document (by id or file name) out of the corpus (the caller re-indexes)."""
-    return remove_document(settings.resolved("corpus_dir"), ident)
+def remove_publication(settings: Settings, ident: str, *, lock_timeout: float | None = 600,
+                       on_note: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Take a document (by id or file name) out of the corpus (the caller re-indexes), holding the corpus lock."""
+    with _corpus_lock(settings, "remove", lock_timeout, on_note):
+        return remove_document(settings.resolved("corpus_dir"), ident)
+
+
+def _corpus_lock(settings: Settings, command: str, timeout: float | None,
+                 on_note: Callable[[str], None] | None) -> CorpusLock:
+    corpus_dir = settings.resolved("corpus_dir")
+    if not corpus_dir.is_dir():  # the command's own check says what to do
+        return CorpusLock(corpus_dir, command, writes=False)
+    lock = CorpusLock(corpus_dir, command).held(timeout, on_note)
+    for note in lock.cleaned:
+        (on_note or log.info)(f"Cleaned up: {note}")
+    return lock
 
 
 def corpus_documents(settings: Settings) -> list[dict[str, Any]]:

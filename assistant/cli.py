@@ -280,12 +280,29 @@ def examples(ctx: click.Context, as_json: bool) -> None:
         click.echo(f"{example.id}\n   {example.title}  [{example.section}]  {who}")
 
 
-def _reindex(settings) -> None:
+_WAIT_OPTIONS = [
+    click.option("--wait", type=click.FloatRange(min=0), default=600, show_default=True, metavar="SECONDS",
+                 help="How long to wait for another command changing the corpus (add, remove, index)."),
+    click.option("--no-wait", is_flag=True, help="Exit at once, naming it, if another command is changing the corpus."),
+]
+
+
+def _with_wait(func):
+    for option in reversed(_WAIT_OPTIONS):
+        func = option(func)
+    return func
+
+
+def _note(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def _reindex(settings, wait: float = 600) -> None:
     """Bring the index up to date after the corpus changed, with progress bars and the per-document table."""
     from assistant.api import build_index
 
     with progress_bars(label_width=18, leave=False, units={"embed": " chunks", "passages": " passages"}, default_unit="") as progress:
-        report = build_index(settings, progress=progress)
+        report = build_index(settings, progress=progress, lock_timeout=wait, on_wait=_note)
     for warning in report.warnings:
         click.echo(f"Warning: {warning}", err=True)
     click.echo(report.summary())
@@ -298,8 +315,9 @@ def _reindex(settings) -> None:
 @click.option("--region", default=None, help="Region, e.g. 'North East' (default: read from the title).")
 @click.option("--kind", default=None, help="Publication kind: spotlight, guide, youth guide, report, standards, …")
 @click.option("--id", "doc_id", default=None, help="Document id, the prefix of its example ids (default: from the file name).")
+@_with_wait
 @click.pass_context
-def add(ctx: click.Context, source: str, title, year, region, kind, doc_id) -> None:
+def add(ctx: click.Context, source: str, title, year, region, kind, doc_id, wait: float, no_wait: bool) -> None:
     """Add a publication (a file, or an http(s) URL to download) to the corpus and re-index.
 
     The file goes into corpus/documents/ with a .meta.json holding its title, year, region
@@ -316,10 +334,10 @@ def add(ctx: click.Context, source: str, title, year, region, kind, doc_id) -> N
     settings = _settings(ctx)
     with progress_bars(label_width=18, leave=False, units={"download": "B"}, default_unit="") as progress:
         added = add_publication(settings, source, title=title, year=year, region=region, kind=kind, doc_id=doc_id,
-                                progress=progress)
+                                progress=progress, lock_timeout=0 if no_wait else wait, on_note=_note)
     for line in add_summary(added, settings.resolved("corpus_dir")):
         click.echo(line)
-    _reindex(settings)
+    _reindex(settings, 0 if no_wait else wait)
 
 
 @main.command()
@@ -368,8 +386,9 @@ def documents(ctx: click.Context, as_json: bool, verbose: bool) -> None:
 
 @main.command()
 @click.argument("ident", metavar="ID")
+@_with_wait
 @click.pass_context
-def remove(ctx: click.Context, ident: str) -> None:
+def remove(ctx: click.Context, ident: str, wait: float, no_wait: bool) -> None:
     """Remove a document (by id or file name) and its meta file from the corpus, then re-index.
 
     \b
@@ -379,9 +398,9 @@ def remove(ctx: click.Context, ident: str) -> None:
     from assistant.api import remove_publication
 
     settings = _settings(ctx)
-    removed = remove_publication(settings, ident)
+    removed = remove_publication(settings, ident, lock_timeout=0 if no_wait else wait, on_note=_note)
     click.echo(f"Removed {removed['id']} ({removed['file']})")
-    _reindex(settings)
+    _reindex(settings, 0 if no_wait else wait)
 
 
 def _project_file(path: str) -> Path:

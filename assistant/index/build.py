@@ -36,6 +36,7 @@ from assistant.index.model import ensure_query_model
 from assistant.index.passages import store_passage_vectors
 from assistant.index.manifest import BUILDS, CACHE, INDEX_FORMAT, MANIFEST, ManifestError, build_folders, index_uid, parse_manifest, readers_dir, sealed, index_settings, read_manifest, staleness
 from assistant.ingest.cache import ParseCache, read_corpus_cached
+from assistant.ingest.lock import CorpusLock
 from assistant.ingest.worker import ParseLimits, parser
 
 
@@ -110,7 +111,11 @@ def build_index(settings: Settings, progress: Progress | None = None, rebuild: b
     lock = IndexLock(index_dir)
     lock.acquire(timeout=lock_timeout, on_wait=on_wait)
     try:
-        return _build_locked(settings, index_dir, corpus_dir, report, rebuild, lock.interrupted)
+        # no `add` or `remove` changes the corpus while it is read and hashed (a corpus we may not write is read as is)
+        with CorpusLock(corpus_dir, "index", writes=False).held(lock_timeout, on_wait) as corpus_lock:
+            built = _build_locked(settings, index_dir, corpus_dir, report, rebuild, lock.interrupted)
+        built.cleaned[:0] = corpus_lock.cleaned
+        return built
     finally:
         lock.release()
 
