@@ -548,20 +548,21 @@ def serve(ctx: click.Context, host: str | None, port: int | None, no_auth: bool)
 
     The app is at /, the JSON API at /api/ask and /api/search (docs at /api/docs), and
     /healthz reports the index build in use. A new build from `assistant index` is picked up
-    while serving: requests already running finish on the old build.
+    while serving: requests already running finish on the old build. An index that cannot be
+    used yet is answered 503 with what to run, until `assistant index` has made it usable.
 
     \b
     Example:
       assistant serve --port 7860
     """
-    from assistant.api import Assistant, validation
+    from assistant.api import validation
     from assistant.server import check_host, serve as serve_app
 
     settings = _settings(ctx, host=host, port=port)
     validation.auth(os.environ.get("ASSISTANT_AUTH"))  # user:password, both parts non-empty
     check_host(settings.host, os.environ.get("ASSISTANT_AUTH"), no_auth)  # before any loading
     click.echo(f"Starting the app on http://{settings.host}:{settings.port} (Ctrl+C to stop)", err=True)
-    serve_app(Assistant.load(settings).warm_up(), settings, no_auth=no_auth)
+    serve_app(settings, no_auth=no_auth, say=lambda line: click.echo(f"Warning: {line}", err=True))
 
 
 from assistant.cli_feedback import feedback  # noqa: E402 (its own module: the CLI's commands by job)

@@ -73,6 +73,9 @@ def parse_document(path: Path) -> Document:
 def document_paths(corpus_dir: Path) -> list[Path]:
     """The document files in the corpus (``corpus/documents/``), sorted by name."""
     docs_dir = corpus_dir / "documents"
+    if corpus_dir.exists() and not corpus_dir.is_dir():
+        raise CorpusError(f"the corpus folder {corpus_dir} is a file, not a folder; move the file or set "
+                          "ASSISTANT_CORPUS_DIR (or --corpus) to a folder")
     if not corpus_dir.is_dir():
         raise CorpusError(f"corpus folder {corpus_dir} does not exist; create it or set ASSISTANT_CORPUS_DIR")
     if not docs_dir.is_dir():
