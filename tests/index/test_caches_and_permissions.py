@@ -126,3 +126,28 @@ def test_an_unreadable_index_folder_is_one_line(case):
             assert line.startswith("Error: cannot ") and str(index) in line and "permission" in line.lower(), line
     finally:
         index.chmod(0o755)
+
+
+@pytest.mark.slow
+def test_an_unreadable_corpus_document_is_skipped_in_one_line(case):
+    """The README promises a one-line skip for a document that cannot be read; a permission problem gave a
+    traceback, and `search` crashed hashing the corpus."""
+    settings, index = case
+    document = settings.resolved("corpus_dir") / "documents" / "unreadable-spotlight.txt"
+    shutil.copyfile(ROOT / "tests" / "fixtures" / "publications" / "spotlight-eastmoor-2024.txt", document)
+    document.chmod(0)
+    try:
+        env = cli_env(settings)
+        built = _unprivileged("index", env=env)
+        assert built.returncode == 0 and "Traceback" not in built.stderr, built.stderr
+        warnings = [line for line in built.stderr.splitlines() if line.startswith("Warning:")]
+        assert len(warnings) == 1 and "unreadable-spotlight.txt" in warnings[0], built.stderr
+        assert "check its permissions" in warnings[0] and "\n" not in warnings[0]
+        assert read_manifest(index)["counts"]["examples"] == 21  # the rest of the corpus is indexed
+        for args in (["search", "risk", "--json"], ["documents"]):
+            result = _unprivileged(*args, env=env)
+            assert result.returncode == 0 and "Traceback" not in result.stderr, (args, result.stderr)
+        listed = _unprivileged("documents", env=env)
+        assert "unreadable-spotlight.txt" in listed.stdout + listed.stderr
+    finally:
+        document.chmod(0o644)
