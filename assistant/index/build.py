@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -16,8 +17,8 @@ from typing import Any, Callable
 import numpy as np
 
 from assistant.config import Settings
-from assistant.errors import (ChromaUnavailableError, IndexCorruptError, IndexMissingError,
-                              IndexStaleError, StorageError)
+from assistant.errors import (AssistantError, ChromaUnavailableError, IndexCorruptError, IndexMissingError,
+                              IndexStaleError, StorageError, storage_error)
 from assistant.index import embed
 from assistant.index.locking import (IndexLock, PrivateFolder, create_lease_file)
 from assistant.ingest import (PARSER_VERSION, all_units, corpus_hash, document_paths, document_record)
@@ -30,7 +31,7 @@ from assistant.index.chroma import add_chunks, batches, chroma_location, close_c
 from assistant.index.chunks import chunk_metadata, make_chunks
 from assistant.index.cleanup import live_build_ids, clean_index_folder
 from assistant.files import write_json_atomic
-from assistant.index.files import read_jsonl, write_jsonl
+from assistant.index.files import read_jsonl, short_error, write_jsonl
 from assistant.index.keyword import build_keyword_index
 from assistant.index.model import ensure_query_model
 from assistant.index.passages import store_passage_vectors
@@ -200,6 +201,14 @@ def _manifest_documents(manifest: dict[str, Any]) -> list[dict[str, Any]]:
              "sections": d.get("sections", 0), "warnings": d.get("warnings", [])} for d in manifest.get("documents", [])]
 
 
+def _device_full(path: Path, margin: int = 4 * 2**20) -> bool:
+    """Whether the device holding `path` has (almost) no room left for this process."""
+    try:
+        return shutil.disk_usage(path).free < margin
+    except OSError:
+        return False
+
+
 def _new_build(settings: Settings, index_dir: Path, corpus_dir: Path, report: Progress, rebuild: bool,
                previous: dict[str, Any] | None, damage: list[Damage], cleaned: list[str],
                started: float) -> BuildReport:
@@ -227,6 +236,18 @@ def _new_build(settings: Settings, index_dir: Path, corpus_dir: Path, report: Pr
         report("switch", 1, 1)
         if build.client is not None:
             close_client(build.client)
+    except OSError as exc:
+        build.abandon()
+        if exc.filename is None and exc.filename2 is None:  # a write that names no file: name the build
+            raise OSError(exc.errno, exc.strerror, str(build.tmp)) from None
+        raise
+    except Exception as exc:
+        full = not isinstance(exc, AssistantError) and _device_full(index_dir)  # before abandon() frees space
+        build.abandon()
+        if full:  # Chroma says "Error in compaction" (or the like) when the device is full
+            raise storage_error(OSError(errno.ENOSPC, f"No space left on device: {short_error(exc)}", str(index_dir)),
+                                "write a new build into") from None
+        raise
     except BaseException:
         build.abandon()
         raise
@@ -302,6 +323,7 @@ class _NewBuild:
             reusable = _vectors_from_store(self.index_dir, self.previous, self.settings, self.previous_rows)
         vectors = np.lib.format.open_memmap(self.tmp / "vectors.npy", mode="w+", dtype=np.float32,
                                             shape=(len(self.chunks), embed.DIMENSIONS))
+        _allocate(self.tmp / "vectors.npy")
         began = time.perf_counter()
         chunks = self.chunks
         self.embedded = embed.reuse_or_embed(vectors, [c.text_key for c in chunks], reusable,
@@ -384,6 +406,18 @@ class _NewBuild:
         if self.client is not None:
             close_client(self.client)
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _allocate(path: Path) -> None:
+    """Reserve the blocks of a memory-mapped file now: on a full device, writing into a sparse mapping kills the
+    process with SIGBUS (no message, a half-made build left behind); reserving says ENOSPC, naming the file."""
+    try:
+        with open(path, "r+b") as handle:
+            os.posix_fallocate(handle.fileno(), 0, os.fstat(handle.fileno()).st_size)
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            raise OSError(exc.errno, exc.strerror, str(path)) from None
+        # a file system that cannot reserve blocks (EOPNOTSUPP, EINVAL): the mapping is used as it is
 
 
 def _chunk_rows(build_dir: Path, manifest: dict[str, Any], damaged: set[str]) -> list[dict] | None:

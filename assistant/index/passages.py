@@ -16,6 +16,7 @@ from typing import Callable
 
 import numpy as np
 
+from assistant.errors import storage_error
 from assistant.index.embed import DIMENSIONS, reuse_or_embed
 from assistant.index.manifest import PASSAGE_VECTORS
 from assistant.index.chunks import unit_chunks
@@ -184,9 +185,13 @@ def store_passage_vectors(index_dir: Path, units, model_sha256: str, onnx_file: 
     embedded = reuse_or_embed(vectors, keys, load_passage_vectors(index_dir, model_sha256), texts.__getitem__,
                               onnx_file, progress, "passages")
     tmp = index_dir / ".passages.tmp"
-    with open(tmp, "wb") as out:
-        np.savez(out, keys=np.array(keys, dtype="S16"), vectors=vectors, model=np.array(model_sha256))
-    os.replace(tmp, index_dir / PASSAGE_VECTORS)
+    try:
+        with open(tmp, "wb") as out:
+            np.savez(out, keys=np.array(keys, dtype="S16"), vectors=vectors, model=np.array(model_sha256))
+        os.replace(tmp, index_dir / PASSAGE_VECTORS)
+    except OSError as exc:  # np.savez names no file: a full device would be "cannot use a file"
+        tmp.unlink(missing_ok=True)
+        raise storage_error(OSError(exc.errno, exc.strerror, str(index_dir / PASSAGE_VECTORS)), "write") from None
     return embedded
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import shutil
+import tempfile
 import threading
 import weakref
 from pathlib import Path
@@ -11,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.config import Settings
-from assistant.errors import (CorpusError, IndexCorruptError, IndexStaleError, StorageError)
+from assistant.errors import (CorpusError, IndexCorruptError, IndexStaleError, StorageError, storage_error)
 from assistant.index import embed
 from assistant.index.locking import (BuildLease, LeaseLost, PrivateFolder)
 from assistant.ingest.glossary import Glossary
@@ -140,14 +142,7 @@ class OpenIndex:
         if self.manifest["chroma"].get("mode") == "server":
             client = chroma_client(self.settings)
         else:
-            try:
-                private = PrivateFolder(readers_dir(self.dir), "r-")
-            except OSError:  # a read-only index folder: copy the store into the temp folder instead
-                import tempfile
-
-                private = PrivateFolder(Path(tempfile.gettempdir()) / "ppa-readers", "r-")
-            self._held.private = private
-            shutil.copytree(self.build_dir / "chroma", private.path / "chroma")
+            private = self._held.private = store_copy(self.build_dir / "chroma", readers_dir(self.dir))
             try:
                 client = chroma_client(self.settings, private.path / "chroma")
             except Exception as exc:  # a store chromadb cannot open
@@ -186,3 +181,26 @@ class OpenIndex:
 
     def sections(self) -> list[Section]:
         return [u for u in self.units.values() if isinstance(u, Section)]
+
+
+STORE_HEADROOM = 16 * 2**20  # what chromadb and sqlite need beside a store copy to open and search it
+
+
+def store_copy(store: Path, readers: Path) -> PrivateFolder:
+    """A private copy of a build's Chroma store (chromadb writes to what it opens): beside the builds, else in the
+    temp folder when the index folder is read-only or its device has no room; a StorageError when neither has."""
+    needed = sum(p.stat().st_size for p in store.rglob("*") if p.is_file()) + STORE_HEADROOM
+    problem: OSError | None = None
+    for parent in (readers, Path(tempfile.gettempdir()) / "ppa-readers"):
+        private = None
+        try:
+            private = PrivateFolder(parent, "r-")
+            if shutil.disk_usage(private.path).free < needed:
+                raise OSError(errno.ENOSPC, "No space left on device", str(parent))
+            shutil.copytree(store, private.path / "chroma")
+            return private
+        except OSError as exc:
+            problem = problem or exc
+            if private is not None:
+                private.close()
+    raise storage_error(problem, "copy the Chroma store into") from None
