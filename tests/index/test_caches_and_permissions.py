@@ -151,3 +151,43 @@ def test_an_unreadable_corpus_document_is_skipped_in_one_line(case):
         assert "unreadable-spotlight.txt" in listed.stdout + listed.stderr
     finally:
         document.chmod(0o644)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["vectors.npy", "chroma/chroma.sqlite3", None], ids=["vectors", "chroma", "folder"])
+def test_a_server_given_an_unreadable_index_answers_503_in_one_line(case, name):
+    """The same permission problems through `assistant serve`: 503 with the line that names the path, not an exit
+    or a traceback."""
+    import time
+
+    import httpx
+
+    from conftest import free_port
+
+    settings, index = case
+    target = _build_file(index, name) if name else index
+    mode = target.stat().st_mode & 0o777
+    target.chmod(0)
+    port = free_port()
+    command = [sys.executable, "-m", "assistant", "serve", "--port", str(port)]
+    process = subprocess.Popen(NO_OVERRIDE + command if os.geteuid() == 0 else command, cwd=ROOT,
+                               env={**os.environ, **cli_env(settings)}, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        health = None
+        deadline = time.monotonic() + 90
+        while health is None and time.monotonic() < deadline and process.poll() is None:
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        assert process.poll() is None and health is not None, process.communicate(timeout=10)
+        assert health.status_code == 503, health.text
+        line = health.json()["error"]
+        assert "\n" not in line and "cannot read" in line and "permission" in line.lower(), line
+        assert str(index) in line
+    finally:
+        target.chmod(mode)
+        process.terminate()
+        _, err = process.communicate(timeout=30)
+    assert "Traceback" not in err, err
