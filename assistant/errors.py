@@ -82,6 +82,8 @@ _ADVICE = {
 def os_error_line(exc: OSError, doing: str = "use") -> str:
     """One line for an operating-system error: what could not be done to which path, and what to do."""
     path = exc.filename if exc.filename is not None else exc.filename2
+    if exc.filename2 is not None and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
+        path = exc.filename2  # a copy names its source first; the device that is full is the destination's
     reason = exc.strerror or type(exc).__name__
     advice = _ADVICE.get(exc.errno or 0, "check the path, its permissions and the disk")
     where = f" {path}" if path is not None else " a file"

@@ -41,6 +41,14 @@ def test_an_error_without_a_path_or_a_known_code_is_still_one_line():
     assert os_error_line(OSError("odd")).startswith("cannot use a file (OSError)")
 
 
+def test_a_full_device_names_the_destination_of_a_copy_not_its_source(tmp_path):
+    """shutil.copyfile names the source first: `add` said "cannot use guide.docx (No space left on device)"."""
+    copy = OSError(errno.ENOSPC, "No space left on device", "guide.docx", None, "/corpus/documents/.adding-1/guide.docx")
+    assert os_error_line(copy).startswith("cannot use /corpus/documents/.adding-1/guide.docx (No space left")
+    denied = OSError(errno.EACCES, "Permission denied", "guide.docx", None, "/corpus/documents/guide.docx")
+    assert os_error_line(denied).startswith("cannot use guide.docx (Permission denied)")
+
+
 @pytest.mark.parametrize("error, fragment", [
     (sqlite3.OperationalError("database or disk is full"), "the device is full"),
     (sqlite3.OperationalError("attempt to write a readonly database"), "read-only"),

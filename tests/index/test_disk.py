@@ -136,3 +136,20 @@ def test_a_rebuild_on_a_full_device_keeps_the_last_good_build(settings, tmp_path
                             capture_output=True, text=True, timeout=300)
     assert search.returncode == 0 and "Traceback" not in search.stderr, search.stderr
     assert '"results"' in search.stdout  # the last good build answers (with a note that the corpus changed)
+
+
+@pytest.mark.slow
+def test_add_to_a_corpus_on_a_full_device_is_one_line_naming_the_corpus(settings, tmp_path, small_device):
+    """`add` named the file it copied from ("cannot use guide.docx (No space left on device)"), not the full corpus."""
+    source = settings.resolved("corpus_dir")
+    device = small_device(_du_kib(source) + 64)
+    corpus = shutil.copytree(source, device / "corpus")
+    (device / "filler").write_bytes(b"\0" * max(0, shutil.disk_usage(device).free - 8 * 1024))
+    before = sorted(p.name for p in (corpus / "documents").iterdir())
+    env = {**os.environ, "ASSISTANT_CORPUS_DIR": str(corpus), "ASSISTANT_INDEX_DIR": str(tmp_path / "index")}
+    added = subprocess.run([sys.executable, "-m", "assistant", "add", "--no-wait",
+                            str(ROOT / "tests" / "fixtures" / "publications" / "guide-community-orders-2024.docx")],
+                           env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    line = _one_full_device_line(added, device)
+    assert str(corpus) in line and "fixtures" not in line, line
+    assert sorted(p.name for p in (corpus / "documents").iterdir()) == before  # no .adding-* folder, nothing half-added
