@@ -16,16 +16,19 @@ from __future__ import annotations
 
 import logging
 import time
+import traceback
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from assistant.answer import LOOSE_MATCH, ExtractiveComposer, Part, relevance
 from assistant.config import Settings, load_settings
 from assistant.errors import AssistantError, BadInputError, ChromaUnavailableError, IndexCorruptError, \
-    IndexMissingError, IndexStaleError
+    IndexMissingError, IndexStaleError, StorageError, os_error_line
 from assistant.index import OpenIndex, build_index, check_index, read_manifest  # noqa: F401 (offered to faces)
 from assistant.index.manifest import CACHE
 from assistant.ingest.cache import ParseCache
+from assistant.ingest.lock import CorpusLock
+from assistant.ingest.worker import ParseLimits, parser
 from assistant.ingest.corpus import (Added, add_document, add_summary, document_details,  # noqa: F401 (offered to faces)
                                      list_documents, remove_document)
 from assistant.live import LiveIndex, pinned
@@ -104,7 +107,14 @@ class Assistant:
         """The build in use and what the assistant is doing about newer ones (for health checks)."""
         index = self.live.current()[0]
         return {"build_id": index.build_id, "created": index.manifest.get("created"),
-                "counts": index.manifest.get("counts", {}), "state": self.live.state()}
+                "counts": index.manifest.get("counts", {}), "state": self.live.state(), "pending": index.pending}
+
+    def pending_change(self) -> str | None:
+        """What changed since the build in use was made (the corpus, a setting), as one line; None when nothing.
+
+        Never a refusal: the last good build keeps answering until `assistant index` makes a new one.
+        """
+        return self.index.pending
 
     @classmethod
     def load(cls, settings: Settings | None = None, **overrides: Any) -> "Assistant":
@@ -132,7 +142,7 @@ class Assistant:
             context = self.context(redact(query).text, _redacted(history))
             hits = self.retriever.rank(context.standalone, k=k + SPARE_HITS, filters=filters, boost=context.boost).hits
         else:
-            hits = self.retriever.search(query, k=k + SPARE_HITS, filters=filters)
+            hits = self.retriever.search(redact(query).text, k=k + SPARE_HITS, filters=filters)
         return merge_near_duplicates(hits)[:k]
 
     def answer_ranking(self, standalone: str, filters: Mapping[str, object] | None = None,
@@ -281,7 +291,8 @@ class Assistant:
         if not (query and query.strip()):
             wanted = self.retriever.check_filters(filters)
             return [Found(e) for e in self.examples() if passes_filters(e, wanted)]
-        ranking = self.retriever.rank(query, k=FINDER_K, filters={**(filters or {}), "kind": ["case", "organisational"]})
+        ranking = self.retriever.rank(redact(query).text, k=FINDER_K,
+                                      filters={**(filters or {}), "kind": ["case", "organisational"]})
         hits = [h for h in ranking.hits if isinstance(h.unit, Example)]
         if not hits or relevance(ranking) < LOOSE_MATCH or hits[0].score <= 0:
             return []
@@ -330,7 +341,7 @@ def status_for(exc: AssistantError) -> int:
     """The HTTP status an error calls for: 400 for bad input, 503 for an index that cannot serve, else 500."""
     if isinstance(exc, BadInputError):
         return 400
-    if isinstance(exc, (IndexCorruptError, IndexMissingError, IndexStaleError, ChromaUnavailableError)):
+    if isinstance(exc, (IndexCorruptError, IndexMissingError, IndexStaleError, ChromaUnavailableError, StorageError)):
         return 503
     return 500
 
@@ -345,8 +356,11 @@ def respond(work: Callable[[], dict], where: str = "a request") -> tuple[int, di
         return 200, work()
     except AssistantError as exc:
         return status_for(exc), {"error": str(exc)}
-    except Exception:  # a bug: the traceback goes to the server log, never to the client
-        log.exception("%s failed", where)
+    except OSError as exc:  # the index or a store cannot be read or written: nothing the client can change
+        log.warning("%s failed: %s", where, os_error_line(exc))
+        return 503, {"error": os_error_line(exc)}
+    except Exception:  # a bug: the traceback goes to the server log (redacted), never to the client
+        log.error("%s failed: %s", where, redact(traceback.format_exc()).text)
         return 500, {"error": INTERNAL_ERROR}
 
 
@@ -357,15 +371,40 @@ def _parse_cache(settings: Settings) -> ParseCache:
     return ParseCache(settings.resolved("index_dir") / CACHE)
 
 
-def add_publication(settings: Settings, source: str, **meta: Any) -> Added:
+def add_publication(settings: Settings, source: str, *, lock_timeout: float | None = 600,
+                    on_note: Callable[[str], None] | None = None, **meta: Any) -> Added:
     """Add a file or an http(s) URL to the corpus (the caller re-indexes); its parse goes into the index's
-    parse cache, so the build that follows does not parse it again."""
-    return add_document(settings.resolved("corpus_dir"), source, cache=_parse_cache(settings), **meta)
+    parse cache, so the build that follows does not parse it again.
+
+    Holds the corpus lock (waiting up to `lock_timeout` seconds for another writer; `on_note` hears that it
+    waits, and what a killed writer left that it removed).
+    """
+    parse, close = parser(ParseLimits.of(settings))  # the document is read under a time and memory limit
+    try:
+        with _corpus_lock(settings, "add", lock_timeout, on_note):
+            return add_document(settings.resolved("corpus_dir"), source, cache=_parse_cache(settings), parse=parse,
+                                max_bytes=settings.download_max_mb * 2**20, deadline_s=settings.download_timeout,
+                                **meta)
+    finally:
+        close()
 
 
-def remove_publication(settings: Settings, ident: str) -> dict[str, Any]:
-    """Take a document (by id or file name) out of the corpus (the caller re-indexes)."""
-    return remove_document(settings.resolved("corpus_dir"), ident)
+def remove_publication(settings: Settings, ident: str, *, lock_timeout: float | None = 600,
+                       on_note: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Take a document (by id or file name) out of the corpus (the caller re-indexes), holding the corpus lock."""
+    with _corpus_lock(settings, "remove", lock_timeout, on_note):
+        return remove_document(settings.resolved("corpus_dir"), ident)
+
+
+def _corpus_lock(settings: Settings, command: str, timeout: float | None,
+                 on_note: Callable[[str], None] | None) -> CorpusLock:
+    corpus_dir = settings.resolved("corpus_dir")
+    if not corpus_dir.is_dir():  # the command's own check says what to do
+        return CorpusLock(corpus_dir, command, writes=False)
+    lock = CorpusLock(corpus_dir, command).held(timeout, on_note)
+    for note in lock.cleaned:
+        (on_note or log.info)(f"Cleaned up: {note}")
+    return lock
 
 
 def corpus_documents(settings: Settings) -> list[dict[str, Any]]:
@@ -374,4 +413,8 @@ def corpus_documents(settings: Settings) -> list[dict[str, Any]]:
         manifest = read_manifest(settings.resolved("index_dir"))
     except AssistantError:
         manifest = None
-    return list_documents(settings.resolved("corpus_dir"), manifest, cache=_parse_cache(settings))
+    parse, close = parser(ParseLimits.of(settings))
+    try:
+        return list_documents(settings.resolved("corpus_dir"), manifest, cache=_parse_cache(settings), parse=parse)
+    finally:
+        close()

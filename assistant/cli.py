@@ -7,6 +7,7 @@ non-zero exit; the library itself never prints or exits.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 import click
 
 from assistant.cli_conversation import conversation_for, conversation_options, forget_kept, keep_turn
-from assistant.errors import AssistantError, BadInputError
+from assistant.errors import AssistantError, BadInputError, StorageError, os_error_line, unexpected_line
 from assistant.terminal import EstimateSaid, console, is_terminal, progress_bars, rich_markdown
 
 
@@ -58,6 +59,16 @@ class _Group(click.Group):
         except AssistantError as exc:
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(exc.exit_code)
+        except OSError as exc:  # permissions, a missing folder, a file in a folder's place, a full device
+            click.echo(f"Error: {os_error_line(exc)}", err=True)
+            ctx.exit(StorageError.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except Exception as exc:  # one line, never a traceback (ASSISTANT_DEBUG=1 shows it)
+            if os.environ.get("ASSISTANT_DEBUG"):
+                raise
+            click.echo(f"Error: {unexpected_line(exc)}", err=True)
+            ctx.exit(70)  # EX_SOFTWARE
         except KeyboardInterrupt:
             click.echo("Interrupted; the previous index (if any) is still in place.", err=True)
             ctx.exit(130)
@@ -120,9 +131,10 @@ def index(ctx: click.Context, rebuild: bool, if_needed: bool, check_only: bool, 
             if checked.stale:
                 click.echo(f"Note: {checked.stale}; run `assistant index` to bring it up to date.", err=True)
             return
-        for damage in checked.damage:
-            click.echo(f"Damaged: {damage}", err=True)
-        click.echo("Run `assistant index` to repair it.", err=True)
+        for damage in checked.damage:  # a permission problem is not damage, and `assistant index` cannot fix it
+            click.echo(f"{'Cannot read' if damage.kind == 'unreadable' else 'Damaged'}: {damage}", err=True)
+        click.echo("Check the permissions of the pieces that cannot be read (they may be intact)." if checked.unreadable
+                   else "Run `assistant index` to repair it.", err=True)
         ctx.exit(1)
     with progress_bars(label_width=18, leave=True, units={"embed": " chunks", "store": " chunks", "passages": " passages"},
                         default_unit="") as progress:
@@ -182,13 +194,16 @@ def search(ctx: click.Context, query: str, k: int | None, theme, need, sentence,
       assistant search "keeping her engaged" --need pregnancy -k 3
       assistant search "risk management" --theme "Public protection" --json
     """
-    from assistant.api import Assistant
+    from assistant.api import Assistant, redacted
 
     assistant = Assistant.load(_settings(ctx))
     hits = assistant.search(query, k=k or assistant.settings.top_k,
                             filters=_filters(theme, need, sentence, standard, document, kind, region, year, publication_kind) or None)
+    if assistant.pending_change():
+        click.echo(f"Note: {assistant.pending_change()}", err=True)
     if as_json:
-        click.echo(json.dumps({"query": query, "results": [h.to_json() for h in hits]}, ensure_ascii=False, indent=2))
+        click.echo(json.dumps({"query": redacted(query), "results": [h.to_json() for h in hits]}, ensure_ascii=False,
+                              indent=2))
         return
     if not hits:
         click.echo("No examples match those filters; remove a filter or broaden the question.")
@@ -242,6 +257,8 @@ def ask(ctx: click.Context, question: str | None, theme, need, sentence, standar
     filters = _filters(theme, need, sentence, standard, document, kind, region, year, publication_kind) or None
     answer = assistant.ask(question, history=history or None, filters=filters, llm=llm)
     keep_turn(settings, history, answer)
+    if assistant.pending_change():
+        click.echo(f"Note: {assistant.pending_change()}", err=True)
     if as_json:
         click.echo(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
         return
@@ -277,14 +294,31 @@ def examples(ctx: click.Context, as_json: bool) -> None:
         click.echo(f"{example.id}\n   {example.title}  [{example.section}]  {who}")
 
 
-def _reindex(settings) -> None:
+_WAIT_OPTIONS = [
+    click.option("--wait", type=click.FloatRange(min=0), default=600, show_default=True, metavar="SECONDS",
+                 help="How long to wait for another command changing the corpus (add, remove, index)."),
+    click.option("--no-wait", is_flag=True, help="Exit at once, naming it, if another command is changing the corpus."),
+]
+
+
+def _with_wait(func):
+    for option in reversed(_WAIT_OPTIONS):
+        func = option(func)
+    return func
+
+
+def _note(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def _reindex(settings, wait: float = 600) -> None:
     """Bring the index up to date after the corpus changed: how long it will take, its progress, then the summary."""
     from assistant.api import build_index
 
     said = EstimateSaid(click.echo)
     with progress_bars(label_width=18, leave=False, units={"embed": " chunks", "passages": " passages", "store": " chunks",
                                                             "parse": " documents"}, default_unit="", plain_every=5) as progress:
-        report = build_index(settings, progress=progress, on_estimate=said.announce)
+        report = build_index(settings, progress=progress, on_estimate=said.announce, lock_timeout=wait, on_wait=_note)
     for warning in report.warnings:
         click.echo(f"Warning: {warning}", err=True)
     click.echo(report.summary())
@@ -300,8 +334,9 @@ def _reindex(settings) -> None:
 @click.option("--region", default=None, help="Region, e.g. 'North East' (default: read from the title).")
 @click.option("--kind", default=None, help="Publication kind: spotlight, guide, youth guide, report, standards, …")
 @click.option("--id", "doc_id", default=None, help="Document id, the prefix of its example ids (default: from the file name).")
+@_with_wait
 @click.pass_context
-def add(ctx: click.Context, source: str, title, year, region, kind, doc_id) -> None:
+def add(ctx: click.Context, source: str, title, year, region, kind, doc_id, wait: float, no_wait: bool) -> None:
     """Add a publication (a file, or an http(s) URL to download) to the corpus and re-index.
 
     The file goes into corpus/documents/ with a .meta.json holding its title, year, region
@@ -319,10 +354,10 @@ def add(ctx: click.Context, source: str, title, year, region, kind, doc_id) -> N
     settings = _settings(ctx)
     with progress_bars(label_width=18, leave=False, units={"download": "B"}, default_unit="") as progress:
         added = add_publication(settings, source, title=title, year=year, region=region, kind=kind, doc_id=doc_id,
-                                progress=progress)
+                                progress=progress, lock_timeout=0 if no_wait else wait, on_note=_note)
     for line in add_summary(added, settings.resolved("corpus_dir")):
         click.echo(line)
-    _reindex(settings)
+    _reindex(settings, 0 if no_wait else wait)
 
 
 @main.command()
@@ -371,8 +406,9 @@ def documents(ctx: click.Context, as_json: bool, verbose: bool) -> None:
 
 @main.command()
 @click.argument("ident", metavar="ID")
+@_with_wait
 @click.pass_context
-def remove(ctx: click.Context, ident: str) -> None:
+def remove(ctx: click.Context, ident: str, wait: float, no_wait: bool) -> None:
     """Remove a document (by id or file name) and its meta file from the corpus, then re-index.
 
     Re-indexing says first how long it will take, shows its progress, and ends with how long it took.
@@ -384,9 +420,9 @@ def remove(ctx: click.Context, ident: str) -> None:
     from assistant.api import remove_publication
 
     settings = _settings(ctx)
-    removed = remove_publication(settings, ident)
+    removed = remove_publication(settings, ident, lock_timeout=0 if no_wait else wait, on_note=_note)
     click.echo(f"Removed {removed['id']} ({removed['file']})")
-    _reindex(settings)
+    _reindex(settings, 0 if no_wait else wait)
 
 
 def _project_file(path: str) -> Path:
@@ -459,57 +495,6 @@ def evaluate(ctx: click.Context, gold: str, systems: str, llm: str | None, judge
         ctx.exit(3)
 
 
-@main.group()
-def feedback() -> None:
-    """Export the ratings given in the app, or turn poor answers into gold cases to confirm."""
-
-
-@feedback.command(name="export")
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
-@click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write to a file instead of stdout.")
-@click.pass_context
-def feedback_export(ctx: click.Context, fmt: str, out: str | None) -> None:
-    """Every rating with its question, answer, citations and settings.
-
-    \b
-    Example:
-      assistant feedback export --format csv --out feedback.csv
-    """
-    from assistant.feedback import FeedbackStore
-
-    text = FeedbackStore(_settings(ctx).resolved("feedback_db")).export(fmt)
-    if out:
-        try:
-            Path(out).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise BadInputError(f"cannot write {out} ({exc.strerror}); choose another file with --out") from None
-        click.echo(f"Wrote {out}", err=True)
-    else:
-        click.echo(text, nl=False)
-
-
-@feedback.command(name="to-gold")
-@click.option("--out", type=click.Path(dir_okay=False), default="evals/candidates.jsonl", show_default=True)
-@click.pass_context
-def feedback_to_gold(ctx: click.Context, out: str) -> None:
-    """Answers marked not helpful, as candidate gold cases for an evaluator to confirm.
-
-    Each candidate has empty "gold" ids and a "review" note (what was cited, the reasons,
-    the comment). Fill in the right example ids, delete "review", and move the line into
-    evals/gold.jsonl; the schema check refuses a case without gold ids.
-    """
-    from assistant.feedback import FeedbackStore
-
-    candidates = FeedbackStore(_settings(ctx).resolved("feedback_db")).to_gold()
-    target = _project_file(out)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in candidates), encoding="utf-8")
-    except OSError as exc:
-        raise BadInputError(f"cannot write {target} ({exc.strerror}); choose another file with --out") from None
-    click.echo(f"Wrote {len(candidates)} candidate gold case(s) to {target}")
-
-
 @main.command()
 @click.argument("term", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for other tools.")
@@ -577,23 +562,26 @@ def serve(ctx: click.Context, host: str | None, port: int | None, no_auth: bool)
 
     The app is at /, the JSON API at /api/ask and /api/search (docs at /api/docs), and
     /healthz reports the index build in use. A new build from `assistant index` is picked up
-    while serving: requests already running finish on the old build.
+    while serving: requests already running finish on the old build. An index that cannot be
+    used yet is answered 503 with what to run, until `assistant index` has made it usable.
 
     \b
     Example:
       assistant serve --port 7860
     """
-    import os
-
-    from assistant.api import Assistant, validation
+    from assistant.api import validation
     from assistant.server import check_host, serve as serve_app
 
     settings = _settings(ctx, host=host, port=port)
     validation.auth(os.environ.get("ASSISTANT_AUTH"))  # user:password, both parts non-empty
     check_host(settings.host, os.environ.get("ASSISTANT_AUTH"), no_auth)  # before any loading
     click.echo(f"Starting the app on http://{settings.host}:{settings.port} (Ctrl+C to stop)", err=True)
-    serve_app(Assistant.load(settings).warm_up(), settings, no_auth=no_auth)
+    serve_app(settings, no_auth=no_auth, say=lambda line: click.echo(f"Warning: {line}", err=True))
 
+
+from assistant.cli_feedback import feedback  # noqa: E402 (its own module: the CLI's commands by job)
+
+main.add_command(feedback)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -62,6 +62,14 @@ class Settings:
     llm_base_url: str | None = None
     llm_timeout: float = 30.0
     evaluate_tab: str = "on"  # "off" hides the app's Evaluate tab (public deployments)
+    # limits on what one input may cost (issue 20): a document's parse, a download, a request, a login
+    parse_timeout: float = 120.0  # seconds one document may take to parse before it is abandoned
+    parse_memory_mb: int = 2048  # memory (address space) of the process that parses documents
+    download_timeout: float = 120.0  # seconds `assistant add URL` may take in all, however the server trickles
+    download_max_mb: int = 20  # largest download `assistant add URL` accepts
+    request_timeout: float = 10.0  # seconds a client has to send a request's headers, and again its body
+    allowed_hosts: str = ""  # more Host header values the server answers (a reverse proxy's name); "*": any
+    login_attempts: int = 5  # failed logins a client may make per minute before it must wait
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -76,6 +84,10 @@ class Settings:
             raise SettingsError(f"evaluate_tab must be 'on' or 'off', got {self.evaluate_tab!r}")
         if self.embed_precision not in ("int8", "fp32"):
             raise SettingsError(f"embed_precision must be int8 or fp32, got {self.embed_precision!r}")
+        for name in ("parse_timeout", "parse_memory_mb", "download_timeout", "download_max_mb", "request_timeout",
+                     "login_attempts"):
+            if not getattr(self, name) > 0:  # NaN too
+                raise SettingsError(f"{name} must be greater than 0, got {getattr(self, name)}")
         if (self.chroma_host is None) != (self.chroma_port is None):
             raise SettingsError(
                 "set both ASSISTANT_CHROMA_HOST and ASSISTANT_CHROMA_PORT to use a Chroma server, "

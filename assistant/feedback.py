@@ -1,8 +1,9 @@
 """Feedback on answers, kept in a local SQLite database, for evaluators.
 
-Each record holds the question (personal data already redacted), the answer, its
-citations, the settings in effect, the rating (+1 or -1), reasons and a comment. Export as
-JSON lines or CSV; turn answers marked wrong into candidate gold cases to confirm.
+Each record holds the question, the answer, its citations, the settings in effect, the rating
+(+1 or -1), reasons and a comment. Personal data in the question, the answer and the comment is
+redacted before anything is stored, and again on export (for rows an older version stored). Export
+as JSON lines or CSV; turn answers marked wrong into candidate gold cases to confirm.
 
 A database that cannot be opened, read or written (damaged, read-only, on a full disk)
 raises FeedbackStoreError with what to do. CSV cells that a spreadsheet would run as a
@@ -102,7 +103,7 @@ class FeedbackStore:
         row = (
             datetime.now(timezone.utc).isoformat(timespec="seconds"),
             redact(str(answer_json.get("question", ""))).text,
-            str(answer_json.get("answer", "")),
+            redact(str(answer_json.get("answer", ""))).text,  # an LLM's answer may repeat what it was told
             json.dumps(answer_json.get("citations", []), ensure_ascii=False),
             rating,
             json.dumps(reasons),
@@ -137,6 +138,8 @@ class FeedbackStore:
         except sqlite3.Error as exc:
             raise _problem(self.path, exc) from None
         for record in records:
+            for key in ("question", "answer", "comment"):  # rows stored before redaction covered everything
+                record[key] = redact(str(record[key])).text
             for key in ("citations", "reasons", "settings"):
                 try:
                     record[key] = json.loads(record[key])

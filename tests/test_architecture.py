@@ -30,7 +30,7 @@ STAGES = {
     "answer": ["assistant.answer.*"],
     "api": ["assistant.api", "assistant.live", "assistant.feedback", "assistant.pack"],
     "evaluation": ["assistant.evaluation.*"],
-    "faces": ["assistant.cli", "assistant.cli_conversation", "assistant.terminal", "assistant.server", "assistant.langchain", "assistant.web.*",
+    "faces": ["assistant.cli", "assistant.cli_conversation", "assistant.cli_feedback", "assistant.terminal", "assistant.server", "assistant.guard", "assistant.langchain", "assistant.web.*",
               "assistant.__main__", "assistant"],  # the package's front door offers `Assistant` like a face
 }
 BELOW_API = {"base", "vocabulary", "ingest", "question", "index", "retrieve", "answer"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -16,26 +17,29 @@ from typing import Any, Callable
 import numpy as np
 
 from assistant.config import Settings
-from assistant.errors import (ChromaUnavailableError, IndexCorruptError, IndexMissingError,
-                              IndexStaleError)
+from assistant.errors import (AssistantError, ChromaUnavailableError, IndexCorruptError, IndexMissingError,
+                              IndexStaleError, StorageError, storage_error)
 from assistant.index import embed, interrupt
 from assistant.index.locking import (IndexLock, PrivateFolder, create_lease_file)
 from assistant.ingest import (PARSER_VERSION, all_units, corpus_hash, document_paths, document_record)
 from assistant.ingest.accounting import describe as describe_accounting
 from assistant.ingest.glossary import Glossary
 from assistant.types import Example, Progress, unit_from_json, unit_to_json
+from assistant.index.caches import cache_damage, repair_caches
 from assistant.index.check import Damage, note_stamp, read_stamp, write_stamp, verify_chroma, verify_files
 from assistant.index.chroma import add_chunks, batches, chroma_location, close_client, local_store, vacuum_if_worthwhile, chroma_client
 from assistant.index.chunks import chunk_metadata, make_chunks
 from assistant.index.cleanup import live_build_ids, clean_index_folder
 from assistant.files import write_json_atomic
-from assistant.index.files import read_jsonl, write_jsonl
+from assistant.index.files import read_jsonl, short_error, write_jsonl
 from assistant.index.estimate import SAMPLE_TEXTS, Estimate, StageClock, Work, characters, estimate, recorded_rate
 from assistant.index.keyword import build_keyword_index
 from assistant.index.model import ensure_query_model
 from assistant.index.passages import passage_texts, passages_to_embed, store_passage_vectors
-from assistant.index.manifest import BUILDS, CACHE, INDEX_FORMAT, MANIFEST, ManifestError, PASSAGE_VECTORS, build_folders, index_uid, parse_manifest, readers_dir, sealed, index_settings, read_manifest, staleness
+from assistant.index.manifest import BUILDS, CACHE, INDEX_FORMAT, MANIFEST, ManifestError, build_folders, index_uid, parse_manifest, readers_dir, sealed, index_settings, read_manifest, staleness
 from assistant.ingest.cache import ParseCache, read_corpus_cached
+from assistant.ingest.lock import CorpusLock
+from assistant.ingest.worker import ParseLimits, parser
 
 
 FRESH_STORE_AFTER = 0.25  # rebuild the copied Chroma store when this share of it has been replaced
@@ -113,7 +117,11 @@ def build_index(settings: Settings, progress: Progress | None = None, rebuild: b
     with interrupt.stopping_on_ctrl_c():
         lock.acquire(timeout=lock_timeout, on_wait=on_wait)
         try:
-            return _build_locked(settings, index_dir, corpus_dir, report, rebuild, lock.interrupted, on_estimate)
+            # no `add` or `remove` changes the corpus while it is read and hashed (a corpus we may not write is read as is)
+            with CorpusLock(corpus_dir, "index", writes=False).held(lock_timeout, on_wait) as corpus_lock:
+                built = _build_locked(settings, index_dir, corpus_dir, report, rebuild, lock.interrupted, on_estimate)
+            built.cleaned[:0] = corpus_lock.cleaned
+            return built
         finally:
             lock.release()
 
@@ -150,6 +158,7 @@ def _build_locked(settings: Settings, index_dir: Path, corpus_dir: Path, report:
     if previous is not None and not rebuild and staleness(previous, settings) is None:
         if not restored:
             damage += verify_files(index_dir, previous, thorough=False)
+        _refuse_unreadable(damage)
         build_dir = index_dir / BUILDS / previous["build_id"]
         store_checked = read_stamp(build_dir).get("note:store_checked") == previous["checksum"]
         if not any(d.piece != "manifest" for d in damage) and (not store_checked or previous["chroma"].get("mode") == "server"):
@@ -166,12 +175,16 @@ def _build_locked(settings: Settings, index_dir: Path, corpus_dir: Path, report:
             if restored:  # everything else is intact: putting the manifest back is the whole repair
                 write_json_atomic(index_dir / MANIFEST, previous)
                 repaired = [f"{d}; restored from builds/{previous['build_id']}" for d in damage]
-            if not (index_dir / PASSAGE_VECTORS).is_file():
+            caches = cache_damage(index_dir, previous)
+            _refuse_unreadable(caches)
+
+            def embed_passages() -> None:
                 units = [unit_from_json(row) for row in read_jsonl(build_dir / "units.jsonl")]
                 embedding = previous["embedding"]
                 store_passage_vectors(index_dir, units, model_sha256=embedding["onnx_sha256"],
                                       onnx_file=index_dir / embedding["onnx"], progress=report)
-                repaired.append("passage vectors (passages.npz) were missing; embedded them again")
+
+            repaired += repair_caches(index_dir, previous, caches, embed_passages)
             counts = previous["counts"]
             return BuildReport(True, previous["build_id"], cleaned=cleaned, repaired=repaired,
                                created=previous.get("created", ""), documents=_manifest_documents(previous),
@@ -180,9 +193,25 @@ def _build_locked(settings: Settings, index_dir: Path, corpus_dir: Path, report:
     return _new_build(settings, index_dir, corpus_dir, report, rebuild, previous, damage, cleaned, started, on_estimate)
 
 
+def _refuse_unreadable(damage: list[Damage]) -> None:
+    """A piece this process may not read is a permission problem: say so rather than rebuild over it."""
+    unreadable = [d for d in damage if d.kind == "unreadable"]
+    if unreadable:
+        raise StorageError(f"cannot read {unreadable[0]}; check the permissions of the index folder and its files "
+                           "(nothing is damaged, and `assistant index` cannot change permissions)")
+
+
 def _manifest_documents(manifest: dict[str, Any]) -> list[dict[str, Any]]:
     return [{"file": d.get("file"), "id": d.get("id"), "examples": d.get("examples", 0),
              "sections": d.get("sections", 0), "warnings": d.get("warnings", [])} for d in manifest.get("documents", [])]
+
+
+def _device_full(path: Path, margin: int = 4 * 2**20) -> bool:
+    """Whether the device holding `path` has (almost) no room left for this process."""
+    try:
+        return shutil.disk_usage(path).free < margin
+    except OSError:
+        return False
 
 
 def _new_build(settings: Settings, index_dir: Path, corpus_dir: Path, report: Progress, rebuild: bool,
@@ -224,6 +253,18 @@ def _new_build(settings: Settings, index_dir: Path, corpus_dir: Path, report: Pr
             stamped = {f"build:{rel}": (build.target / rel, info["sha256"]) for rel, info in manifest["files"].items()}
             stamped["model"] = (index_dir / "onnx" / build.model["file"], build.model["sha256"])
             write_stamp(build.target, stamped, store_checked=manifest["checksum"])
+    except OSError as exc:
+        build.abandon()
+        if exc.filename is None and exc.filename2 is None:  # a write that names no file: name the build
+            raise OSError(exc.errno, exc.strerror, str(build.tmp)) from None
+        raise
+    except Exception as exc:
+        full = not isinstance(exc, AssistantError) and _device_full(index_dir)  # before abandon() frees space
+        build.abandon()
+        if full:  # Chroma says "Error in compaction" (or the like) when the device is full
+            raise storage_error(OSError(errno.ENOSPC, f"No space left on device: {short_error(exc)}", str(index_dir)),
+                                "write a new build into") from None
+        raise
     except BaseException:
         build.abandon()
         raise
@@ -278,7 +319,11 @@ class _NewBuild:
 
     def read(self) -> None:
         """The corpus (parsed documents from the cache where unchanged), its glossary, units and chunks."""
-        self.corpus = read_corpus_cached(self.corpus_dir, ParseCache(self.index_dir / CACHE), self.report)
+        parse, close = parser(ParseLimits.of(self.settings))  # each document under a time and memory limit
+        try:
+            self.corpus = read_corpus_cached(self.corpus_dir, ParseCache(self.index_dir / CACHE), self.report, parse)
+        finally:
+            close()
         documents = self.corpus.documents
         self.warnings = [f"{name} was not indexed: {why.removeprefix(name).lstrip(' :')}"
                          for name, why in self.corpus.skipped]
@@ -350,6 +395,7 @@ class _NewBuild:
         reusable = self.reusable
         vectors = np.lib.format.open_memmap(self.tmp / "vectors.npy", mode="w+", dtype=np.float32,
                                             shape=(len(self.chunks), embed.DIMENSIONS))
+        _allocate(self.tmp / "vectors.npy")
         began = time.perf_counter()
         chunks = self.chunks
         self.embedded = self.sampled + embed.reuse_or_embed(vectors, [c.text_key for c in chunks], reusable,
@@ -434,6 +480,18 @@ class _NewBuild:
         if self.client is not None:
             close_client(self.client)
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _allocate(path: Path) -> None:
+    """Reserve the blocks of a memory-mapped file now: on a full device, writing into a sparse mapping kills the
+    process with SIGBUS (no message, a half-made build left behind); reserving says ENOSPC, naming the file."""
+    try:
+        with open(path, "r+b") as handle:
+            os.posix_fallocate(handle.fileno(), 0, os.fstat(handle.fileno()).st_size)
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            raise OSError(exc.errno, exc.strerror, str(path)) from None
+        # a file system that cannot reserve blocks (EOPNOTSUPP, EINVAL): the mapping is used as it is
 
 
 def _chunk_rows(build_dir: Path, manifest: dict[str, Any], damaged: set[str]) -> list[dict] | None:

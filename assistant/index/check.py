@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,12 +33,24 @@ class Damage:
     """One damaged piece of the index, and what is wrong with it."""
 
     piece: str  # "units", "chunks", "glossary", "vectors", "keyword index", "Chroma store", "Chroma collection",
-    #             "query model", "manifest", "build folder"
+    #             "query model", "manifest", "build folder", "passage vectors", "query model record"
     path: str
     detail: str
+    kind: str = "damaged"  # or "unreadable": a permission problem, not damage (`assistant index` cannot fix it)
 
     def __str__(self) -> str:
         return f"{self.piece} ({self.path}): {self.detail}"
+
+
+def _unreadable(path: Path) -> bool:
+    """True when this process may not read `path` (a permission problem, which is not damage)."""
+    try:
+        os.close(os.open(path, os.O_RDONLY))
+    except PermissionError:
+        return True
+    except OSError:
+        return False
+    return False
 
 
 def _piece_of(relative: str) -> str:
@@ -88,8 +101,12 @@ def verify_files(index_dir: Path, manifest: dict[str, Any], thorough: bool) -> l
     hashed again (any write changes its ctime). Thorough: every file is hashed.
     """
     build_dir = index_dir / BUILDS / manifest["build_id"]
-    if not build_dir.is_dir():
-        return [Damage("build folder", str(build_dir), "missing")]
+    try:
+        if not build_dir.is_dir():
+            return [Damage("build folder", str(build_dir), "missing")]
+        os.listdir(build_dir)
+    except PermissionError:
+        return [Damage("build folder", str(build_dir), "cannot be read (permission denied)", "unreadable")]
     stamp = {} if thorough else read_stamp(build_dir)
     expected = {f"build:{rel}": (build_dir / rel, info) for rel, info in manifest["files"].items()}
     model = model_path(index_dir, manifest)
@@ -100,8 +117,15 @@ def verify_files(index_dir: Path, manifest: dict[str, Any], thorough: bool) -> l
     for name, (path, info) in expected.items():
         piece = "query model" if name == "model" else _piece_of(name.split(":", 1)[1])
         shown = str(path.relative_to(index_dir)) if path.is_relative_to(index_dir) else str(path)
-        if not path.is_file():
+        try:
+            present = path.is_file()
+        except PermissionError:
+            present = True  # its folder cannot be searched: the probe below says so
+        if not present:
             damage.append(Damage(piece, shown, "missing"))
+            continue
+        if _unreadable(path):
+            damage.append(Damage(piece, shown, "cannot be read (permission denied)", "unreadable"))
             continue
         size = path.stat().st_size
         if info.get("bytes") is not None and size != info["bytes"]:
@@ -207,6 +231,11 @@ class CheckReport:
     def ok(self) -> bool:
         return not self.damage
 
+    @property
+    def unreadable(self) -> list[Damage]:
+        """The pieces this process may not read: a permission problem, not damage."""
+        return [d for d in self.damage if d.kind == "unreadable"]
+
 
 def check_index(settings: Settings) -> CheckReport:
     """Verify every piece of the live build against the manifest; changes nothing."""
@@ -215,9 +244,14 @@ def check_index(settings: Settings) -> CheckReport:
         manifest = read_manifest(index_dir)
     except ManifestError as exc:
         return CheckReport(None, [Damage("manifest", MANIFEST, exc.problem)])
+    from assistant.index.caches import cache_damage
+
     lease = take_lease(index_dir, manifest)
     try:
         damage = verify_files(index_dir, manifest, thorough=True)
+        if any(d.kind == "unreadable" for d in damage):  # nothing more can be read: say so, blame nothing else
+            return CheckReport(manifest["build_id"], damage, None, manifest.get("counts", {}))
+        damage += cache_damage(index_dir, manifest)
         if not any(d.piece in ("Chroma store", "Chroma vector folder", "build folder") for d in damage):
             vectors, chunk_ids = None, None
             build_dir = index_dir / BUILDS / manifest["build_id"]
@@ -225,7 +259,7 @@ def check_index(settings: Settings) -> CheckReport:
                 vectors = np.load(build_dir / "vectors.npy", mmap_mode="r")
                 chunk_ids = [row["id"] for row in read_jsonl(build_dir / "chunks.jsonl")]
             damage += verify_chroma(index_dir, manifest, settings, vectors, chunk_ids)
-        if not damage:
+        if all(d.piece in ("passage vectors", "query model record") for d in damage):
             damage += _check_contents(index_dir, manifest)
     finally:
         if lease:
@@ -259,5 +293,5 @@ def _check_contents(index_dir: Path, manifest: dict[str, Any]) -> list[Damage]:
 def take_lease(index_dir: Path, manifest: dict[str, Any]) -> BuildLease | None:
     try:
         return BuildLease(index_dir / BUILDS / manifest["build_id"])
-    except LeaseLost:
+    except (LeaseLost, PermissionError):  # a build that cannot be leased is checked (and named) all the same
         return None

@@ -32,7 +32,7 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
-from assistant.errors import IndexCorruptError
+from assistant.errors import IndexCorruptError, StorageError, unexpected_line
 from assistant.index import interrupt
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
@@ -308,8 +308,13 @@ def export_query_model(folder: Path, precision: str, samples: Sequence[str]) -> 
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    _child("export", {"folder": str(folder), "samples": list(samples)})
-    return _child("check", {"folder": str(folder), "precision": precision, "samples": list(samples)})
+    try:
+        _child("export", {"folder": str(folder), "samples": list(samples)})
+        return _child("check", {"folder": str(folder), "precision": precision, "samples": list(samples)})
+    except StorageError:
+        for part in folder.glob("*.tmp"):  # a half-written export would keep a full device full
+            part.unlink(missing_ok=True)
+        raise
 
 
 def _child(step: str, request: dict) -> dict:
@@ -321,6 +326,9 @@ def _child(step: str, request: dict) -> dict:
     lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
     if result.returncode != 0 or not lines:
         last = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        line = unexpected_line(RuntimeError(last))
+        if not line.startswith("unexpected"):  # a full or read-only device, a permission: not a bug
+            raise StorageError(f"cannot export the query model into {request['folder']}: {line}")
         raise IndexCorruptError(f"exporting the query model failed ({last}); report this as a bug")
     info = json.loads(lines[-1])
     if "error" in info:

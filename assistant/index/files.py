@@ -10,9 +10,12 @@ from assistant.errors import (IndexCorruptError)
 
 
 def write_jsonl(path: Path, rows) -> None:
-    with path.open("w", encoding="utf-8") as handle:
-        for row in rows:
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    try:
+        with path.open("w", encoding="utf-8") as handle:
+            for row in rows:
+                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    except OSError as exc:  # a write names no file: say which (a full device is "cannot write …/units.jsonl")
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
 
 
 def read_jsonl(path: Path) -> list[dict]:

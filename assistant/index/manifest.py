@@ -11,7 +11,7 @@ from typing import Any
 
 from assistant.config import Settings
 from assistant.errors import (IndexCorruptError, IndexMissingError,
-                              IndexStaleError)
+                              IndexStaleError, StorageError, storage_error)
 from assistant.index import embed
 from assistant.ingest import (PARSER_VERSION, corpus_hash)
 from assistant.index.chroma import chroma_location
@@ -55,10 +55,12 @@ class ManifestError(IndexCorruptError):
 
 def parse_manifest(path: Path) -> dict[str, Any]:
     """A manifest file as a dict; ManifestError when it cannot be trusted."""
-    if not path.exists():
-        raise ManifestError(path, "missing")
     try:
+        if not path.exists():
+            raise ManifestError(path, "missing")
         manifest = json.loads(path.read_text(encoding="utf-8"))
+    except PermissionError as exc:  # not damage: say whose permissions to check
+        raise storage_error(exc, "read the index manifest") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ManifestError(path, f"damaged ({type(exc).__name__}: {short_error(exc)})") from None
     if not isinstance(manifest, dict) or "format" not in manifest:
@@ -77,7 +79,14 @@ def parse_manifest(path: Path) -> dict[str, Any]:
 def read_manifest(index_dir: Path) -> dict[str, Any]:
     """The manifest of the live build; a clear error when it is missing or damaged."""
     path = Path(index_dir) / MANIFEST
-    if not path.exists() and not build_folders(Path(index_dir)):
+    try:
+        if Path(index_dir).exists() and not Path(index_dir).is_dir():
+            raise StorageError(f"the index folder {index_dir} is a file, not a folder; move the file or set "
+                               "ASSISTANT_INDEX_DIR (or --index) to a folder")
+        missing = not path.exists() and not build_folders(Path(index_dir))
+    except PermissionError as exc:
+        raise storage_error(exc, "read the index folder") from None
+    if missing:
         raise IndexMissingError(f"no index at {index_dir}; run `assistant index` (or `make run`, which builds it)")
     return parse_manifest(path)
 
@@ -89,6 +98,17 @@ def sealed(manifest: dict[str, Any]) -> dict[str, Any]:
     return manifest
 
 
+def elsewhere(manifest: dict[str, Any], settings: Settings) -> str | None:
+    """Why the live index cannot be used at all with these settings (its Chroma store is elsewhere), or None.
+
+    Every other difference (`staleness`) is a pending change: the last good build still answers.
+    """
+    if manifest["chroma"] != chroma_location(settings) | {"collection": manifest["chroma"].get("collection")}:
+        where = "a Chroma server" if manifest["chroma"].get("mode") == "server" else "the local Chroma store"
+        return f"the index was built in {where}, but settings now point elsewhere"
+    return None
+
+
 def staleness(manifest: dict[str, Any], settings: Settings) -> str | None:
     """Why the live index no longer matches the corpus, parser, model or settings, or None."""
     corpus_dir = settings.resolved("corpus_dir")
@@ -98,9 +118,8 @@ def staleness(manifest: dict[str, Any], settings: Settings) -> str | None:
         return f"the index was built with {manifest['embedding'].get('model')}, this uses {embed.MODEL_NAME}"
     if manifest.get("settings") != index_settings(settings):
         return "the index was built with other chunking or embedding settings"
-    if manifest["chroma"] != chroma_location(settings) | {"collection": manifest["chroma"].get("collection")}:
-        where = "a Chroma server" if manifest["chroma"].get("mode") == "server" else "the local Chroma store"
-        return f"the index was built in {where}, but settings now point elsewhere"
+    if elsewhere(manifest, settings):
+        return elsewhere(manifest, settings)
     if corpus_dir.is_dir() and corpus_hash(corpus_dir) != manifest["corpus_hash"]:
         return f"the corpus in {corpus_dir} has changed since the index was built"
     return None

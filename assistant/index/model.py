@@ -9,6 +9,7 @@ exporting again.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.config import Settings
-from assistant.errors import CorpusError
+from assistant.errors import CorpusError, storage_error
 from assistant.files import write_json_atomic
 from assistant.index import embed
 from assistant.ingest import document_paths
@@ -89,8 +90,10 @@ def _from_cache(folder: Path, precision: str, report: Progress) -> dict[str, Any
     try:
         shutil.copyfile(cached / info["file"], tmp)
         os.replace(tmp, folder / info["file"])
-    except OSError:
+    except OSError as exc:
         tmp.unlink(missing_ok=True)
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):  # exporting instead would fail the same way
+            raise storage_error(OSError(exc.errno, exc.strerror, str(folder)), "copy the query model into") from None
         return None
     report("copy query model", 1, 1)
     return info if _intact(folder, info) else None

@@ -16,6 +16,7 @@ from typing import Callable
 
 import numpy as np
 
+from assistant.errors import storage_error
 from assistant.index.embed import DIMENSIONS, reuse_or_embed
 from assistant.index.manifest import PASSAGE_VECTORS
 from assistant.index.chunks import unit_chunks
@@ -189,6 +190,9 @@ def store_passage_vectors(index_dir: Path, units, model_sha256: str, onnx_file: 
         with open(tmp, "wb") as out:
             np.savez(out, keys=np.array(keys, dtype="S16"), vectors=vectors, model=np.array(model_sha256))
         os.replace(tmp, index_dir / PASSAGE_VECTORS)
+    except OSError as exc:  # np.savez names no file: a full device would be "cannot use a file"
+        tmp.unlink(missing_ok=True)
+        raise storage_error(OSError(exc.errno, exc.strerror, str(index_dir / PASSAGE_VECTORS)), "write") from None
     except BaseException:  # Ctrl-C while writing: the previous file stays
         tmp.unlink(missing_ok=True)
         raise

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import shutil
+import tempfile
 import threading
 import weakref
 from pathlib import Path
@@ -11,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.config import Settings
-from assistant.errors import (IndexCorruptError, IndexStaleError)
+from assistant.errors import (CorpusError, IndexCorruptError, IndexStaleError, StorageError, storage_error)
 from assistant.index import embed
 from assistant.index.locking import (BuildLease, LeaseLost, PrivateFolder)
 from assistant.ingest.glossary import Glossary
@@ -21,7 +23,7 @@ from assistant.index.chroma import close_client, chroma_client
 from assistant.index.files import read_jsonl, short_error
 from assistant.index.keyword import KeywordIndex
 from assistant.index.passages import load_passage_vectors
-from assistant.index.manifest import BUILDS, model_path, readers_dir, read_manifest, staleness
+from assistant.index.manifest import BUILDS, elsewhere, model_path, readers_dir, read_manifest, staleness
 
 
 class _Held:
@@ -42,6 +44,20 @@ class _Held:
         self.lease.release()
 
 
+def _pending(manifest: dict, settings: Settings) -> str | None:
+    """What changed since the live build was made (the corpus, the parser, a setting), as a warning; or None.
+
+    Never a reason to refuse: the last good build keeps answering until `assistant index` makes a new one.
+    """
+    try:
+        reason = staleness(manifest, settings)
+    except (OSError, CorpusError):  # an unreadable corpus: `assistant index` names what it cannot read
+        reason = f"the corpus in {settings.resolved('corpus_dir')} cannot be read in full"
+    if reason is None:
+        return None
+    return f"{reason}; answering from the last good build ({manifest['build_id']}) until `assistant index` is run"
+
+
 class OpenIndex:
     """A built index, opened for querying. `warm_up()` loads the models and the stores.
 
@@ -54,12 +70,14 @@ class OpenIndex:
     def __init__(self, settings: Settings, check_stale: bool = True):
         self.settings = settings
         self.dir = settings.resolved("index_dir")
+        self.pending: str | None = None  # a change the live build does not hold yet (it still answers)
         for _ in range(5):
             self.manifest = read_manifest(self.dir)
             if check_stale:
-                reason = staleness(self.manifest, settings)
+                reason = elsewhere(self.manifest, settings)
                 if reason:
                     raise IndexStaleError(f"{reason}; run `assistant index` (`make run` rebuilds it itself)")
+                self.pending = _pending(self.manifest, settings)
             build_dir = self.dir / BUILDS / self.manifest["build_id"]
             if not build_dir.is_dir():
                 raise IndexCorruptError(f"index build {build_dir} is missing; run `assistant index` to repair it")
@@ -77,6 +95,9 @@ class OpenIndex:
         damage = verify_files(self.dir, self.manifest, thorough=False)
         if damage:
             self.close()
+            if damage[0].kind == "unreadable":  # a permission problem: `assistant index` cannot fix it
+                raise StorageError(f"cannot read the index: {damage[0]}; check the permissions of {self.dir} "
+                                   "(nothing is damaged)")
             raise IndexCorruptError(f"the index is damaged: {damage[0]}; run `assistant index` to repair it")
         self.units: dict[str, Unit] = {}
         for row in read_jsonl(build_dir / "units.jsonl"):
@@ -121,14 +142,7 @@ class OpenIndex:
         if self.manifest["chroma"].get("mode") == "server":
             client = chroma_client(self.settings)
         else:
-            try:
-                private = PrivateFolder(readers_dir(self.dir), "r-")
-            except OSError:  # a read-only index folder: copy the store into the temp folder instead
-                import tempfile
-
-                private = PrivateFolder(Path(tempfile.gettempdir()) / "ppa-readers", "r-")
-            self._held.private = private
-            shutil.copytree(self.build_dir / "chroma", private.path / "chroma")
+            private = self._held.private = store_copy(self.build_dir / "chroma", readers_dir(self.dir))
             try:
                 client = chroma_client(self.settings, private.path / "chroma")
             except Exception as exc:  # a store chromadb cannot open
@@ -167,3 +181,26 @@ class OpenIndex:
 
     def sections(self) -> list[Section]:
         return [u for u in self.units.values() if isinstance(u, Section)]
+
+
+STORE_HEADROOM = 16 * 2**20  # what chromadb and sqlite need beside a store copy to open and search it
+
+
+def store_copy(store: Path, readers: Path) -> PrivateFolder:
+    """A private copy of a build's Chroma store (chromadb writes to what it opens): beside the builds, else in the
+    temp folder when the index folder is read-only or its device has no room; a StorageError when neither has."""
+    needed = sum(p.stat().st_size for p in store.rglob("*") if p.is_file()) + STORE_HEADROOM
+    problem: OSError | None = None
+    for parent in (readers, Path(tempfile.gettempdir()) / "ppa-readers"):
+        private = None
+        try:
+            private = PrivateFolder(parent, "r-")
+            if shutil.disk_usage(private.path).free < needed:
+                raise OSError(errno.ENOSPC, "No space left on device", str(parent))
+            shutil.copytree(store, private.path / "chroma")
+            return private
+        except OSError as exc:
+            problem = problem or exc
+            if private is not None:
+                private.close()
+    raise storage_error(problem, "copy the Chroma store into") from None

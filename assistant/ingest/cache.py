@@ -6,7 +6,7 @@ import hashlib
 import json
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 
 from assistant.errors import (CorpusError)
@@ -35,13 +35,13 @@ class ParseCache:
     def get(self, key: str) -> Document | None:
         try:
             data = json.loads((self.folder / f"{key}.json").read_text(encoding="utf-8"))
-            return _document_from_json(data)
+            return document_from_json(data)
         except (OSError, ValueError, KeyError, TypeError):  # missing or damaged: parse again
             return None
 
     def put(self, key: str, document: Document) -> None:
         try:
-            text = json.dumps(_document_to_json(document), ensure_ascii=False)
+            text = json.dumps(document_to_json(document), ensure_ascii=False)
         except TypeError:  # a field that is not plain data: this document is simply parsed every time
             return
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -59,7 +59,7 @@ class ParseCache:
         return removed
 
 
-def _document_to_json(document: Document) -> dict[str, Any]:
+def document_to_json(document: Document) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for spec in fields(document):
         value = getattr(document, spec.name)
@@ -67,7 +67,7 @@ def _document_to_json(document: Document) -> dict[str, Any]:
     return data
 
 
-def _document_from_json(data: dict[str, Any]) -> Document:
+def document_from_json(data: dict[str, Any]) -> Document:
     kwargs = {}
     for spec in fields(Document):
         if spec.name in data:
@@ -85,8 +85,12 @@ class CachedCorpus:
     cached: int
 
 
-def read_corpus_cached(corpus_dir: Path, cache: ParseCache, progress: Progress) -> CachedCorpus:
-    """Every document, from the cache when its bytes are unchanged; a bad one is skipped with its reason."""
+def read_corpus_cached(corpus_dir: Path, cache: ParseCache, progress: Progress,
+                       parse: Callable[[Path], Document] = parse_document) -> CachedCorpus:
+    """Every document, from the cache when its bytes are unchanged; a bad one is skipped with its reason.
+
+    `parse` parses one document (`assistant.ingest.worker` gives one that runs under time and memory limits).
+    """
     paths = document_paths(corpus_dir)
     documents: list[Document] = []
     skipped: list[tuple[str, str]] = []
@@ -103,7 +107,7 @@ def read_corpus_cached(corpus_dir: Path, cache: ParseCache, progress: Progress) 
         document = cache.get(key)
         if document is None:
             try:
-                document = parse_document(path)
+                document = parse(path)
             except CorpusError as exc:
                 skipped.append((path.name, str(exc)))
                 progress("parse", done, len(paths))

@@ -9,9 +9,9 @@ file is staged in a hidden folder and moved into place only once it has been rea
 Re-indexing is the caller's step (`assistant.index.build_index`), so the CLI can show its
 progress.
 
-Downloads use httpx with connect and read timeouts, a size cap, a content-type check
-(HTML, PDF, plain text, Markdown, Word) and at most a few redirects; every failure is a
-one-line error that says what to do.
+Downloads (`download.py`) have a total deadline, a size cap checked while streaming, a
+content-type check (HTML, PDF, plain text, Markdown, Word) and at most a few redirects; every
+failure is a one-line error that says what to do.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import os
 import re
 import shutil
 import tempfile
-import urllib.parse
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -32,20 +31,8 @@ from assistant.ingest.cache import ParseCache, read_corpus_cached
 from assistant.ingest import (MAX_DOCUMENT_BYTES, SUPPORTED_SUFFIXES, document_paths, document_record,
                               parse_document, read_corpus, read_metadata, sidecar_path, slugify)
 from assistant.ingest.accounting import describe
-
-CONTENT_TYPES = {
-    "text/html": ".html",
-    "application/xhtml+xml": ".html",
-    "application/pdf": ".pdf",
-    "text/plain": ".txt",
-    "text/markdown": ".md",
-    "text/x-markdown": ".md",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
-}
-UNTYPED = ("application/octet-stream", "binary/octet-stream", "")
-CONNECT_TIMEOUT_S = 10.0
-READ_TIMEOUT_S = 30.0
-MAX_REDIRECTS = 5
+from assistant.types import Document
+from assistant.ingest.download import CONNECT_TIMEOUT_S, DEADLINE_S, READ_TIMEOUT_S, download  # noqa: F401 (offered here)
 
 Progress = Callable[[str, int, int], None]
 
@@ -74,8 +61,8 @@ def is_url(source: str) -> bool:
 def add_document(corpus_dir: Path, source: str, *, title: str | None = None, year: int | None = None,
                  region: str | None = None, kind: str | None = None, doc_id: str | None = None,
                  progress: Progress | None = None, max_bytes: int = MAX_DOCUMENT_BYTES,
-                 timeout: tuple[float, float] = (CONNECT_TIMEOUT_S, READ_TIMEOUT_S),
-                 cache: ParseCache | None = None) -> Added:
+                 timeout: tuple[float, float] = (CONNECT_TIMEOUT_S, READ_TIMEOUT_S), deadline_s: float = DEADLINE_S,
+                 cache: ParseCache | None = None, parse: Callable[[Path], Document] = parse_document) -> Added:
     """Copy or download `source` into the corpus with its meta file; the caller re-indexes.
 
     With the index's parse `cache`, the document as parsed with its meta file goes into it, so
@@ -92,7 +79,8 @@ def add_document(corpus_dir: Path, source: str, *, title: str | None = None, yea
         url = None
         if is_url(source):
             url = source.strip()
-            staged = download(url, staging, progress=progress, max_bytes=max_bytes, timeout=timeout)
+            staged = download(url, staging, progress=progress, max_bytes=max_bytes, timeout=timeout,
+                              deadline_s=deadline_s)
             original = staged.name
         else:
             path = Path(source).expanduser()
@@ -111,7 +99,7 @@ def add_document(corpus_dir: Path, source: str, *, title: str | None = None, yea
         if target.exists():
             raise CorpusError(f"{target.name} is already in the corpus; remove it first "
                               f"(`assistant remove {_id_of(target)}`) or rename the file")
-        read = parse_document(staged)  # what the document says about itself (no meta file yet)
+        read = parse(staged)  # what the document says about itself (no meta file yet)
         known = {_id_of(p) for p in document_paths(corpus_dir)} if any(docs_dir.iterdir()) else set()
         wanted = doc_id or str(read.meta.get("id") or slugify(staged.stem, 40))
         if doc_id and doc_id in known:
@@ -140,7 +128,7 @@ def add_document(corpus_dir: Path, source: str, *, title: str | None = None, yea
         missing = [name for name in given if name not in sources]
         sidecar = sidecar_path(staged)
         sidecar.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        parsed = parse_document(staged)
+        parsed = parse(staged)
         os.replace(sidecar, sidecar_path(target))
         os.replace(staged, target)
         if cache is not None:
@@ -177,15 +165,15 @@ def document_details(record: dict[str, Any]) -> list[str]:
     return lines
 
 
-def list_documents(corpus_dir: Path, indexed: dict[str, Any] | None = None,
-                   cache: ParseCache | None = None) -> list[dict[str, Any]]:
+def list_documents(corpus_dir: Path, indexed: dict[str, Any] | None = None, cache: ParseCache | None = None,
+                   parse: Callable[[Path], Document] = parse_document) -> list[dict[str, Any]]:
     """Every document in the corpus with its counts, dates and warnings, or why it cannot be read.
 
     `indexed` is the index manifest (if there is one): each record says whether the index
     holds the document with the same counts. With the index's parse `cache`, a document whose
     bytes did not change is not parsed again.
     """
-    read = read_corpus(corpus_dir) if cache is None else read_corpus_cached(corpus_dir, cache, lambda *_: None)
+    read = read_corpus(corpus_dir) if cache is None else read_corpus_cached(corpus_dir, cache, lambda *_: None, parse)
     in_index = {d.get("id"): d for d in (indexed or {}).get("documents", [])}
     records = []
     for doc in read.documents:
@@ -236,85 +224,3 @@ def _unique(base: str, known: set[str]) -> str:
 
 def _file_name(stem: str, suffix: str) -> str:
     return f"{slugify(stem, 80)}{suffix}"
-
-
-# --- downloads ----------------------------------------------------------------------------
-
-
-def download(url: str, folder: Path, *, progress: Progress | None = None, max_bytes: int = MAX_DOCUMENT_BYTES,
-             timeout: tuple[float, float] = (CONNECT_TIMEOUT_S, READ_TIMEOUT_S)) -> Path:
-    """Download a publication into `folder`; its path, or a one-line CorpusError (no partial file left)."""
-    import httpx
-
-    parsed = urllib.parse.urlparse(url)
-    if parsed.scheme.lower() not in ("http", "https") or not parsed.netloc:
-        raise BadInputError(f"{url[:80]} is not an http(s) URL; give a web address or a file path")
-    partial = folder / ".download.part"
-    report = progress or (lambda stage, done, total: None)
-    try:
-        with httpx.Client(follow_redirects=True, max_redirects=MAX_REDIRECTS,
-                          timeout=httpx.Timeout(timeout[1], connect=timeout[0]),
-                          headers={"User-Agent": "probation-practice-assistant"}) as client:
-            with client.stream("GET", url) as response:
-                if response.status_code >= 400:
-                    raise CorpusError(f"{url} answered HTTP {response.status_code} {response.reason_phrase}; "
-                                      "check the address or save the page and add the file")
-                content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
-                final_url = str(response.url)
-                suffix = CONTENT_TYPES.get(content_type)
-                disposition = response.headers.get("content-disposition", "")
-                named_suffix = Path(_download_name(disposition, final_url, "")).suffix.lower() or \
-                    Path(urllib.parse.urlparse(final_url).path).suffix.lower()
-                if suffix is None and content_type in UNTYPED and named_suffix in SUPPORTED_SUFFIXES:
-                    suffix = named_suffix  # an untyped download is judged by its file name
-                if suffix is None:
-                    raise CorpusError(f"{url} is {content_type or 'of no stated type'}, not a publication; "
-                                      "add an HTML page, PDF, plain text, Markdown or Word (.docx) file")
-                declared = response.headers.get("content-length")
-                if declared and declared.isdigit() and int(declared) > max_bytes:
-                    raise CorpusError(f"{url} is {int(declared) // 2**20} MiB, over the "
-                                      f"{max_bytes // 2**20} MiB limit; download it and split it")
-                total = int(declared) if declared and declared.isdigit() else 0
-                received = 0
-                with partial.open("wb") as handle:
-                    for chunk in response.iter_bytes():
-                        received += len(chunk)
-                        if received > max_bytes:
-                            raise CorpusError(f"{url} is larger than the {max(1, max_bytes // 2**20)} MiB limit; "
-                                              "download it and split it")
-                        handle.write(chunk)
-                        report("download", received, total or received)
-                name = _download_name(response.headers.get("content-disposition", ""), final_url, suffix)
-    except httpx.TooManyRedirects:
-        partial.unlink(missing_ok=True)
-        raise CorpusError(f"{url} redirected more than {MAX_REDIRECTS} times; check the address") from None
-    except httpx.TimeoutException:
-        partial.unlink(missing_ok=True)
-        raise CorpusError(f"{url} did not answer in time; check the address and your connection, "
-                          "or save the page and add the file") from None
-    except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
-        partial.unlink(missing_ok=True)
-        raise BadInputError(f"{url[:80]} is not a valid http(s) URL ({exc})") from None
-    except httpx.HTTPError as exc:
-        partial.unlink(missing_ok=True)
-        raise CorpusError(f"cannot download {url} ({type(exc).__name__}: {exc}); check the address and "
-                          "your connection, or save the page and add the file") from None
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    if received == 0:
-        partial.unlink(missing_ok=True)
-        raise CorpusError(f"{url} sent an empty response; check the address")
-    target = folder / name
-    os.replace(partial, target)
-    return target
-
-
-def _download_name(disposition: str, url: str, suffix: str) -> str:
-    """A safe file name for a download: the server's suggested name or the URL's last part, with
-    `suffix` (or, when `suffix` is empty, the name's own suffix)."""
-    found = re.search(r"filename\*?=(?:UTF-8'')?\"?([^\";]+)\"?", disposition, re.I)
-    raw = urllib.parse.unquote(found.group(1)) if found else Path(urllib.parse.urlparse(url).path).name
-    raw = Path(raw.replace("\\", "/")).name
-    stem, own = Path(raw).stem, Path(raw).suffix.lower()
-    return _file_name(stem or urllib.parse.urlparse(url).netloc, suffix or own)

@@ -73,6 +73,9 @@ def parse_document(path: Path) -> Document:
 def document_paths(corpus_dir: Path) -> list[Path]:
     """The document files in the corpus (``corpus/documents/``), sorted by name."""
     docs_dir = corpus_dir / "documents"
+    if corpus_dir.exists() and not corpus_dir.is_dir():
+        raise CorpusError(f"the corpus folder {corpus_dir} is a file, not a folder; move the file or set "
+                          "ASSISTANT_CORPUS_DIR (or --corpus) to a folder")
     if not corpus_dir.is_dir():
         raise CorpusError(f"corpus folder {corpus_dir} does not exist; create it or set ASSISTANT_CORPUS_DIR")
     if not docs_dir.is_dir():
@@ -127,8 +130,10 @@ def load_corpus(corpus_dir: Path) -> list[Document]:
 
 
 def corpus_files(corpus_dir: Path) -> Iterator[Path]:
-    """Every file whose content the index depends on."""
-    yield from sorted(p for p in corpus_dir.rglob("*") if p.is_file() and not p.name.startswith("."))
+    """Every file whose content the index depends on (hidden files and folders, such as an add's staging
+    folder or the corpus lock, are not content)."""
+    yield from sorted(p for p in corpus_dir.rglob("*") if p.is_file()
+                      and not any(part.startswith(".") for part in p.relative_to(corpus_dir).parts))
 
 
 def corpus_hash(corpus_dir: Path) -> str:
@@ -136,7 +141,10 @@ def corpus_hash(corpus_dir: Path) -> str:
     digest = hashlib.sha256(f"parser {PARSER_VERSION}\n".encode())
     for path in corpus_files(corpus_dir):
         digest.update(str(path.relative_to(corpus_dir)).encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+        try:
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        except OSError as exc:  # an unreadable file is skipped by the build with its reason; it still counts here
+            digest.update(f"unreadable {exc.errno}".encode())
     return digest.hexdigest()
 
 

@@ -81,7 +81,44 @@ def read_metadata(path: Path) -> dict:
         raise CorpusError(f"{sidecar} is not valid JSON ({exc}); fix it or delete it") from None
     if not isinstance(data, dict):
         raise CorpusError(f"{sidecar} must hold a JSON object of metadata; fix it or delete it")
+    check_meta(data, sidecar)
     return data
+
+
+# the meta file's schema: each known field's type (None allowed: "this publication has none")
+META_TEXT = ("id", "title", "publisher", "region", "kind", "url", "licence", "source", "added")
+MAX_META_TEXT = 2_000
+
+
+def _type_name(value: Any) -> str:
+    return {dict: "an object", list: "a list", bool: "true/false", int: "a number", float: "a number"}.get(
+        type(value), type(value).__name__)
+
+
+def check_meta(data: dict, sidecar: Path) -> None:
+    """The meta file's values against its schema: text fields are text (or null), the year a year, the id a short
+    name, any other field plain text or a number; a CorpusError names the first field that is not."""
+    def refuse(field: str, what: str) -> CorpusError:
+        return CorpusError(f"{sidecar.name}: \"{field}\" {what}; fix it or delete it")
+
+    for field, value in data.items():
+        if not isinstance(field, str) or not field.strip():
+            raise refuse(str(field), "is not a field name")
+        if value is None:
+            continue
+        if field == "year":
+            if isinstance(value, bool) or not (isinstance(value, int) and 1900 <= value <= 2100
+                                               or isinstance(value, str) and as_year(value)):
+                got = f'"{value[:40]}"' if isinstance(value, str) else _type_name(value)
+                raise refuse(field, f"must be a year such as 2025, got {got}")
+        elif field in META_TEXT or not isinstance(value, (int, float)):  # other fields: text, a number, true/false
+            if not isinstance(value, str):
+                raise refuse(field, f"must be text, got {_type_name(value)}")
+            if len(value) > MAX_META_TEXT:
+                raise refuse(field, f"is {len(value):,} characters long; keep it under {MAX_META_TEXT:,}")
+    doc_id = data.get("id")
+    if isinstance(doc_id, str) and not re.fullmatch(r"[\w][\w.:-]{0,79}", doc_id):
+        raise refuse("id", "must be a short name of letters, digits, '-', '.' or ':' (at most 80), e.g. \"ne-2025\"")
 
 
 def safe_url(url: Any) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import threading
 
@@ -184,11 +185,24 @@ def test_a_second_build_waits_or_says_who_holds_the_lock(copy):
         lock.release()
 
 
-def test_a_stale_index_says_what_to_run(copy):
+def test_a_changed_corpus_keeps_the_last_good_build_answering_with_a_warning(copy):
+    """A pending change never stops search or serve: the last good build answers, and says what to run."""
+    assert OpenIndex(copy).pending is None
     doc = copy.resolved("corpus_dir") / "documents" / "hmip-inspection-standards.md"
     doc.write_text(doc.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
-    with pytest.raises(IndexStaleError, match="corpus .* has changed.*run `assistant index`"):
-        OpenIndex(copy)
+    (copy.resolved("corpus_dir") / "documents" / "hung.docx").write_bytes(b"PK\x03\x04 not a real Word file")
+    assistant = Assistant(copy)
+    assert assistant.search("pregnant woman doing unpaid work", k=1)[0].id.endswith("delivery-of-upw-for-a-pregnant")
+    note = assistant.pending_change()
+    assert re.fullmatch(r"the corpus in .* has changed since the index was built; answering from the last good "
+                        r"build \(\S+\) until `assistant index` is run", note), note
+    assert assistant.status()["pending"] == note
+
+
+def test_an_index_made_for_another_chroma_store_is_still_refused(copy):
+    with pytest.raises(IndexStaleError, match="settings now point elsewhere.*run `assistant index`"):
+        OpenIndex(load_settings(corpus_dir=copy.corpus_dir, index_dir=copy.index_dir, chroma_host="127.0.0.1",
+                                chroma_port=9))
 
 
 def test_missing_and_corrupt_indexes(copy, tmp_path):

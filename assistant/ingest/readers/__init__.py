@@ -14,6 +14,7 @@ from typing import Any
 from assistant.errors import CorpusError
 from assistant.ingest.blocks import Block
 from assistant.ingest.furniture import mark_furniture
+from assistant.ingest.limits import check_limits
 
 # suffix -> (reader module, what it is called in messages)
 FORMATS = {
@@ -57,6 +58,7 @@ def read_blocks(path: Path, raw: bytes) -> Reading:
     if suffix not in FORMATS:
         raise CorpusError(f"{path.name}: unsupported file type '{suffix or 'none'}'; "
                           f"save it as one of {supported_list()} or remove it")
+    check_limits(path, raw)  # a document over a cap is refused before it is parsed
     module_name, _ = FORMATS[suffix]
     if module_name == "text":
         from assistant.ingest.readers import text as reader
