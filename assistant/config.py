@@ -137,6 +137,8 @@ def _coerce(name: str, value: Any, base: Path | None = None) -> Any:
     if value is None or value == "":
         if "None" in kind:
             return None
+        if value == "" and kind.startswith("str"):  # an empty text setting (allowed_hosts) is a value
+            return ""
         raise SettingsError(f"setting '{name}' needs a value")
     try:
         if kind.startswith("Path"):

@@ -68,3 +68,10 @@ def test_relative_paths_are_taken_from_where_they_were_given(tmp_path, monkeypat
     assert from_file.resolved("corpus_dir") == config.parent / "their-corpus"
     monkeypatch.chdir(tmp_path)  # moving on after loading changes nothing
     assert flagged.resolved("corpus_dir") == work / "my-corpus"
+
+
+def test_an_empty_text_setting_from_the_environment_is_a_value():
+    # the Evaluate tab passes every setting to its process as ASSISTANT_* variables, empty ones too
+    from assistant.config import load_settings
+
+    assert load_settings({"ASSISTANT_ALLOWED_HOSTS": ""}).allowed_hosts == ""

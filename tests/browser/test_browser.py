@@ -107,7 +107,9 @@ def test_ask_and_see_the_answer_with_markers_and_evidence_cards(page):
     ask(page, "My client has ADHD and keeps missing appointments")
     bot = bot_messages(page).last
     assert bot.locator('a[href^="#card-"]').count() >= 2  # the example's heading and its points
-    assert bot.inner_text().startswith("[1] ")  # each group of points is led by the example it comes from
+    text = bot.inner_text()
+    assert text.startswith("Closest: ")  # the lead names the closest example and why it fits…
+    assert "\n[1] " in text  # …and each group of points is led by the example it comes from
     titles = card_titles(page)
     assert titles and titles[0].startswith("[1] ")
     assert page.locator("#evidence mark").count() >= 1  # the quoted points are highlighted

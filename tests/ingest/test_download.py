@@ -43,10 +43,10 @@ def _respond(conn, path: str) -> None:
         conn.sendall(ok + b"Content-Type: text/plain\r\nConnection: close\r\n\r\n")
         while True:
             conn.sendall(b"x" * 65536)
-    elif path == "/loop":
-        conn.sendall(b"HTTP/1.1 302 Found\r\nLocation: /loop\r\nContent-Length: 0\r\n\r\n")
+    elif path == "/loop":  # each hop on a new connection: this server closes every one (a reused one would race)
+        conn.sendall(b"HTTP/1.1 302 Found\r\nLocation: /loop\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
     elif path == "/to-file":
-        conn.sendall(b"HTTP/1.1 302 Found\r\nLocation: file:///etc/passwd\r\nContent-Length: 0\r\n\r\n")
+        conn.sendall(b"HTTP/1.1 302 Found\r\nLocation: file:///etc/passwd\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
     elif path == "/zip":
         conn.sendall(ok + b"Content-Type: application/zip\r\nContent-Length: 4\r\n\r\nPK\x03\x04")
     elif path == "/fake.pdf":  # says PDF, sends a web page
