@@ -8,6 +8,7 @@ real corpus, built with the real embedding model, is shared by the session.
 from __future__ import annotations
 
 import inspect
+import json
 import os
 import re
 import shutil
@@ -174,3 +175,15 @@ def pytest_collection_modifyitems(config, items):
         if reasons:
             unmarked.append(f"{item.nodeid}: {', '.join(reasons)}")
     config.stash[UNMARKED_HEAVY] = unmarked
+
+
+def gated_names(gold: str = "gold.jsonl") -> dict[str, str]:
+    """Every measure thresholds.json gates for `gold`, by its name, with its threshold as the report writes it."""
+    gate = json.loads((Path(__file__).resolve().parents[1] / "evals" / "thresholds.json").read_text(encoding="utf-8"))[gold]
+    names = {f"retrieval.{system}.{metric}": f"≥ {limit}" for system, limits in gate["retrieval"].items()
+             for metric, limit in limits.items()}
+    for section in ("answers", "trust"):
+        names.update({f"{section}.{name}": f"≥ {limit}" for name, limit in gate.get(section, {}).items()})
+    for name, limit in gate.get("at_most", {}).items():  # a measure held between two limits shows both
+        names[name] = f"{names[name]}, ≤ {limit}" if name in names else f"≤ {limit}"
+    return names

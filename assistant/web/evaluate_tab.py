@@ -73,8 +73,10 @@ def measures_markdown(gold_name: str) -> str:
              f"Gate: {gate.describe()}." if gate else "Gate: none for this gold set.", ""]
     if at_least or at_most:
         lines += ["| measure | threshold | what it means |", "|---|---|---|"]
-        lines += [f"| {name} | ≥ {limit} | {definition(name)} |" for name, limit in at_least.items()]
-        lines += [f"| {name} | ≤ {limit} | {definition(name)} |" for name, limit in at_most.items()]
+        for name in dict.fromkeys([*at_least, *at_most]):  # a measure held between two limits is one row
+            limits = ", ".join(f"{sign} {bound[name]}" for sign, bound in (("≥", at_least), ("≤", at_most))
+                               if name in bound)
+            lines.append(f"| {name} | {limits} | {definition(name)} |")
     ungated = [n for n in DEFINITIONS if n.startswith(("retrieval.", "answers.")) and n not in at_least
                and n not in at_most]
     lines += ["", "Also measured, with no threshold:", ""] + [f"- **{n}**: {DEFINITIONS[n]}" for n in ungated]

@@ -11,7 +11,7 @@ import urllib.parse
 import pytest
 
 from assistant.feedback import FeedbackStore
-from conftest import ARTIFACTS, ROOT, free_port
+from conftest import ARTIFACTS, ROOT, free_port, gated_names
 
 pytestmark = pytest.mark.browser
 
@@ -556,19 +556,6 @@ def test_glossary_and_about_tabs(any_page):
 # --- the evaluator ------------------------------------------------------------------------
 
 
-def gated_measures(gold: str = "gold.jsonl") -> dict[str, str]:
-    """Every measure evals/thresholds.json gates for `gold`, by name, with its threshold as the reports write it."""
-    import json
-
-    gate = json.loads((ROOT / "evals" / "thresholds.json").read_text(encoding="utf-8"))[gold]
-    names = {f"retrieval.{system}.{metric}": f"≥ {limit}" for system, limits in gate["retrieval"].items()
-             for metric, limit in limits.items()}
-    for section in ("answers", "trust"):
-        names.update({f"{section}.{name}": f"≥ {limit}" for name, limit in gate.get(section, {}).items()})
-    names.update({name: f"≤ {limit}" for name, limit in gate.get("at_most", {}).items()})
-    return names
-
-
 def test_evaluate_tab_explains_every_gated_measure_before_a_run(any_page):
     """The Evaluate tab did not explain its measures or show thresholds, and showed 13 measures while the
     gate checked 15 more."""
@@ -576,7 +563,7 @@ def test_evaluate_tab_explains_every_gated_measure_before_a_run(any_page):
     open_tab(page, "Evaluate")
     assert page.locator("#eval-systems input:checked").count() == 4
     measures = page.locator("#eval-measures").inner_text()
-    for name, threshold in gated_measures().items():
+    for name, threshold in gated_names().items():
         assert re.search(rf"{re.escape(name)}\s+{re.escape(threshold)}\s+\S", measures), name
     assert "The share of questions whose first result is a right example" in measures
     assert "written alongside the system" in measures
@@ -598,7 +585,7 @@ def test_evaluate_tab_runs_with_progress_and_shows_the_headline_and_every_gated_
     rows = {r[0]: r for r in summary.locator("table tr").evaluate_all(
         "rows => rows.map(r => Array.from(r.cells).map(c => c.innerText.trim()))") if r}
     failing = []
-    for name, threshold in gated_measures().items():
+    for name, threshold in gated_names().items():
         assert name in rows, name
         assert rows[name][2] == threshold and rows[name][3] in ("passes", "fails", "not measured"), rows[name]
         if rows[name][3] != "passes":

@@ -13,7 +13,7 @@ from assistant.evaluation.judge import llm_judge
 from assistant.evaluation.gold import load_gold
 from assistant.answer.support import SupportChecker
 from assistant.types import Answer, Citation, Point
-from conftest import ARTIFACTS, ROOT, cli_env, run_cli
+from conftest import ARTIFACTS, ROOT, cli_env, gated_names, run_cli
 from fake_llm import FakeLLM
 
 pytestmark = pytest.mark.slow  # each test here starts the CLI, a server or an evaluation
@@ -47,18 +47,6 @@ def test_eval_json_shape_and_baselines(full_run):
     assert (out / "results.json").exists() and (out / "summary.md").exists() and (out / "report.html").exists()
     summary = (out / "summary.md").read_text()
     assert "| ours |" in summary and "| naive |" in summary
-
-
-def gated_names(gold: str = "gold.jsonl") -> dict[str, str]:
-    """Every measure thresholds.json gates for `gold`, by its name, with its threshold as the report writes it."""
-    gate = json.loads((ROOT / "evals" / "thresholds.json").read_text(encoding="utf-8"))[gold]
-    names = {f"retrieval.{system}.{metric}": f"≥ {limit}" for system, limits in gate["retrieval"].items()
-             for metric, limit in limits.items()}
-    for section in ("answers", "trust"):
-        names.update({f"{section}.{name}": f"≥ {limit}" for name, limit in gate.get(section, {}).items()})
-    for name, limit in gate.get("at_most", {}).items():  # a measure held between two limits shows both
-        names[name] = f"{names[name]}, ≤ {limit}" if name in names else f"≤ {limit}"
-    return names
 
 
 @pytest.mark.parametrize("viewport", [{"width": 1000, "height": 900}, {"width": 390, "height": 844}],
