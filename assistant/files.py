@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import json
 import os
+import time
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 
 def write_text_atomic(path: Path, text: str) -> None:
@@ -19,3 +22,31 @@ def write_text_atomic(path: Path, text: str) -> None:
 def write_json_atomic(path: Path, data: Any) -> None:
     """Replace `path` with `data` as indented JSON, in one step."""
     write_text_atomic(path, json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def wait_for_lock(fd: int, timeout: float | None, busy: Callable[[str], Exception], waiting: Callable[[], str],
+                  on_wait: Callable[[str], None] | None = None, poll: float = 0.2) -> None:
+    """Take an exclusive flock on `fd`, waiting up to `timeout` seconds (None: for ever; 0: not at all).
+
+    While it waits, `on_wait` is told once (`waiting()` says who holds it); past the timeout `fd` is
+    closed and `busy(hint)` raised, the hint saying what to do. An error other than "held by another"
+    closes `fd` and is raised as it is."""
+    started = time.monotonic()
+    told = False
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                os.close(fd)
+                raise
+        waited = time.monotonic() - started
+        if timeout is not None and waited >= timeout:
+            os.close(fd)
+            raise busy("wait for it to finish, or run again with --wait SECONDS" if timeout == 0 else
+                       f"it is still running after {waited:.0f} s; wait for it, or run again later")
+        if not told and on_wait:
+            on_wait(waiting())
+            told = True
+        time.sleep(poll)

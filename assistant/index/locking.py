@@ -21,13 +21,13 @@ import json
 import os
 import shutil
 import socket
-import time
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
 from assistant.errors import IndexBusyError
+from assistant.files import wait_for_lock
 
 LOCK_FILE = ".lock"
 LEASE_FILE = ".lease"
@@ -75,19 +75,8 @@ class IndexLock:
                 poll: float = 0.2) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = _open(self.path)
-        started = time.monotonic()
-        told = False
-        while not _try_flock(fd, fcntl.LOCK_EX):
-            waited = time.monotonic() - started
-            if timeout is not None and waited >= timeout:
-                os.close(fd)
-                hint = "wait for it to finish, or run again with --wait SECONDS" if timeout == 0 else \
-                    f"it is still running after {waited:.0f} s; wait for it, or run again later"
-                raise IndexBusyError(f"{self.holder()} is building this index; {hint}")
-            if not told and on_wait:
-                on_wait(f"Waiting for {self.holder()} to finish…")
-                told = True
-            time.sleep(poll)
+        wait_for_lock(fd, timeout, lambda hint: IndexBusyError(f"{self.holder()} is building this index; {hint}"),
+                      lambda: f"Waiting for {self.holder()} to finish…", on_wait, poll)
         previous = os.pread(fd, 4096, 0).decode("utf-8", "replace").strip()
         if previous:
             try:

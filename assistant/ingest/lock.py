@@ -18,12 +18,12 @@ import json
 import os
 import shutil
 import socket
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
 from assistant.errors import IndexBusyError, storage_error
+from assistant.files import wait_for_lock
 
 LOCK_FILE = ".lock"
 STAGING_PREFIX = ".adding-"
@@ -68,26 +68,12 @@ class CorpusLock:
             if not self.writes and exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
                 return self  # a corpus we may not write: read it as it is
             raise storage_error(exc, "lock the corpus at") from None
-        started = time.monotonic()
-        told = False
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as exc:
-                if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
-                    os.close(fd)
-                    raise storage_error(exc, "lock the corpus at") from None
-            waited = time.monotonic() - started
-            if timeout is not None and waited >= timeout:
-                os.close(fd)
-                hint = "wait for it to finish, or run again with --wait SECONDS" if timeout == 0 else \
-                    f"it is still running after {waited:.0f} s; wait for it, or run again later"
-                raise CorpusBusyError(f"{self.holder()} is changing the corpus in {self.corpus_dir}; {hint}")
-            if not told and on_wait:
-                on_wait(f"Waiting for {self.holder()} to finish with the corpus…")
-                told = True
-            time.sleep(poll)
+        try:
+            wait_for_lock(fd, timeout, lambda hint: CorpusBusyError(
+                f"{self.holder()} is changing the corpus in {self.corpus_dir}; {hint}"),
+                lambda: f"Waiting for {self.holder()} to finish with the corpus…", on_wait, poll)
+        except OSError as exc:
+            raise storage_error(exc, "lock the corpus at") from None
         note = json.dumps({"command": self.command, "pid": os.getpid(), "host": socket.gethostname(),
                            "started": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")})
         os.ftruncate(fd, 0)
