@@ -8,6 +8,7 @@ real corpus, built with the real embedding model, is shared by the session.
 from __future__ import annotations
 
 import inspect
+from contextlib import contextmanager
 import json
 import os
 import re
@@ -187,3 +188,33 @@ def gated_names(gold: str = "gold.jsonl") -> dict[str, str]:
     for name, limit in gate.get("at_most", {}).items():  # a measure held between two limits shows both
         names[name] = f"{names[name]}, ≤ {limit}" if name in names else f"≤ {limit}"
     return names
+
+
+@contextmanager
+def served_in_thread(assistant, feedback_store=None, request_timeout: float = 10.0, log_level: str = "warning"):
+    """The app and the JSON API served by uvicorn in a thread on a free loopback port, as `assistant serve`
+    serves them (guarded, with Gradio's queue); yields its URL and stops it afterwards."""
+    import threading
+
+    import uvicorn
+
+    from assistant.guard import guarded_protocol
+    from assistant.server import create_app, gradio_concurrency, wait_until_healthy
+    from assistant.web.app import build_app, launch_options
+
+    blocks = build_app(assistant, feedback_store=feedback_store) if feedback_store is not None else build_app(assistant)
+    blocks.queue(default_concurrency_limit=gradio_concurrency())
+    app = create_app(assistant, blocks, None, gradio_options=launch_options())
+    port = free_port()
+    instance = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level=log_level,
+                                             timeout_graceful_shutdown=2, http=guarded_protocol(request_timeout)))
+    thread = threading.Thread(target=instance.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    if not wait_until_healthy(url, 60):
+        pytest.fail("the server did not start")
+    try:
+        yield url
+    finally:
+        instance.should_exit = True
+        thread.join(timeout=15)

@@ -13,13 +13,12 @@ import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
 
 import httpx
 import pytest
 
-from conftest import ASK_KEYS, ROOT, cli_env, free_port, run_cli
+from conftest import ASK_KEYS, ROOT, cli_env, free_port, run_cli, served_in_thread
 
 pytestmark = pytest.mark.slow  # each test here starts the CLI, a server or an evaluation
 
@@ -30,26 +29,8 @@ TOM = "ne-2025:multi-agency-information-sharing-and-joint-working"
 
 @pytest.fixture(scope="module")
 def server(assistant):
-    import uvicorn
-
-    from assistant.guard import guarded_protocol
-    from assistant.server import create_app, gradio_concurrency, wait_until_healthy
-    from assistant.web.app import build_app, launch_options
-
-    blocks = build_app(assistant)
-    blocks.queue(default_concurrency_limit=gradio_concurrency())
-    app = create_app(assistant, blocks, None, gradio_options=launch_options())
-    port = free_port()
-    instance = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                             timeout_graceful_shutdown=2, http=guarded_protocol(REQUEST_TIMEOUT)))
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    if not wait_until_healthy(url, 60):
-        pytest.fail("the server did not start")
-    yield url
-    instance.should_exit = True
-    thread.join(timeout=15)
+    with served_in_thread(assistant, request_timeout=REQUEST_TIMEOUT) as url:
+        yield url
 
 
 def _post(url: str, path: str, body) -> httpx.Response:

@@ -14,13 +14,12 @@ import logging
 import re
 import sqlite3
 import sys
-import threading
 
 import httpx
 import pytest
 from click.testing import CliRunner
 
-from conftest import ASK_KEYS, ROOT, cli_env, free_port, run_cli
+from conftest import ASK_KEYS, ROOT, cli_env, run_cli, served_in_thread
 
 sys.path.insert(0, str(ROOT / "tests" / "question"))
 from personal_data import PERSONAL_DATA  # noqa: E402  (tests/question/, beside its own test)
@@ -70,26 +69,8 @@ def store(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(assistant, store, logged):
-    import uvicorn
-
-    from assistant.guard import guarded_protocol
-    from assistant.server import create_app, gradio_concurrency, wait_until_healthy
-    from assistant.web.app import build_app, launch_options
-
-    blocks = build_app(assistant, feedback_store=store)
-    blocks.queue(default_concurrency_limit=gradio_concurrency())
-    app = create_app(assistant, blocks, None, gradio_options=launch_options())
-    port = free_port()
-    instance = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="info",
-                                             timeout_graceful_shutdown=2, http=guarded_protocol(10)))
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    if not wait_until_healthy(url, 60):
-        pytest.fail("the server did not start")
-    yield url
-    instance.should_exit = True
-    thread.join(timeout=15)
+    with served_in_thread(assistant, feedback_store=store, log_level="info") as url:
+        yield url
 
 
 def _gradio_ask(url: str, question: str) -> str:
