@@ -84,7 +84,7 @@ def statements(answer) -> list[tuple[str, tuple[int, ...]]]:
     from their text, and is checked field by field against each example's own text by
     tests/answer/test_lead_and_compare_lines.py; a text-support check would only measure how much of
     a person's age and order the text happens to repeat."""
-    return [(point.text, point.cites) for point in (*answer.points, *getattr(answer, "outcomes", ()))]
+    return [(point.text, point.cites) for point in (*answer.points, *answer.outcomes)]
 
 
 def alce_scores(answer, checker) -> tuple[float, float] | None:

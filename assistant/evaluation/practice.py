@@ -10,8 +10,7 @@ from __future__ import annotations
 import statistics
 from typing import Any, Sequence
 
-from assistant.evaluation.quality import _mean, _rate, by_split, matches
-from assistant.render import markdown
+from assistant.evaluation.quality import _mean, _rate, by_split, conversation_turns, matches
 
 
 def point_scores_labelled(answer, points: Sequence[str]) -> dict[str, Any]:
@@ -68,6 +67,12 @@ def evaluate_falsification(assistant, rows: Sequence[dict[str, Any]]) -> dict[st
             "per_question": results}
 
 
+def part_units(answer, part: int) -> set[str]:
+    """The examples cited by the points answering one ask of a question with several parts."""
+    numbers = {p.cites[0] for p in answer.points if p.part == part and p.cites}
+    return {c.unit.id for c in answer.citations if c.n in numbers}
+
+
 def _shape_row(answer, row: dict[str, Any]) -> dict[str, Any]:
     cited = [c.unit.id for c in answer.citations]
     gold = list(row.get("gold", []))
@@ -76,10 +81,10 @@ def _shape_row(answer, row: dict[str, Any]) -> dict[str, Any]:
         respected = answer.shape == "examples" and len(cited) == row["count"]
         return {"respected": respected, "correct": respected and cited[0] in gold}
     if shape == "compare":
-        ok = answer.shape == "compare" and set(gold) <= set(cited) and bool(getattr(answer, "table", ()))
+        ok = answer.shape == "compare" and set(gold) <= set(cited) and bool(answer.table)
         return {"respected": answer.shape == "compare", "correct": ok}
     parts = row.get("parts", [])
-    asks = list(getattr(answer, "asks", ()))
+    asks = list(answer.asks)
     answered = []
     for i, part in enumerate(parts):
         if i >= len(asks):
@@ -88,9 +93,7 @@ def _shape_row(answer, row: dict[str, Any]) -> dict[str, Any]:
         if not part.get("gold"):
             answered.append(not asks[i].covered)
             continue
-        numbers = {p.cites[0] for p in answer.points if getattr(p, "part", 0) == i and p.cites}
-        part_units = {c.unit.id for c in answer.citations if c.n in numbers}
-        answered.append(bool(part_units & set(part["gold"])))
+        answered.append(bool(part_units(answer, i) & set(part["gold"])))
     return {"respected": len(asks) == len(parts), "correct": bool(parts) and all(answered)}
 
 
@@ -118,24 +121,17 @@ def evaluate_shapes(assistant, rows: Sequence[dict[str, Any]]) -> dict[str, Any]
 def evaluate_switches(assistant, rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Conversations that switch case after a suggested question: never a follow-up of the wrong case,
     a real follow-up still one, each of its asks answered."""
+    def score(turn, answer, cited, history):
+        follows = answer.carried is not None
+        right = follows == bool(turn.get("follow_up")) and bool(cited) and bool(set(cited) & set(turn["gold"]))
+        if turn.get("asks"):
+            right = right and all(part_units(answer, i) & set(ask["gold"])
+                                  for i, ask in enumerate(turn["asks"]) if ask.get("gold"))
+        return {"follows": follows, "cited": cited[:3], "correct": right}
+
     results = []
     for row in rows:
-        history: list[dict[str, Any]] = []
-        turns = []
-        for turn in row["turns"]:
-            answer = assistant.ask(turn["question"], history=history or None)
-            cited = [c.unit.id for c in answer.citations]
-            follows = answer.carried is not None
-            right = follows == bool(turn.get("follow_up")) and bool(cited) and bool(set(cited) & set(turn["gold"]))
-            if turn.get("asks"):
-                numbers_by_part = [{p.cites[0] for p in answer.points if getattr(p, "part", 0) == i and p.cites}
-                                   for i in range(len(turn["asks"]))]
-                right = right and all(
-                    {c.unit.id for c in answer.citations if c.n in numbers} & set(ask.get("gold", []))
-                    for numbers, ask in zip(numbers_by_part, turn["asks"]) if ask.get("gold"))
-            turns.append({"question": turn["question"], "follows": follows, "cited": cited[:3], "correct": right})
-            history += [{"role": "user", "content": turn["question"]},
-                        {"role": "assistant", "content": markdown(answer, notice=False, sources=False), "cited": cited}]
+        turns = conversation_turns(assistant, row, score)
         later = turns[1:]
         results.append({"id": row["id"], "category": row.get("category"), "split": row.get("split", "dev"),
                         "correct": all(t["correct"] for t in later), "turns": turns})

@@ -166,24 +166,36 @@ def evaluate_in_scope(assistant, rows: Sequence[dict[str, Any]]) -> dict[str, An
     return {"summary": by_split(results, summarise_points), "per_question": results}
 
 
+def conversation_turns(assistant, row: dict[str, Any],
+                       score: Callable[[dict[str, Any], Any, list[str], list[dict[str, Any]]], dict[str, Any]]
+                       ) -> list[dict[str, Any]]:
+    """Ask each turn of a labelled conversation with the conversation so far, as the app does; each
+    turn's row is `score(turn, answer, cited ids, history before the turn)` with its question."""
+    history: list[dict[str, Any]] = []
+    turns = []
+    for turn in row["turns"]:
+        answer = assistant.ask(turn["question"], history=history or None)
+        cited = [c.unit.id for c in answer.citations]
+        turns.append({"question": turn["question"], **score(turn, answer, cited, history)})
+        history += [{"role": "user", "content": turn["question"]},
+                    {"role": "assistant", "content": markdown(answer, notice=False, sources=False), "cited": cited}]
+    return turns
+
+
 def evaluate_conversations(assistant, rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Each turn in its conversation: the gold example first, the right facets carried or reset."""
+
+    def score(turn, answer, cited, history):
+        shown = set(assistant.facets(turn["question"], history or None))
+        first_ok = bool(cited) and cited[0] in set(turn["gold"])
+        present_ok = set(turn.get("facets_present", [])) <= shown
+        absent_ok = not (set(turn.get("facets_absent", [])) & shown)
+        return {"gold": list(turn["gold"]), "cited": cited[:3], "shown": sorted(shown), "gold_first": first_ok,
+                "facets_ok": present_ok and absent_ok, "correct": first_ok and present_ok and absent_ok}
+
     results = []
     for row in rows:
-        history: list[dict[str, Any]] = []
-        turns = []
-        for turn in row["turns"]:
-            answer = assistant.ask(turn["question"], history=history or None)
-            shown = set(assistant.facets(turn["question"], history or None))
-            cited = [c.unit.id for c in answer.citations]
-            first_ok = bool(cited) and cited[0] in set(turn["gold"])
-            present_ok = set(turn.get("facets_present", [])) <= shown
-            absent_ok = not (set(turn.get("facets_absent", [])) & shown)
-            turns.append({"question": turn["question"], "gold": list(turn["gold"]), "cited": cited[:3], "shown": sorted(shown),
-                          "gold_first": first_ok, "facets_ok": present_ok and absent_ok,
-                          "correct": first_ok and present_ok and absent_ok})
-            history += [{"role": "user", "content": turn["question"]},
-                        {"role": "assistant", "content": markdown(answer, notice=False, sources=False), "cited": cited}]
+        turns = conversation_turns(assistant, row, score)
         # the opening turn is an ordinary question; the case is about the turns that follow it
         later = turns[1:]
         results.append({"id": row["id"], "category": row["category"], "split": row.get("split", "dev"),
