@@ -221,7 +221,6 @@ class Assistant:
             timings["llm"] = (time.perf_counter() - composed) * 1000
         return replace(answer, timings_ms=timings)
 
-
     def _per_build(self, name: str, make: Callable[[OpenIndex], Any]) -> Any:
         """A value derived from the build in use, made once per build (a (build, value) pair, so that
         a thread on the old build never gets the new build's value during a switch)."""

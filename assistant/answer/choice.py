@@ -49,7 +49,7 @@ class Choice:
     see_also: list[Hit] = field(default_factory=list)
 
 
-def _allowed(item: Scored, intent: Intent, background: bool) -> bool:
+def allowed_point(item: Scored, intent: Intent, background: bool = False) -> bool:
     """An example's opening (who the person is) and its outcome are points only when asked about."""
     passage = item.passage
     if passage.is_intro:
@@ -89,7 +89,7 @@ def _fact_points(scored: list[Scored], policy: Policy) -> list[Scored]:
 
 def _practice_points(scored: list[Scored], hits: Sequence[Hit], intent: Intent, policy: Policy,
                      stated: frozenset[str], background: bool) -> list[Scored]:
-    usable = [s for s in scored if _allowed(s, intent, background)] or scored[:1]
+    usable = [s for s in scored if allowed_point(s, intent, background)] or scored[:1]
     primary = usable[0].passage.unit.id
     mine = [s for s in usable if s.passage.unit.id == primary]
     chosen = [s for s in mine if s.score >= policy.bar][:policy.max_points] or mine[:1]

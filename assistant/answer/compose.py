@@ -17,7 +17,7 @@ from typing import Sequence
 
 import numpy as np
 
-from assistant.answer.choice import Choice, Policy, choose_points
+from assistant.answer.choice import Choice, Policy, allowed_point, choose_points
 from assistant.answer.coverage import CorpusPhrases, Coverage, CoverageChecker
 from assistant.answer.facts import answering_candidates, fact_pattern
 from assistant.answer.compare import PRACTICE_POINTS, Part, compared_examples, outcome_passage, table
@@ -184,7 +184,7 @@ class ExtractiveComposer:
                              shared.intent)
         best: dict[str, Scored] = {}
         for item in scored:
-            if _allowed_point(item, shared.intent):
+            if allowed_point(item, shared.intent):
                 best.setdefault(item.passage.unit.id, item)
         for item in scored:
             best.setdefault(item.passage.unit.id, item)
@@ -219,7 +219,7 @@ class ExtractiveComposer:
         for n, (hit, part) in enumerate(pairs, start=1):
             own = replace(part.ranking, hits=[hit])
             scored = self._score(topic, part.ranking.query.text, own, passages_of(hit.unit), shared.intent)
-            chosen = [s for s in scored if _allowed_point(s, shared.intent)][:PRACTICE_POINTS] or scored[:1]
+            chosen = [s for s in scored if allowed_point(s, shared.intent)][:PRACTICE_POINTS] or scored[:1]
             chosen.sort(key=lambda s: s.passage.order)
             practice.append([s.passage.text for s in chosen])
             points += [Point(s.passage.text, (n,), s.passage.heading) for s in chosen]
@@ -313,11 +313,6 @@ class ExtractiveComposer:
         lead = fact_lead(citations) if fact else lead_line(citations, ranking.query.facets)
         return shared.answer(ranking, "points", citations, tuple(points), self.glossary, lead=lead,
                              outcomes=() if fact else tuple(outcomes), see_also=tuple(choice.see_also))
-
-
-def _allowed_point(item: Scored, intent: Intent) -> bool:
-    """A practice point: not the person's background nor the outcome, unless a fact is asked."""
-    return bool(intent.fact) or not (item.passage.is_intro or item.passage.is_outcome)
 
 
 @dataclass
