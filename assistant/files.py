@@ -50,3 +50,13 @@ def wait_for_lock(fd: int, timeout: float | None, busy: Callable[[str], Exceptio
             on_wait(waiting())
             told = True
         time.sleep(poll)
+
+
+def read_lock_note(path: Path) -> dict[str, Any]:
+    """The JSON note a lock's holder wrote in its lock file (pid, command, started), or {} when there is
+    none or it cannot be read."""
+    try:
+        info = json.loads(path.read_text(encoding="utf-8") or "{}")
+    except (OSError, ValueError):
+        return {}
+    return info if isinstance(info, dict) else {}

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Callable
 
 from assistant.errors import IndexBusyError
-from assistant.files import wait_for_lock
+from assistant.files import read_lock_note, wait_for_lock
 
 LOCK_FILE = ".lock"
 LEASE_FILE = ".lease"
@@ -63,10 +63,7 @@ class IndexLock:
 
     def holder(self) -> str:
         """Who holds (or last held) the lock, as words for a message."""
-        try:
-            info = json.loads(self.path.read_text(encoding="utf-8") or "{}")
-        except (OSError, ValueError):
-            info = {}
+        info = read_lock_note(self.path)
         if not info:
             return "another `assistant index`"
         return f"another `assistant index` (pid {info.get('pid')}, started {info.get('started', '?')})"

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Callable
 
 from assistant.errors import IndexBusyError, storage_error
-from assistant.files import wait_for_lock
+from assistant.files import read_lock_note, wait_for_lock
 
 LOCK_FILE = ".lock"
 STAGING_PREFIX = ".adding-"
@@ -52,11 +52,8 @@ class CorpusLock:
 
     def holder(self) -> str:
         """Who holds the lock, as words for a message."""
-        try:
-            info = json.loads(self.path.read_text(encoding="utf-8") or "{}")
-        except (OSError, ValueError):
-            info = {}
-        if not isinstance(info, dict) or not info.get("pid"):
+        info = read_lock_note(self.path)
+        if not info.get("pid"):
             return "another `assistant` command"
         return f"`assistant {info.get('command', '?')}` (pid {info.get('pid')}, started {info.get('started', '?')})"
 
