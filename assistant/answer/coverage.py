@@ -32,6 +32,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from assistant.question.asks import points_back
 from assistant.vocab import VOCAB_FILE
 from assistant.vocab.everyday import practitioner, topics
 from assistant.vocab.tags import negated_spans
@@ -199,9 +200,9 @@ class CoverageChecker:
 
     def terms(self, question: str, weak_request: bool = False) -> list[Term]:
         """The acronyms, names and terms a question names, each marked if it is in the clause that asks.
-        With `weak_request` (the clause that asks matches nothing retrieved) the orders, reports and tools
-        named by an acronym beside it are what it is about, everyday or not ("The EM contractor… how do
-        I get the equipment checked?")."""
+        With `weak_request` (the clause that asks matches nothing retrieved and points back at what came
+        before it) the orders, reports and tools named by an acronym beside it are what it is about,
+        everyday or not ("The EM contractor… how do I get the equipment checked?")."""
         question = _PLACEHOLDER.sub(lambda m: " " * len(m.group(0)), question)  # "[DATE OF BIRTH]" is not a term
         # "face to face", "one to one", "day to day": one word written in three, same length
         question = _REDUPLICATED.sub(lambda m: m.group(0).replace(" ", "-"), question)
@@ -285,7 +286,8 @@ class CoverageChecker:
         asked = question[request[0]:request[1]]
         weak = (not _content_words(asked) or bool(_ANAPHORA.search(asked)) or
                 (len(passages) > 0 and self._support(asked, passages, passage_vectors) < WEAK_REQUEST))
-        missing = [t for t in self.terms(question, weak) if not self.covers(t.text)]
+        # a weak ask that points back ("how do I get the equipment checked?") is about what it points at
+        missing = [t for t in self.terms(question, weak and points_back(asked)) if not self.covers(t.text)]
         if missing and len(passages):
             best = (self.embed([t.text for t in missing]) @ passage_vectors.T).max(axis=1)
             missing = [Term(t.text, t.kind, t.in_request, round(float(b), 4)) for t, b in zip(missing, best)]

@@ -172,6 +172,12 @@ def _stem(word: str) -> str:
     return word.lower().rstrip("'’s")[:5]
 
 
+def points_back(ask: str) -> bool:
+    """Whether an ask points at something said before it: a pronoun ("is it…", "…mention it?") or a
+    definite noun ("how do I get the equipment checked?")."""
+    return bool(_BACK.search(ask) or _DEFINITE.search(ask))
+
+
 def refers_back(ask: str, concept: str) -> bool:
     """Whether a later ask leans on a concept an earlier ask named: it points back with a pronoun
     ("…and should the report mention it?") or with a definite noun that is one of the concept's

@@ -131,3 +131,10 @@ def test_an_activity_is_covered_where_the_documents_speak_of_what_it_is_about(ch
     assert checker.covers("thinking skills group course")  # the documents speak of thinking skills
     assert not checker.covers("polygraph group course")
     assert not checker.covers("MAPPA level 3 meeting")  # a number is never dropped, nor a name's capitals
+
+
+def test_an_acronym_in_the_case_description_leaves_a_self_contained_ask_answered(assistant):
+    # "how do I build trust?" points at nothing before it: the order named in the description is context
+    answer = assistant.ask("She's 19, on a YRO that's just turned into adult supervision, and she won't open up "
+                           "in sessions - how do I build trust?")
+    assert not answer.refused and answer.not_covered == ()
