@@ -48,6 +48,9 @@ def test_an_uncovered_central_term_is_named_and_a_covered_one_is_not(checker):
     "Lad on a CO, 3 wks in, back on the gear - any tips from other POs?",
     "Polish fella in his forties, Catholic, new to the area and on licence - how do I build rapport?",
     "Young woman from a Traveller family on UPW keeps missing sessions - ideas?",
+    # enforcement and checks in practitioners' words: "short of recall", an HDC address check
+    "Out on HDC after burglaries, his sister helped with the address checks. If he lapses on licence, "
+    "what's a sensible response short of recall?",
 ])
 def test_everyday_probation_words_and_descriptions_of_the_person_are_understood(assistant, question):
     answer = assistant.ask(question)
