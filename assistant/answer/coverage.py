@@ -330,9 +330,7 @@ class CoverageChecker:
                 if any(low <= match.start() < high for low, high in spans):
                     continue
                 asked = request[0] <= match.start() < request[1] and (not topic.offence or match.start() > asking)
-                # an offence beside a weak ask is the core when it is what the person is doing now ("he's been
-                # going after deer with lurchers - how do I work with him on it?"), not what he was convicted of
-                if not (asked or (weak_request and not (topic.offence and _as_conviction(question, match.start())))):
+                if not (asked or (weak_request and not topic.offence)):
                     continue
                 if not self._topic_in_corpus(topic):
                     found.append(Term(topic.name, "topic", True))
@@ -349,15 +347,6 @@ class CoverageChecker:
         if self.glossary is None:
             return False
         return any(word.lower() in found.lower() for found, _ in self.glossary.expand(question))
-
-
-_CONVICTION = re.compile(r"\b(?:for|convicted of|guilty of|accused of|convictions? for|sentenced for|charged with|"
-                         r"offences? of|index offence|history of|previous|previously|past)\b(?:\W+[\w']+){0,3}\W*$", re.I)
-
-
-def _as_conviction(question: str, start: int) -> bool:
-    """An offence named as what brought the person to probation ("on licence for hacking", "convicted of")."""
-    return bool(_CONVICTION.search(question[max(0, start - 60):start]))
 
 
 def _capitalised(word: str) -> bool:

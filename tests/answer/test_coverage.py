@@ -78,16 +78,6 @@ def test_an_offence_that_only_describes_the_case_leaves_the_question_answered(ch
     assert [t.text for t in asked.central] == ["fire-setting and arson"]
 
 
-def test_an_offence_going_on_now_beside_a_bare_ask_is_the_core_and_a_conviction_is_not(checker):
-    # what the person is doing now, with an ask that names nothing else, is what the question is about
-    now = checker.check("He's been out at night with lamps and a couple of lurchers going after deer. "
-                        "How do I work with him on it?")
-    assert [t.text for t in now.central] == ["wildlife and environmental crime"]
-    # what brought him to probation describes the case, however bare the ask
-    convicted = checker.check("He's on licence for poaching and has just moved hostels. How do I work with him?")
-    assert not [t for t in convicted.central if t.kind == "topic"]
-
-
 def test_a_topic_the_corpus_covers_is_answered_from_it(checker):
     """The list is a help, not a verdict: a corpus holding a topic's own phrases covers it."""
     topic = next(t for t in __import__("assistant.vocab.everyday", fromlist=["topics"]).topics() if t.name == "gambling")
