@@ -27,9 +27,7 @@ from assistant.question.phrases import compiled, listed, normalised, requests_vo
 
 _SENTENCES = re.compile(r"(?<=[.?!;])\s+|\s+-\s+")
 # between a negation and the duty it negates ("not to send any warning letters", "hold off on sending the breach")
-_FILLER = (r"(?:[\s,]+(?:just|really|even|quietly|simply|bother to|bother with|have to|need to|ever|the|a|an|any|his|"
-           r"her|their))*[\s,]+")
-_SCARE_QUOTES = re.compile(r"(?<![\w'])'([^'\n]{1,40}?)'(?![\w'])")
+_FILLER = r"(?:[\s,]+(?:just|really|even|quietly|simply|bother to|have to|need to|ever|the|a|an|any|his|her|their))*[\s,]+"
 Signs = dict[str, int]
 Patterns = dict[str, re.Pattern[str]]
 
@@ -39,32 +37,20 @@ def _patterns() -> Patterns:
     request = r"(?<![\w'])" + listed("falsify", "requests") + r"(?:[\s,]+" + listed("falsify", "fillers") + r")*[\s,]+"
     opening = r"(?:^|[.?!;:,]\s*|\s-\s*|(?<![\w'])(?:but|so|then)\s+)(?:(?:please|just|now|so|then|ok|okay)[\s,]+)*"
 
-    # the record named first: "wants the contact log to show…", "need his notes to say…"
-    named_first = request + r"(?:(?:the|his|her|their|my|our|this|that)[\s,]+)?(?:[\w'-]+[\s,]+){1,3}?to[\s,]+"
-
-    first_act = (r"(?<![\w'])(?:i|we)(?:'d|'ll|'m|\s+would|\s+will|\s+could|\s+can|\s+might|\s+may|\s+am|\s+told|\s+just)?"
-                 r"(?:[\s,]+(?:be|have to|need to|had to|going to|just|then|a bit|really|simply))*[\s,]+")
-
     def asked(key: str) -> re.Pattern[str]:  # the act just after a request, or opening a sentence
-        return re.compile(r"(?:" + request + r"|" + named_first + r"|" + opening + r")(" + listed("falsify", key)
-                          + r")(?![\w'])")
+        return re.compile(r"(?:" + request + r"|" + opening + r")(" + listed("falsify", key) + r")(?![\w'])")
 
     subject = r"(?:(?:i|we|you|they)[\s,]+)?"
     negation = listed("slots", "neg")
     first_person = r"(?<![\w'])(?:i|we)(?:[\s,]+(?:just|simply|really|then))*[\s,]+"
     falsify_lists = ("untrue", "claims", "passive", "said", "contrary", "against", "undone", "excuses", "unexcused",
-                     "unmade", "shaping", "hide", "conceal", "motive", "pressure", "from_authority", "honest",
-                     "disclosed")
+                     "unmade", "shaping", "hide", "conceal", "motive", "pressure", "from_authority", "honest")
     return {
-        "request": re.compile(request), "act": asked("acts"),
-        "deceptive": re.compile(r"(?:" + request + r"|" + named_first + r"|" + opening + r"|" + first_act + r")("
-                                + listed("falsify", "deceptive") + r")(?![\w'])"),
+        "request": re.compile(request), "act": asked("acts"), "deceptive": asked("deceptive"),
         "conceal_asked": asked("conceal"),
-        "modify": whole(listed("falsify", "modify")), "remove": whole(listed("falsify", "remove")),
-        "record": compiled("slots", "records"),
+        "modify": whole(listed("falsify", "modify")), "record": compiled("slots", "records"),
         **{key: compiled("falsify", key) for key in falsify_lists},
-        # a duty not done, asked for: "can I skip the warning letters", "can I just keep it quiet and not tell CSC"
-        "inform": re.compile(request + r"(?:[\w'-]+[\s,]+){0,8}?" + negation + _FILLER + listed("enforcement", "inform")),
+        "inform": re.compile(request + subject + negation + _FILLER + listed("enforcement", "inform")),
         "without_inform": re.compile(r"(?<![\w'])without" + _FILLER + listed("enforcement", "inform")),
         "past": re.compile(first_person + negation + _FILLER + listed("enforcement", "inform")),
         "outcome": re.compile(r"(?:" + request + subject + negation + r"|" + first_person + r"(?:don't|do not) want to)"
@@ -75,8 +61,7 @@ def _patterns() -> Patterns:
 
 def falsify_signs(question: str) -> dict[str, Signs]:
     """The signs found in `question`, with their weights: {"falsify": {sign: weight}, "enforcement": {…}}."""
-    # scare quotes read as the words they hold: "log it as 'rearranged' not 'missed'"
-    text = _SCARE_QUOTES.sub(r"\1", normalised(question))
+    text = normalised(question)
     rx = _patterns()
     weights = requests_vocabulary()["falsify"]["weights"]
     asked = bool(rx["request"].search(text))
@@ -92,10 +77,9 @@ def falsify_signs(question: str) -> dict[str, Signs]:
 def _record_signs(text: str, rx: Patterns, weights: Signs, shared: Signs, asked: bool) -> Signs:
     """Signs of a record made untrue or kept back."""
     sentences = _SENTENCES.split(text)
-    # an act asked for on a record (named after it, or before it: "the log to show") or on what a record
-    # would say, or a claim made of a record ("…recorded as")
+    # an act asked for on a record or on what a record would say, or a claim made of a record ("…recorded as")
     acts = [(sentence, act) for sentence in sentences for act in rx["act"].finditer(sentence)
-            if rx["record"].search(sentence, act.start(0)) or _says_after(sentence, act.end(1), rx)
+            if rx["record"].search(sentence, act.end(1)) or _says_after(sentence, act.end(1), rx)
             or any(rx[key].search(sentence, act.start(1)) for key in ("claims", "excuses", "untrue"))]
     passive = asked and bool(rx["passive"].search(text))
     signs: Signs = {}
@@ -110,14 +94,10 @@ def _record_signs(text: str, rx: Patterns, weights: Signs, shared: Signs, asked:
         signs["conceal"] = weights["conceal"]
         if rx["from_authority"].search(text):
             signs["from_authority"] = weights["from_authority"]
-    # what the person disclosed, taken out of a record or kept off it
-    removal = any(rx["remove"].fullmatch(act.group(1)) for _, act in acts)
-    if (removal or "conceal" in signs) and rx["disclosed"].search(text):
-        signs["disclosure"] = weights["disclosure"]
     if not (signs or "hide" in shared):
         return {}
     signs.update({k: w for k, w in shared.items() if k != "event" or "conceal" in signs or "hide" in shared})
-    if rx["honest"].search(text) and "hide" not in signs:  # "so it won't flag as a late entry" is not honest
+    if rx["honest"].search(text):
         signs["honest"] = weights["honest"]
     return signs
 

@@ -29,9 +29,6 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-# written in rounds: the newest unseen set is held out, earlier ones are dev (evals/LABELS.md)
-FRESH_HELD_OUT = ("uncovered.jsonl", "falsification.jsonl")
-
 ROOT = Path(__file__).resolve().parents[2]
 EVALS = ROOT / "evals"
 
@@ -308,30 +305,11 @@ class Checker:
             self.points(row, units)
 
     def exact_thirds(self, name: str, rows: list[dict]) -> str:
-        if name in FRESH_HELD_OUT:
-            return self.fresh_held_out(name, rows)
         for number, row in enumerate(rows, start=1):
             wanted = "heldout" if number % 3 == 0 else "dev"
             if row.get("split") != wanted:
                 self.problem(row["_where"], f"split must be {wanted!r} (every third line is held out)")
         heldout = sum(1 for r in rows if r.get("split") == "heldout")
-        return f"({len(rows) - heldout} dev, {heldout} heldout)"
-
-    def fresh_held_out(self, name: str, rows: list[dict]) -> str:
-        """Files whose held-out rows are a set written later, unseen, and the earlier held-out rows,
-        once examined to mend what they missed, dev (marked `examined`): a fifth to two fifths held
-        out, and every held-out row after every dev row."""
-        for row in rows:
-            if row.get("split") not in ("dev", "heldout"):
-                self.problem(row["_where"], "split must be 'dev' or 'heldout'")
-            if row.get("split") == "heldout" and row.get("examined"):
-                self.problem(row["_where"], "an examined row is dev, not held out")
-        splits = [r.get("split") for r in rows]
-        heldout = splits.count("heldout")
-        if not 0.2 <= heldout / max(len(rows), 1) <= 0.4:
-            self.problem(name, f"{heldout} of {len(rows)} held out; a fifth to two fifths must be")
-        if "heldout" in splits and "dev" in splits[splits.index("heldout"):]:
-            self.problem(name, "a dev row after the held-out rows: a fresh set is appended whole")
         return f"({len(rows) - heldout} dev, {heldout} heldout)"
 
     def seed_ids(self, where: str, ids, examples_only: bool = False) -> None:
