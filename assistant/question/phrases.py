@@ -22,7 +22,10 @@ from pathlib import Path
 from typing import Any
 
 REQUESTS_FILE = Path(__file__).with_name("requests.toml")
-_GAP = r"(?:[\s\-/]+[\w'’-]+){0,8}?"
+# each separator and each word of a gap is taken whole (atomic groups): a run of hyphens ("-----") could
+# otherwise be split between separators and words in exponentially many ways, and a question holding
+# one after "keep" or "make up a" took seconds, then minutes, to read
+_GAP = r"(?:(?>[\s\-/]+)(?>[\w'’-]+)){0,8}?"
 _BETWEEN = r"[\s\-/]+"
 _NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
                  "fifteen", "twenty", "thirty", "forty", "fifty")
@@ -57,7 +60,7 @@ def _word(word: str, slots: dict[str, list[str]], depth: int) -> str:
             continue
         stem = _BETWEEN.join(re.escape(part) for part in option[:-1].split("_"))
         # "write*" is also "writing": a final e may drop before -ing
-        ending = r"(?:e|ing)[\w'-]*" if stem.endswith("e") and len(stem) > 2 else r"[\w'-]*"
+        ending = r"(?:e|ing)[\w'-]*+" if stem.endswith("e") and len(stem) > 2 else r"[\w'-]*+"  # the rest of the word, whole
         options.append((stem[:-1] if stem.endswith("e") and len(stem) > 2 else stem) + ending)
     return "(?:" + "|".join(options) + ")"
 
