@@ -52,6 +52,15 @@ def copy_corpus(target: Path) -> Path:
     return target
 
 
+def private_copy(settings, folder: Path, **overrides):
+    """Settings over a copy of `settings`' corpus and index in `folder`: a private index, safe to change."""
+    from assistant.config import load_settings
+
+    shutil.copytree(settings.resolved("corpus_dir"), folder / "corpus")
+    shutil.copytree(settings.resolved("index_dir"), folder / "index")
+    return load_settings(corpus_dir=folder / "corpus", index_dir=folder / "index", **overrides)
+
+
 @pytest.fixture(scope="session")
 def built(tmp_path_factory):
     """(settings, build report) for a real index of the real corpus in a temp dir."""

@@ -5,14 +5,12 @@ regions), and the About tab with its list of documents."""
 
 from __future__ import annotations
 
-import shutil
 
 import pytest
 
 from assistant.api import Assistant
-from assistant.config import load_settings
 from assistant.feedback import FeedbackStore
-from conftest import ROOT, cli_env, free_port, run_cli
+from conftest import ROOT, cli_env, free_port, private_copy, run_cli
 
 pytestmark = pytest.mark.browser
 
@@ -29,9 +27,7 @@ def live(settings, tmp_path_factory):
     from assistant.web.app import build_app, launch_options
 
     base = tmp_path_factory.mktemp("live")
-    shutil.copytree(settings.resolved("corpus_dir"), base / "corpus")
-    shutil.copytree(settings.resolved("index_dir"), base / "index")
-    private = load_settings(corpus_dir=base / "corpus", index_dir=base / "index")
+    private = private_copy(settings, base)
     assistant = Assistant(private).warm_up()
     app = build_app(assistant, FeedbackStore(base / "feedback.sqlite3"))
     app.queue()

@@ -17,15 +17,13 @@ from assistant.errors import CorpusError, IndexBusyError, IndexCorruptError, Ind
 from assistant.index import INDEX_FORMAT, OpenIndex, build_index, chunk_metadata, make_chunks, read_manifest
 from assistant.index.locking import IndexLock
 from assistant.ingest import all_units, load_corpus
-from conftest import SESSION_HOME
+from conftest import SESSION_HOME, private_copy
 
 
 @pytest.fixture
 def copy(settings, tmp_path):
     """A private copy of the session's corpus and index, safe to change."""
-    shutil.copytree(settings.resolved("corpus_dir"), tmp_path / "corpus")
-    shutil.copytree(settings.resolved("index_dir"), tmp_path / "index")
-    return load_settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index")
+    return private_copy(settings, tmp_path)
 
 
 def _builds(settings):

@@ -19,18 +19,15 @@ import sys
 
 import pytest
 
-from assistant.config import load_settings
 from assistant.index import build_index, check_index, read_manifest
-from conftest import ROOT, cli_env
+from conftest import ROOT, cli_env, private_copy
 
 NO_OVERRIDE = ["setpriv", "--inh-caps=-dac_override,-dac_read_search", "--bounding-set=-dac_override,-dac_read_search"]
 
 
 @pytest.fixture
 def case(settings, tmp_path):
-    shutil.copytree(settings.resolved("corpus_dir"), tmp_path / "corpus")
-    shutil.copytree(settings.resolved("index_dir"), tmp_path / "index")
-    copy = load_settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index")
+    copy = private_copy(settings, tmp_path)
     return copy, tmp_path / "index"
 
 

@@ -13,17 +13,14 @@ import sys
 from pathlib import Path
 
 
-from assistant.config import load_settings
 from assistant.index.chroma import vacuum_if_worthwhile as _vacuum_if_worthwhile
 from assistant.index import build_index
-from conftest import ROOT
+from conftest import ROOT, private_copy
 
 
 @pytest.mark.slow
 def test_a_killed_reader_leaves_a_store_copy_that_the_next_build_removes(settings, tmp_path):
-    shutil.copytree(settings.resolved("corpus_dir"), tmp_path / "corpus")
-    shutil.copytree(settings.resolved("index_dir"), tmp_path / "index")
-    copy = load_settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index")
+    copy = private_copy(settings, tmp_path)
     env = {**os.environ, "ASSISTANT_CORPUS_DIR": str(copy.corpus_dir), "ASSISTANT_INDEX_DIR": str(copy.index_dir)}
     code = ("import os, signal; from assistant.api import Assistant\n"
             "a = Assistant.load().warm_up(); a.search('risk')\n"

@@ -18,11 +18,10 @@ import shutil
 import pytest
 
 from assistant.api import Assistant
-from assistant.config import load_settings
 from assistant.errors import IndexCorruptError
 from assistant.index.manifest import sealed as _sealed
 from assistant.index import build_index, check_index, read_manifest
-from conftest import cli_env, run_cli
+from conftest import cli_env, private_copy, run_cli
 
 QUESTIONS = ("ex-forces lad with PTSD who drinks", "she's pregnant and has unpaid work hours to do",
              "how do I share information with other agencies?", "standard 2.1 assessment")
@@ -40,9 +39,7 @@ def _results(settings) -> dict[str, list[str]]:
 def healthy(settings, tmp_path_factory):
     """A copy of the session index, its manifest, and the search results it gives."""
     base = tmp_path_factory.mktemp("healthy")
-    shutil.copytree(settings.resolved("corpus_dir"), base / "corpus")
-    shutil.copytree(settings.resolved("index_dir"), base / "index")
-    copy = load_settings(corpus_dir=base / "corpus", index_dir=base / "index")
+    copy = private_copy(settings, base)
     assert check_index(copy).ok
     return copy, read_manifest(copy.resolved("index_dir")), _results(copy)
 
@@ -50,9 +47,7 @@ def healthy(settings, tmp_path_factory):
 @pytest.fixture
 def case(healthy, tmp_path):
     settings, manifest, _ = healthy
-    shutil.copytree(settings.resolved("corpus_dir"), tmp_path / "corpus")
-    shutil.copytree(settings.resolved("index_dir"), tmp_path / "index")
-    copy = load_settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index")
+    copy = private_copy(settings, tmp_path)
     return copy, tmp_path / "index", tmp_path / "index" / "builds" / manifest["build_id"]
 
 

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import io
-import shutil
 
 import pytest
 
-from assistant.config import load_settings
 from assistant.errors import CorpusError
 from assistant.ingest import parse_document, read_corpus
-from conftest import copy_corpus
+from conftest import copy_corpus, private_copy
 
 
 def _pdf_with_text(text: str = "Plain words on a page.") -> bytes:
@@ -131,9 +129,7 @@ def test_a_real_index_is_built_beside_every_bad_document(settings, tmp_path):
     from assistant.api import Assistant
     from assistant.index import build_index, read_manifest
 
-    shutil.copytree(settings.resolved("corpus_dir"), tmp_path / "corpus")
-    shutil.copytree(settings.resolved("index_dir"), tmp_path / "index")
-    copy = load_settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index")
+    copy = private_copy(settings, tmp_path)
     documents = tmp_path / "corpus" / "documents"
     for name, make, _ in BAD_DOCUMENTS:
         (documents / name).write_bytes(make())

@@ -14,10 +14,9 @@ import pytest
 from click.testing import CliRunner
 
 from assistant.cli import main
-from assistant.config import load_settings
 from assistant.ingest.corpus import add_document, download, list_documents, remove_document
 from assistant.errors import BadInputError, CorpusError
-from conftest import copy_corpus, free_port
+from conftest import copy_corpus, free_port, private_copy
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "publications"
 SPOTLIGHT = FIXTURES / "spotlight-eastmoor-2024.txt"
@@ -176,9 +175,7 @@ def test_add_a_file_and_a_url_list_and_remove_end_to_end(settings, server, tmp_p
     from assistant.api import Assistant
     from assistant.web.app import about_markdown
 
-    shutil.copytree(settings.resolved("corpus_dir"), tmp_path / "corpus")
-    shutil.copytree(settings.resolved("index_dir"), tmp_path / "index")
-    copy = load_settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index")
+    copy = private_copy(settings, tmp_path)
     runner = CliRunner()
     _consistent(copy, runner)
 

@@ -15,12 +15,11 @@ from pathlib import Path
 import pytest
 
 from assistant.api import add_publication, corpus_documents
-from assistant.config import load_settings
 from assistant.errors import CorpusError
 from assistant.index import build_index
 from assistant.ingest.cache import ParseCache, read_corpus_cached
 from assistant.ingest.worker import ParseLimits, ParseWorker
-from conftest import ROOT
+from conftest import ROOT, private_copy
 
 pytestmark = pytest.mark.slow  # each test starts worker processes
 
@@ -71,9 +70,7 @@ def test_the_rest_of_the_corpus_is_read_beside_a_hung_document(tmp_path):
 
 
 def test_index_add_and_documents_go_on_past_a_hung_document(settings, tmp_path):
-    shutil.copytree(settings.resolved("corpus_dir"), tmp_path / "corpus")
-    shutil.copytree(settings.resolved("index_dir"), tmp_path / "index")
-    copy = load_settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index", parse_timeout=3)
+    copy = private_copy(settings, tmp_path, parse_timeout=3)
     _hung(tmp_path / "corpus" / "documents" / "hung.txt")
     started = time.monotonic()
     report = build_index(copy)

@@ -8,7 +8,6 @@ no request uses it.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -18,10 +17,9 @@ import httpx
 import pytest
 
 from assistant.api import Assistant
-from assistant.config import load_settings
 from assistant.index import build_index, read_manifest
 from assistant.server import wait_until_healthy
-from conftest import ASK_KEYS, ROOT, free_port
+from conftest import ASK_KEYS, ROOT, free_port, private_copy
 
 QUESTIONS = ["ex-forces lad with PTSD who drinks", "she's pregnant and has unpaid work hours to do",
              "how do I handle disclosure to a new partner?", "he keeps getting sectioned and won't engage"]
@@ -31,9 +29,7 @@ NEW_TEXT = ("and on contingency planning. Zebra crossings near the office were r
 
 @pytest.fixture
 def private(settings, tmp_path):
-    shutil.copytree(settings.resolved("corpus_dir"), tmp_path / "corpus")
-    shutil.copytree(settings.resolved("index_dir"), tmp_path / "index")
-    return load_settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index")
+    return private_copy(settings, tmp_path)
 
 
 def _change_corpus(settings) -> None:
