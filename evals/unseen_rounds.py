@@ -7,7 +7,6 @@ tuned for. Nothing here is used to fit or tune; docs/evaluation.md quotes the re
 
 from __future__ import annotations
 
-import json
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -16,11 +15,12 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from assistant.api import Assistant  # noqa: E402
+from assistant.evaluation.quality import load_lines  # noqa: E402
 from assistant.question.falsify import falsify_kind  # noqa: E402
 
 
 def rows(name: str) -> list[dict]:
-    return [json.loads(line) for line in (HERE / "unseen" / name).read_text(encoding="utf-8").splitlines() if line]
+    return load_lines(HERE / "unseen" / name)
 
 
 def by_round(items: list[dict], hit) -> str:
@@ -39,14 +39,15 @@ def main() -> None:
                                                        lambda r: falsify_kind(r["question"])))
     print("uncovered topics refused:", by_round(rows("uncovered_rounds.jsonl"),
                                                 lambda r: assistant.ask(r["question"]).refused))
-    answers = {r["id"]: assistant.ask(r["question"]) for r in rows("in_scope_rounds.jsonl")}
-    print("in-scope questions refused:", by_round(rows("in_scope_rounds.jsonl"), lambda r: answers[r["id"]].refused))
+    in_scope = rows("in_scope_rounds.jsonl")
+    answers = {r["id"]: assistant.ask(r["question"]) for r in in_scope}
+    print("in-scope questions refused:", by_round(in_scope, lambda r: answers[r["id"]].refused))
 
     def expected_cited(row: dict) -> bool:
         wanted = row["expected_title"].split(":", 1)[-1].strip().lower()
         return any(wanted in c.unit.title.lower() or c.unit.title.lower() in wanted for c in answers[row["id"]].citations)
     print("in-scope questions citing the expected example or standard:",
-          by_round(rows("in_scope_rounds.jsonl"), expected_cited))
+          by_round(in_scope, expected_cited))
 
 
 if __name__ == "__main__":
