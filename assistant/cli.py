@@ -457,7 +457,7 @@ def evaluate(ctx: click.Context, gold: str, systems: str, llm: str | None, judge
     Compares our retrieval with the naive LangChain pipeline, BM25 alone and dense alone on
     the same questions; measures citations, refusals, facts, answer trust and latency; writes
     JSON, a Markdown summary and an HTML report, each headed PASS or FAIL against the gate.
-    The gold file, the systems and the gate are checked before anything runs.
+    The gold file, the systems, the gate and the report folder are checked before anything runs.
 
     \b
     Examples:
@@ -468,7 +468,7 @@ def evaluate(ctx: click.Context, gold: str, systems: str, llm: str | None, judge
     """
     from assistant.api import Assistant
     from assistant.evaluation import compare_results, gate_failures, plan_evaluation, run_evaluation, write_gold_template
-    from assistant.evaluation.report import markdown_summary, public_json, write_reports
+    from assistant.evaluation.report import markdown_summary, prepare_report_folder, public_json, write_reports
 
     assistant = Assistant.load(_settings(ctx))
     if init_gold:
@@ -477,6 +477,7 @@ def evaluate(ctx: click.Context, gold: str, systems: str, llm: str | None, judge
         return
     plan = plan_evaluation(assistant, _project_file(gold), systems.split(","), _project_file(thresholds), gate,
                            _project_file(previous) if previous else None)
+    prepare_report_folder(_project_file(out))  # a folder that cannot be written is named now, not after the run
     assistant.warm_up()
     with progress_bars(8, False, {"trust": "labelled file"}, "question", plain_lines=True) as progress:
         results = run_evaluation(assistant, plan.gold, plan.systems, llm=llm, judge_runs=judge_runs, gate=plan.gate,

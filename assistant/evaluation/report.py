@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -238,6 +239,21 @@ is under systems.</p>
 <h2>Questions missed, and what came instead</h2>
 {''.join(_misses_html(t) for t in tables.values())}
 </body></html>"""
+
+
+def prepare_report_folder(out: Path) -> Path:
+    """Make `out` and check that reports can be written there, before a run of minutes rather than after it.
+
+    Raises the OSError that writing the reports would have raised (a file where the folder should be,
+    no permission, a full or read-only device), so that it is reported the same way, and nothing is lost.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    probe = out / f".write-check-{os.getpid()}"
+    try:
+        probe.write_bytes(b"")
+    finally:
+        probe.unlink(missing_ok=True)
+    return out
 
 
 def write_reports(results: dict[str, Any], out: Path, changes: dict[str, Any] | None = None) -> dict[str, Path]:

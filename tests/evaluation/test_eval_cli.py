@@ -225,6 +225,16 @@ def test_init_gold_writes_a_template_that_an_evaluator_edits_and_gates(settings,
     assert f"Gate: the thresholds in {strict}." in failed.stdout
 
 
+def test_a_report_folder_that_cannot_be_written_is_named_before_anything_runs(settings, tmp_path):
+    """A file where the report folder should be stopped the run only after the whole evaluation (30 s)."""
+    (tmp_path / "reports").write_text("a file")
+    result = run_cli("eval", "--systems", "bm25", "--out", str(tmp_path / "reports" / "latest"), env=cli_env(settings))
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "a file is where a folder is needed" in result.stderr and str(tmp_path / "reports") in result.stderr
+    assert " of 97 questions" not in result.stderr  # nothing ran: no progress line
+    assert (tmp_path / "reports").read_text() == "a file"
+
+
 def test_a_gold_set_is_checked_before_anything_runs(settings, tmp_path):
     """A gate with no thresholds, or bad lines, stopped the run only after the whole evaluation."""
     mine = tmp_path / "mine.jsonl"
