@@ -6,6 +6,7 @@ import errno
 import fcntl
 import json
 import os
+import shutil
 import time
 import uuid
 from pathlib import Path
@@ -17,6 +18,23 @@ def write_text_atomic(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:6]}.tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
+
+
+def copy_folder(source: Path, target: Path) -> Path:
+    """Copy the folder `source` to `target` (which must not exist), as shutil.copytree does, except that
+    the first failure is raised as it is, with its errno and path.
+
+    copytree gathers failures into one shutil.Error with no errno, so a full device ("No space left
+    on device" inside its message) read as an unknown error naming no file.
+    """
+    target.mkdir(parents=True)
+    for entry in os.scandir(source):
+        if entry.is_dir():
+            copy_folder(Path(entry.path), target / entry.name)
+        else:
+            shutil.copy2(entry.path, target / entry.name)
+    shutil.copystat(source, target)
+    return target
 
 
 def write_json_atomic(path: Path, data: Any) -> None:

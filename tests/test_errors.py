@@ -60,3 +60,33 @@ def test_a_full_device_names_the_destination_of_a_copy_not_its_source(tmp_path):
 def test_an_error_no_one_named_is_one_line(error, fragment):
     line = unexpected_line(error)
     assert fragment in line and "\n" not in line and len(line) < 500
+
+
+def test_a_folder_copy_raises_the_first_failure_with_its_code_and_path(tmp_path, monkeypatch):
+    """shutil.copytree gathered a full device into one shutil.Error with no errno, which read as an unknown
+    error (a rebuild on a full device copying the last Chroma store said "(OSError)", not "the device is full")."""
+    import shutil
+
+    from assistant.files import copy_folder
+
+    source = tmp_path / "store"
+    (source / "segment").mkdir(parents=True)
+    (source / "chroma.sqlite3").write_bytes(b"x" * 10)
+    (source / "segment" / "data.bin").write_bytes(b"y" * 10)
+    copied = copy_folder(source, tmp_path / "copy")
+    assert sorted(p.relative_to(copied).as_posix() for p in copied.rglob("*")) == [
+        "chroma.sqlite3", "segment", "segment/data.bin"]
+    assert (copied / "segment" / "data.bin").read_bytes() == b"y" * 10
+
+    real_copy = shutil.copy2
+
+    def full_device(src, dst, **kwargs):
+        if str(dst).endswith("data.bin"):
+            raise OSError(errno.ENOSPC, "No space left on device", str(dst))
+        return real_copy(src, dst, **kwargs)
+
+    monkeypatch.setattr(shutil, "copy2", full_device)
+    with pytest.raises(OSError) as raised:
+        copy_folder(source, tmp_path / "again")
+    assert raised.value.errno == errno.ENOSPC and raised.value.filename.endswith("segment/data.bin")
+    assert "the device is full" in os_error_line(raised.value)

@@ -30,7 +30,7 @@ from assistant.index.check import Damage, note_stamp, read_stamp, write_stamp, v
 from assistant.index.chroma import add_chunks, batches, chroma_location, close_client, local_store, vacuum_if_worthwhile, chroma_client
 from assistant.index.chunks import chunk_metadata, make_chunks
 from assistant.index.cleanup import live_build_ids, clean_index_folder
-from assistant.files import write_json_atomic
+from assistant.files import copy_folder, write_json_atomic
 from assistant.index.files import read_jsonl, short_error, write_jsonl
 from assistant.index.estimate import SAMPLE_TEXTS, Estimate, StageClock, Work, characters, estimate, recorded_rate
 from assistant.index.keyword import build_keyword_index
@@ -254,7 +254,11 @@ def _new_build(settings: Settings, index_dir: Path, corpus_dir: Path, report: Pr
             stamped["model"] = (index_dir / "onnx" / build.model["file"], build.model["sha256"])
             write_stamp(build.target, stamped, store_checked=manifest["checksum"])
     except OSError as exc:
+        # an error with no errno (a library's own OSError) on a device with no room left is that full device
+        full = exc.errno is None and _device_full(index_dir)  # before abandon() frees space
         build.abandon()
+        if full:
+            raise OSError(errno.ENOSPC, f"No space left on device: {short_error(exc)}", str(build.tmp)) from None
         if exc.filename is None and exc.filename2 is None:  # a write that names no file: name the build
             raise OSError(exc.errno, exc.strerror, str(build.tmp)) from None
         raise
@@ -541,7 +545,7 @@ def _vectors_from_store(index_dir: Path, previous: dict[str, Any], settings: Set
             client = chroma_client(settings)
         else:
             private = PrivateFolder(readers_dir(index_dir), "repair-")
-            shutil.copytree(build_dir / "chroma", private.path / "chroma")
+            copy_folder(build_dir / "chroma", private.path / "chroma")
             client = chroma_client(settings, private.path / "chroma")
         collection = client.get_collection(previous["chroma"]["collection"], embedding_function=None)
         ids = list(key_of)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from assistant.errors import (ChromaUnavailableError, CorpusError, IndexCorruptE
 from assistant.index import embed
 from assistant.index.locking import (BuildLease, LeaseLost, PrivateFolder)
 from assistant.index.chroma import batches, close_client, chroma_client
-from assistant.files import write_json_atomic
+from assistant.files import copy_folder, write_json_atomic
 from assistant.index.files import read_jsonl, short_error
 from assistant.index.manifest import BUILDS, MANIFEST, ManifestError, STAMP, model_path, readers_dir, read_manifest, staleness
 
@@ -173,7 +172,7 @@ def verify_chroma(index_dir: Path, manifest: dict[str, Any], settings: Settings,
         else:
             private = PrivateFolder(readers_dir(index_dir), "check-")
             store = index_dir / BUILDS / manifest["build_id"] / "chroma"
-            shutil.copytree(store, private.path / "chroma")
+            copy_folder(store, private.path / "chroma")
             client = chroma_client(settings, private.path / "chroma")
             where = f"builds/{manifest['build_id']}/chroma"
         return _check_collection(client, name, where, manifest["counts"]["chunks"], vectors, chunk_ids, all_ids)

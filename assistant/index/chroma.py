@@ -11,6 +11,7 @@ import numpy as np
 from assistant.config import Settings
 from assistant.errors import (ChromaUnavailableError)
 from assistant.index.interrupt import deferred, requested
+from assistant.files import copy_folder
 from assistant.types import Progress
 
 
@@ -114,7 +115,7 @@ def local_store(path: Path, previous_dir: Path | None, previous: dict[str, Any] 
     Returns (client, copied, share of the store replaced since it was last made fresh).
     """
     if previous_dir is not None and (previous_dir / "chroma").is_dir():
-        shutil.copytree(previous_dir / "chroma", path)
+        copy_folder(previous_dir / "chroma", path)
         with deferred():
             client = chroma_client_local(path)
         try:

@@ -23,6 +23,7 @@ from assistant.index.chroma import close_client, chroma_client
 from assistant.index.files import read_jsonl, short_error
 from assistant.index.keyword import KeywordIndex
 from assistant.index.passages import load_passage_vectors
+from assistant.files import copy_folder
 from assistant.index.manifest import BUILDS, elsewhere, model_path, readers_dir, read_manifest, staleness
 
 
@@ -197,7 +198,7 @@ def store_copy(store: Path, readers: Path) -> PrivateFolder:
             private = PrivateFolder(parent, "r-")
             if shutil.disk_usage(private.path).free < needed:
                 raise OSError(errno.ENOSPC, "No space left on device", str(parent))
-            shutil.copytree(store, private.path / "chroma")
+            copy_folder(store, private.path / "chroma")
             return private
         except OSError as exc:
             problem = problem or exc

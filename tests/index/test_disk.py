@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+import errno
 import os
 import shutil
 import signal
@@ -89,15 +90,27 @@ def _du_kib(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) // 1024
 
 
+def _standards_only(settings, folder: Path) -> Path:
+    """A corpus of the standards alone: every kind of file an index writes, at a tenth of the embedding work."""
+    corpus = shutil.copytree(settings.resolved("corpus_dir"), folder / "corpus")
+    for path in (corpus / "documents").iterdir():
+        if not path.name.startswith("hmip-inspection-standards"):
+            path.unlink()
+    return corpus
+
+
 @pytest.mark.slow
 def test_an_index_on_a_full_device_is_one_line_and_leaves_nothing_half_written(settings, tmp_path, small_device):
     """An index path on a full device gave a traceback (or blamed a bug); wherever the build runs out of space
     (copying the model, writing passages.npz, the build's own files) it is now one line naming the path and
     what to do, nothing half-written is left to keep the device full, and once there is room it builds."""
-    corpus = shutil.copytree(settings.resolved("corpus_dir"), tmp_path / "corpus")
-    built = settings.resolved("index_dir")
+    corpus = _standards_only(settings, tmp_path)
+    reference = small_device(_du_kib(settings.resolved("index_dir")) + 64 * 1024)
+    assert _index_into(reference / "index", corpus).returncode == 0
+    built = reference / "index"
     model = _du_kib(built / "onnx")
     whole = _du_kib(built) - _du_kib(built / "cache") + 1024
+    shutil.rmtree(built)  # (a tmpfs cannot shrink below what it holds)
     # the model does not fit; it fits and then vectors.npy, Chroma, the keyword index, passages.npz or the
     # build's own files do not (a mapped file used to end the process with SIGBUS, and Chroma blamed a bug)
     for kib in [512, *range(model + 128, whole, max(64, (whole - model) // 8))]:
@@ -116,7 +129,7 @@ def test_an_index_on_a_full_device_is_one_line_and_leaves_nothing_half_written(s
 
 @pytest.mark.slow
 def test_a_rebuild_on_a_full_device_keeps_the_last_good_build(settings, tmp_path, small_device):
-    corpus = shutil.copytree(settings.resolved("corpus_dir"), tmp_path / "corpus")
+    corpus = _standards_only(settings, tmp_path)
     device = small_device(_du_kib(settings.resolved("index_dir")) + 32 * 1024)
     first = _index_into(device / "index", corpus)
     assert first.returncode == 0, first.stderr
@@ -150,3 +163,33 @@ def test_add_to_a_corpus_on_a_full_device_is_one_line_naming_the_corpus(settings
     line = _one_full_device_line(added, device)
     assert str(corpus) in line and "fixtures" not in line, line
     assert sorted(p.name for p in (corpus / "documents").iterdir()) == before  # no .adding-* folder, nothing half-added
+
+
+@pytest.mark.slow
+def test_an_error_with_no_code_on_a_full_device_is_the_full_device(settings, tmp_path, monkeypatch):
+    """A library's own OSError (no errno, no path) raised while the device had no room left was reported as an
+    unknown failure of the build folder; it is the full device, and the line says so."""
+    from assistant.errors import os_error_line
+    from assistant.index import build as build_module
+
+    copy = private_copy(settings, tmp_path)
+    doc = copy.resolved("corpus_dir") / "documents" / "hmip-inspection-standards.md"
+    doc.write_text(doc.read_text(encoding="utf-8") + "\n\nA paragraph added so that the index must be rebuilt.\n",
+                   encoding="utf-8")
+    before = (copy.resolved("index_dir") / "manifest.json").read_bytes()
+
+    def keyword_index_fails(*args, **kwargs):
+        raise OSError("write failed")
+
+    monkeypatch.setattr(build_module, "build_keyword_index", keyword_index_fails)
+    monkeypatch.setattr(build_module, "_device_full", lambda path, margin=0: True)
+    with pytest.raises(OSError) as raised:
+        build_index(copy)
+    line = os_error_line(raised.value)  # the CLI's line
+    assert raised.value.errno == errno.ENOSPC and "the device is full; free some space" in line and "write failed" in line
+    assert (copy.resolved("index_dir") / "manifest.json").read_bytes() == before
+    assert not [p for p in (copy.resolved("index_dir") / "builds").iterdir() if p.name.startswith(".tmp-")]
+    monkeypatch.setattr(build_module, "_device_full", lambda path, margin=0: False)  # room again: as it was
+    with pytest.raises(OSError) as raised:
+        build_index(copy)
+    assert raised.value.errno is None and "the device is full" not in os_error_line(raised.value)
