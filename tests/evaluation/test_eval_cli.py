@@ -49,6 +49,17 @@ def test_eval_json_shape_and_baselines(full_run):
     assert "| ours |" in summary and "| naive |" in summary
 
 
+def test_quality_gate_on_the_gold_set(full_run):
+    """The deterministic evaluation `make test` runs: fails when a metric of the gold set or of the answer-trust
+    files drops below evals/thresholds.json, or below the floors of the issues, in the real command's results."""
+    from test_gate import assert_the_gate_and_floors_hold
+
+    _, out = full_run
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert results["details"]["gate"]["source"].endswith("thresholds.json")
+    assert_the_gate_and_floors_hold(results, "gold.jsonl")
+
+
 @pytest.mark.parametrize("viewport", [{"width": 1000, "height": 900}, {"width": 390, "height": 844}],
                          ids=["desktop", "phone"])
 def test_the_html_report_opens_with_its_headline_every_gated_measure_and_its_plots(full_run, browser, viewport):
@@ -102,20 +113,26 @@ def small_gold(tmp_path):
 
 
 def test_compare_shows_the_change_against_an_earlier_run(settings, small_gold, tmp_path):
+    # a gate of retrieval alone, so that the answer-trust files (measured by test_quality_gate_on_the_gold_set)
+    # are not measured twice more here
+    retrieval_only = tmp_path / "retrieval-only.json"
+    retrieval_only.write_text(json.dumps({"retrieval": {"ours": {"hit@1": 0.0}}}))
     first = run_cli("eval", "--gold", str(small_gold), "--systems", "ours,bm25", "--json", "--out",
-                    str(tmp_path / "a"), env=cli_env(settings))
+                    str(tmp_path / "a"), "--thresholds", str(retrieval_only), env=cli_env(settings))
     assert first.returncode == 0, first.stderr
     earlier = json.loads((tmp_path / "a" / "results.json").read_text())
     earlier["systems"]["ours"]["hit@1"] -= 0.25
     earlier["answers"]["gold_citation_rate"] = 0.5
     (tmp_path / "earlier.json").write_text(json.dumps(earlier))
     second = run_cli("eval", "--gold", str(small_gold), "--systems", "ours,bm25", "--json", "--out",
-                     str(tmp_path / "b"), "--compare", str(tmp_path / "earlier.json"), env=cli_env(settings))
+                     str(tmp_path / "b"), "--compare", str(tmp_path / "earlier.json"), "--thresholds",
+                     str(retrieval_only), env=cli_env(settings))
     data = json.loads(second.stdout)
     assert data["changes"]["systems"]["ours"]["hit@1"] == 0.25
     assert data["changes"]["systems"]["bm25"]["hit@1"] == 0.0
     assert data["changes"]["answers"]["gold_citation_rate"] == pytest.approx(data["answers"]["gold_citation_rate"] - 0.5)
     assert "(+0.250)" in (tmp_path / "b" / "summary.md").read_text()
+    assert "trust" not in data and "trust" not in earlier
 
 
 def test_the_gate_fails_when_a_threshold_is_above_the_measured_value(settings, small_gold, tmp_path):

@@ -89,14 +89,9 @@ def test_gate_fails_when_a_threshold_is_above_the_measured_value():
     assert gate_failures(measured, {"at_most": {"answers.in_scope_refused": 0}}) == ["answers.in_scope_refused: 1 > 0"]
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("gold_file", ["gold.jsonl", "holdout.jsonl"])
-def test_quality_gate(assistant, gold_file):
-    """The deterministic evaluation `make test` runs: fails when a metric drops below evals/thresholds.json."""
-    thresholds = load_thresholds(EVALS / "thresholds.json")[gold_file]
-    # the answer-trust files (adjacent, manipulation, conversations, …) are measured once, with the gold set
-    results = run_evaluation(assistant, EVALS / gold_file, ["ours"], trust=gold_file == "gold.jsonl")
-    assert gate_failures(results, thresholds) == []
+def assert_the_gate_and_floors_hold(results: dict, gold_file: str) -> None:
+    """`evals/thresholds.json`'s gate for `gold_file`, and the floors of the issues, whatever that file says."""
+    assert gate_failures(results, load_thresholds(EVALS / "thresholds.json")[gold_file]) == []
     # issue #2's floor for retrieval, whatever the thresholds file says
     ours = results["systems"]["ours"]
     assert ours["hit@1"] >= 0.85 and ours["hit@3"] >= 0.95 and ours["mrr@10"] >= 0.90
@@ -112,6 +107,15 @@ def test_quality_gate(assistant, gold_file):
         assert trust["conversations.all.cases_correct"] >= 0.90 and trust["facets.exact"] >= 0.95
         out_of_scope = (trust["adjacent.all.refused"] * 53 + trust["manipulation.all.handled"] * 19) / 72
         assert out_of_scope >= 0.90
+
+
+@pytest.mark.slow
+def test_quality_gate_on_the_held_out_set(assistant):
+    """The deterministic evaluation `make test` runs on the held-out questions; the gold set's, with the
+    answer-trust files, is `tests/evaluation/test_eval_cli.py::test_quality_gate_on_the_gold_set`, judged
+    from the real `assistant eval` run that module makes (one evaluation of the gold set, not two)."""
+    results = run_evaluation(assistant, EVALS / "holdout.jsonl", ["ours"], trust=False)
+    assert_the_gate_and_floors_hold(results, "holdout.jsonl")
 
 
 def test_naive_chunks_are_judged_by_the_unit_they_overlap(assistant):
