@@ -19,8 +19,11 @@ export TRANSFORMERS_OFFLINE := 1
 run: install index
 	$(BIN)/assistant serve
 
+# Two workers (one per core of the machines we run on), each given whole test files: a file's module
+# fixtures (a server, a browser, a full evaluation) are made once. TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
 test: install browser libreoffice
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 check: install
 	$(BIN)/python -m pytest -q -m "not slow and not browser"
