@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -38,6 +39,10 @@ os.environ["ASSISTANT_CONFIG"] = str(SESSION_HOME / "none.toml")
 # git-ignored .cache/ (assistant.index.model); tests of the export itself switch it off.
 os.environ["ASSISTANT_MODEL_CACHE"] = str(ROOT / ".cache" / "models")
 KEPT_ENV = ("ASSISTANT_HOME", "ASSISTANT_CONFIG", "ASSISTANT_MODEL_CACHE")
+# A shell starts a background job (`make test &`, nohup) with SIGINT ignored, and the build rightly leaves an
+# ignored Ctrl-C alone; the Ctrl-C tests (here and in the commands they start) need Python's own handler.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(autouse=True)
