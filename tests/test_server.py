@@ -440,7 +440,9 @@ def test_a_body_without_a_length_is_cut_off_at_the_cap(server):
     sock.close()
     assert reply.startswith(b"HTTP/1.1 400"), reply[:200]
     assert b"the request body is more than 262,144 bytes; keep it under 262,144" in reply
-    assert sent < 4 * 2**20 and _rss_mb() - before < 50
+    # the reply came long before the 128 MiB were sent; what was sent beyond the cap waits in the kernel's
+    # loopback buffers (a few MiB, more while the server waits for a core), not in the server
+    assert sent < 16 * 2**20 and _rss_mb() - before < 50
 
 
 @pytest.fixture
