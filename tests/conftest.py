@@ -66,17 +66,54 @@ def private_copy(settings, folder: Path, **overrides):
     return load_settings(corpus_dir=folder / "corpus", index_dir=folder / "index", **overrides)
 
 
+SESSION_BUILD = "PPA_TEST_SESSION_BUILD"  # "FOLDER PID" of the session build the xdist controller started
+BUILDER = pytest.StashKey[tuple]()
+
+
+def pytest_configure(config):
+    """Under pytest-xdist, the controller starts the session's index build in a process of its own at once
+    (tests/session_build.py): the workers take the files that need no index meanwhile, and then copy it."""
+    if hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None):
+        return
+    folder = Path(tempfile.mkdtemp(prefix="ppa-session-build-"))
+    log = open(folder / "build.log", "wb")
+    process = subprocess.Popen([sys.executable, str(ROOT / "tests" / "session_build.py"), str(folder)],
+                               stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=ROOT)
+    os.environ[SESSION_BUILD] = f"{folder} {process.pid}"  # the workers, started after this, inherit it
+    config.stash[BUILDER] = (process, folder, log)
+
+
+def pytest_unconfigure(config):
+    started = config.stash.get(BUILDER, None)
+    if started:
+        process, folder, log = started
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+        log.close()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def built(tmp_path_factory):
-    """(settings, build report) for a real index of the real corpus in a temp dir."""
+    """(settings, build report) for a real index of the real corpus in a temp dir: built here in one process;
+    a copy of the session's one build (`pytest_configure`) in each worker of several."""
     from assistant.config import load_settings
-    from assistant.index import build_index
+    from session_build import build, wait_for
 
     base = tmp_path_factory.mktemp("built")
-    corpus = copy_corpus(base / "corpus")
-    settings = load_settings(corpus_dir=corpus, index_dir=base / "index")
-    report = build_index(settings)
-    return settings, report
+    started = os.environ.get(SESSION_BUILD)
+    if started:
+        folder, pid = started.rsplit(" ", 1)
+        try:
+            report = wait_for(Path(folder), int(pid))
+        except RuntimeError as exc:
+            pytest.fail(str(exc), pytrace=False)
+        shutil.copytree(Path(folder) / "corpus", base / "corpus")
+        shutil.copytree(Path(folder) / "index", base / "index")
+    else:
+        report = build(base)
+    return load_settings(corpus_dir=base / "corpus", index_dir=base / "index"), report
 
 
 @pytest.fixture(scope="session")
@@ -190,6 +227,23 @@ def pytest_collection_modifyitems(config, items):
         if reasons:
             unmarked.append(f"{item.nodeid}: {', '.join(reasons)}")
     config.stash[UNMARKED_HEAVY] = unmarked
+    _order_files(items)
+
+
+def _order_files(items) -> None:
+    """Whole files, in the order the workers of `make test` take them (`--dist loadfile
+    --no-loadscope-reorder`): first the files that need no index, which run while the session's index is
+    built; then the others, heaviest first, so that the last file a worker takes is a short one. A file's
+    weight is a guess from its marks (a slow or browser test counts as 100 others); its tests keep their order."""
+    files: dict[str, list] = {}
+    for item in items:
+        files.setdefault(item.nodeid.split("::")[0], []).append(item)
+
+    def order(members: list) -> tuple[bool, float]:
+        heavy = sum(1 for item in members if item.get_closest_marker("slow") or item.get_closest_marker("browser"))
+        return any("built" in item.fixturenames for item in members), -(100 * heavy + len(members))
+
+    items[:] = [item for members in sorted(files.values(), key=order) for item in members]
 
 
 def gated_names(gold: str = "gold.jsonl") -> dict[str, str]:
