@@ -1,4 +1,5 @@
-"""Writing files so that a reader never sees half of one: write beside, then rename into place."""
+"""Writing files so that a reader never sees half of one (write beside, then rename into place), copying
+folders, locks, and where prepared models are cached."""
 
 from __future__ import annotations
 
@@ -11,6 +12,17 @@ import time
 import uuid
 from pathlib import Path
 from typing import Any, Callable
+
+
+def model_cache() -> Path | None:
+    """Where models prepared once are kept for every index and process on this machine (the exported query
+    model, the unpacked language model): `ASSISTANT_MODEL_CACHE`, else `~/.cache/probation-practice-assistant/
+    models`; None when switched off ("off")."""
+    value = os.environ.get("ASSISTANT_MODEL_CACHE")
+    if value is not None:
+        return None if value.strip().lower() in ("", "off") else Path(value).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "probation-practice-assistant" / "models"
 
 
 def write_text_atomic(path: Path, text: str) -> None:

@@ -18,19 +18,10 @@ from typing import Any
 
 from assistant.config import Settings
 from assistant.errors import CorpusError, storage_error
-from assistant.files import write_json_atomic
+from assistant.files import model_cache, write_json_atomic
 from assistant.index import embed
 from assistant.ingest import document_paths
 from assistant.types import Progress
-
-
-def model_cache() -> Path | None:
-    """Where checked exports are kept for other index folders on this machine; None when switched off."""
-    value = os.environ.get("ASSISTANT_MODEL_CACHE")
-    if value is not None:
-        return None if value.strip().lower() in ("", "off") else Path(value).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "probation-practice-assistant" / "models"
 
 
 def ensure_query_model(index_dir: Path, settings: Settings, corpus_dir: Path, report: Progress) -> dict[str, Any]:
