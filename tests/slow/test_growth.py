@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -35,14 +36,16 @@ def _growth_eval():
 
 
 @pytest.fixture(scope="module")
-def bigger(tmp_path_factory):
-    """(assistant, build report, fixture publication files) for the corpus + fixtures index."""
+def bigger(settings, tmp_path_factory):
+    """(assistant, build report, fixture publication files) for the corpus + fixtures index. It starts from
+    the session index's checked query model, rather than exporting one at the same time as the session build."""
     from assistant.api import Assistant
 
     growth = _growth_eval()
     base = tmp_path_factory.mktemp("growth")
     publications = growth.fixture_publications()
     corpus = growth.make_corpus(base / "corpus", publications)
+    shutil.copytree(settings.resolved("index_dir") / "onnx", base / "index" / "onnx")
     settings, report = growth.build(corpus, base / "index", "bigger")
     return Assistant(settings).warm_up(), report, publications
 
