@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from session_build import build, copy_corpus, wait_for  # noqa: F401  (tests import copy_corpus from here)
+
 ROOT = Path(__file__).resolve().parents[1]
 SESSION_HOME = Path(tempfile.mkdtemp(prefix="ppa-home-"))
 os.environ["HOME"] = str(SESSION_HOME)
@@ -50,11 +52,6 @@ def _isolated_env(monkeypatch):
     for name in list(os.environ):
         if name.startswith("ASSISTANT_") and name not in KEPT_ENV:
             monkeypatch.delenv(name)
-
-
-def copy_corpus(target: Path) -> Path:
-    shutil.copytree(ROOT / "corpus", target)
-    return target
 
 
 def private_copy(settings, folder: Path, **overrides):
@@ -99,21 +96,19 @@ def built(tmp_path_factory):
     """(settings, build report) for a real index of the real corpus in a temp dir: built here in one process;
     a copy of the session's one build (`pytest_configure`) in each worker of several."""
     from assistant.config import load_settings
-    from session_build import build, wait_for
 
     base = tmp_path_factory.mktemp("built")
     started = os.environ.get(SESSION_BUILD)
-    if started:
-        folder, pid = started.rsplit(" ", 1)
-        try:
-            report = wait_for(Path(folder), int(pid))
-        except RuntimeError as exc:
-            pytest.fail(str(exc), pytrace=False)
-        shutil.copytree(Path(folder) / "corpus", base / "corpus")
-        shutil.copytree(Path(folder) / "index", base / "index")
-    else:
+    if not started:
         report = build(base)
-    return load_settings(corpus_dir=base / "corpus", index_dir=base / "index"), report
+        return load_settings(corpus_dir=base / "corpus", index_dir=base / "index"), report
+    folder, pid = started.rsplit(" ", 1)
+    try:
+        report = wait_for(Path(folder), int(pid))
+    except RuntimeError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    shared = load_settings(corpus_dir=Path(folder) / "corpus", index_dir=Path(folder) / "index")
+    return private_copy(shared, base), report
 
 
 @pytest.fixture(scope="session")

@@ -22,15 +22,18 @@ DONE = "report.pickle"  # the BuildReport, written last and atomically
 FAILED = "failed.txt"  # why the build failed: the workers fail their tests with it
 
 
+def copy_corpus(target: Path) -> Path:
+    """A copy of the checkout's corpus at `target` (a folder that does not exist yet)."""
+    shutil.copytree(ROOT / "corpus", target)
+    return target
+
+
 def build(folder: Path):
     """Copy the corpus into `folder` and build its index there; the BuildReport, also kept in DONE."""
     from assistant.config import load_settings
     from assistant.index import build_index
 
-    shutil.rmtree(folder / "corpus", ignore_errors=True)
-    shutil.rmtree(folder / "index", ignore_errors=True)
-    shutil.copytree(ROOT / "corpus", folder / "corpus")
-    report = build_index(load_settings(corpus_dir=folder / "corpus", index_dir=folder / "index"))
+    report = build_index(load_settings(corpus_dir=copy_corpus(folder / "corpus"), index_dir=folder / "index"))
     temp = folder / f".{DONE}.tmp"
     temp.write_bytes(pickle.dumps(report))
     temp.replace(folder / DONE)
