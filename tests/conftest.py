@@ -7,6 +7,7 @@ real corpus, built with the real embedding model, is shared by the session.
 
 from __future__ import annotations
 
+import functools
 import inspect
 from contextlib import contextmanager
 import json
@@ -177,6 +178,7 @@ FOLDER_MARKS = {"slow": "slow", "browser": "browser"}  # tests/slow/ and tests/b
 UNMARKED_HEAVY = pytest.StashKey[list]()
 
 
+@functools.lru_cache(maxsize=None)  # a parametrized test, or a fixture, is read once, not once per test
 def heavy_reason(function, depth: int = 3) -> str | None:
     """What in `function`'s source, or in the helpers of its module that it calls, makes it slow; or None."""
     try:
