@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from session_build import build, copy_corpus, wait_for  # noqa: F401  (tests import copy_corpus from here)
+from warm_cli import WarmCli
 
 ROOT = Path(__file__).resolve().parents[1]
 SESSION_HOME = Path(tempfile.mkdtemp(prefix="ppa-home-"))
@@ -82,6 +83,7 @@ def pytest_configure(config):
 
 
 def pytest_unconfigure(config):
+    WARM_CLI.close()
     started = config.stash.get(BUILDER, None)
     if started:
         process, folder, log = started
@@ -130,11 +132,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def run_cli(*args: str, env: dict | None = None, timeout: float = 120, stdin: str | None = None) -> subprocess.CompletedProcess:
-    """Run the real `assistant` command in a new process (`stdin`: text for its standard input)."""
+WARM_CLI = WarmCli()
+
+
+def run_cli(*args: str | bytes, env: dict | None = None, timeout: float = 120, stdin: str | None = None) -> subprocess.CompletedProcess:
+    """Run the real `assistant` command in a new process (`stdin`: text for its standard input).
+
+    The process is a fork of a warm one that has imported the package (tests/warm_cli.py)."""
     full_env = {**os.environ, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "assistant", *args], capture_output=True, text=True,
-                          env=full_env, timeout=timeout, cwd=ROOT, input=stdin)
+    return WARM_CLI.run(list(args), env=full_env, cwd=ROOT, timeout=timeout, stdin=stdin)
 
 
 def cli_env(settings) -> dict:

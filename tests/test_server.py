@@ -226,10 +226,9 @@ CLI_CASES = [
 @pytest.mark.parametrize("args, fragment", CLI_CASES)
 def test_malformed_cli(settings, args, fragment):
     env = cli_env(settings)
-    result = subprocess.run([sys.executable, "-m", "assistant", *args], capture_output=True, env={**os.environ, **env},
-                            timeout=120, cwd=ROOT)
+    result = run_cli(*args, env=env)
     assert result.returncode != 0
-    stderr = result.stderr.decode("utf-8", "replace")
+    stderr = result.stderr
     assert "Traceback" not in stderr
     lines = [line for line in stderr.strip().splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("Error: "), stderr
@@ -324,8 +323,7 @@ CLI_OS_CASES = [
 @pytest.mark.parametrize("setup, fragment", CLI_OS_CASES, ids=[c[0].__name__.strip("_") for c in CLI_OS_CASES])
 def test_an_os_failure_is_one_line_naming_the_path(settings, tmp_path, setup, fragment):
     args, env = setup(tmp_path, _scratch(tmp_path, settings))
-    result = subprocess.run([sys.executable, "-m", "assistant", *args], capture_output=True, text=True,
-                            env={**os.environ, **env}, timeout=300, cwd=ROOT)
+    result = run_cli(*args, env=env, timeout=300)
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     lines = [line for line in result.stderr.strip().splitlines() if line.startswith("Error: ")]
@@ -578,8 +576,7 @@ def test_serve_answers_503_with_the_command_instead_of_exiting(settings, tmp_pat
         assert ask.headers["x-frame-options"] == "DENY"
         if setup is _index_as_file:
             return
-        repaired = subprocess.run([sys.executable, "-m", "assistant", "index"], cwd=ROOT, env={**os.environ, **env},
-                                  capture_output=True, text=True, timeout=300)
+        repaired = run_cli("index", env=env, timeout=300)
         assert repaired.returncode == 0, repaired.stderr
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from assistant.index.chroma import vacuum_if_worthwhile as _vacuum_if_worthwhile
 from assistant.index import build_index
-from conftest import ROOT, private_copy
+from conftest import ROOT, private_copy, run_cli
 
 
 @pytest.mark.slow
@@ -73,9 +73,7 @@ def small_device(tmp_path):
 
 
 def _index_into(index: Path, corpus: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "ASSISTANT_CORPUS_DIR": str(corpus), "ASSISTANT_INDEX_DIR": str(index)}
-    return subprocess.run([sys.executable, "-m", "assistant", "index"], env=env, cwd=ROOT, capture_output=True,
-                          text=True, timeout=300)
+    return run_cli("index", env={"ASSISTANT_CORPUS_DIR": str(corpus), "ASSISTANT_INDEX_DIR": str(index)}, timeout=300)
 
 
 def _one_full_device_line(result: subprocess.CompletedProcess, device: Path) -> str:
@@ -141,9 +139,8 @@ def test_a_rebuild_on_a_full_device_keeps_the_last_good_build(settings, tmp_path
                    encoding="utf-8")
     _one_full_device_line(_index_into(device / "index", corpus), device)
     assert (device / "index" / "manifest.json").read_bytes() == manifest
-    env = {**os.environ, "ASSISTANT_CORPUS_DIR": str(corpus), "ASSISTANT_INDEX_DIR": str(device / "index")}
-    search = subprocess.run([sys.executable, "-m", "assistant", "search", "risk", "--json"], env=env, cwd=ROOT,
-                            capture_output=True, text=True, timeout=300)
+    env = {"ASSISTANT_CORPUS_DIR": str(corpus), "ASSISTANT_INDEX_DIR": str(device / "index")}
+    search = run_cli("search", "risk", "--json", env=env, timeout=300)
     assert search.returncode == 0 and "Traceback" not in search.stderr, search.stderr
     assert '"results"' in search.stdout  # the last good build answers (with a note that the corpus changed)
 
@@ -156,10 +153,9 @@ def test_add_to_a_corpus_on_a_full_device_is_one_line_naming_the_corpus(settings
     corpus = shutil.copytree(source, device / "corpus")
     (device / "filler").write_bytes(b"\0" * max(0, shutil.disk_usage(device).free - 8 * 1024))
     before = sorted(p.name for p in (corpus / "documents").iterdir())
-    env = {**os.environ, "ASSISTANT_CORPUS_DIR": str(corpus), "ASSISTANT_INDEX_DIR": str(tmp_path / "index")}
-    added = subprocess.run([sys.executable, "-m", "assistant", "add", "--no-wait",
-                            str(ROOT / "tests" / "fixtures" / "publications" / "guide-community-orders-2024.docx")],
-                           env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    env = {"ASSISTANT_CORPUS_DIR": str(corpus), "ASSISTANT_INDEX_DIR": str(tmp_path / "index")}
+    added = run_cli("add", "--no-wait", str(ROOT / "tests" / "fixtures" / "publications" / "guide-community-orders-2024.docx"),
+                    env=env, timeout=300)
     line = _one_full_device_line(added, device)
     assert str(corpus) in line and "fixtures" not in line, line
     assert sorted(p.name for p in (corpus / "documents").iterdir()) == before  # no .adding-* folder, nothing half-added

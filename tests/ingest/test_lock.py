@@ -21,7 +21,7 @@ from assistant.api import add_publication, remove_publication
 from assistant.config import load_settings
 from assistant.errors import AssistantError
 from assistant.ingest.lock import CorpusBusyError, CorpusLock
-from conftest import ROOT, copy_corpus
+from conftest import ROOT, copy_corpus, run_cli
 
 pytestmark = pytest.mark.slow  # adds parse in a worker process, and one test runs the CLI
 
@@ -155,10 +155,8 @@ def test_a_real_add_killed_mid_download_is_cleaned_by_the_next_add(settings_, tm
 def test_the_cli_no_wait_names_the_holder_in_one_line(settings_):
     holder = CorpusLock(settings_.resolved("corpus_dir"), "remove").held()
     try:
-        env = {**os.environ, "ASSISTANT_CORPUS_DIR": str(settings_.corpus_dir),
-               "ASSISTANT_INDEX_DIR": str(settings_.index_dir)}
-        result = subprocess.run([sys.executable, "-m", "assistant", "add", str(EASTMOOR), "--no-wait"], env=env,
-                                cwd=ROOT, capture_output=True, text=True, timeout=120)
+        env = {"ASSISTANT_CORPUS_DIR": str(settings_.corpus_dir), "ASSISTANT_INDEX_DIR": str(settings_.index_dir)}
+        result = run_cli("add", str(EASTMOOR), "--no-wait", env=env)
     finally:
         holder.release()
     assert result.returncode == 75, result.stderr

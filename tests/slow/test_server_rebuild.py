@@ -19,7 +19,7 @@ import pytest
 from assistant.api import Assistant
 from assistant.index import build_index, read_manifest
 from assistant.server import wait_until_healthy
-from conftest import ASK_KEYS, ROOT, free_port, private_copy
+from conftest import ASK_KEYS, ROOT, free_port, private_copy, run_cli
 
 QUESTIONS = ["ex-forces lad with PTSD who drinks", "she's pregnant and has unpaid work hours to do",
              "how do I handle disclosure to a new partner?", "he keeps getting sectioned and won't engage"]
@@ -91,8 +91,7 @@ def test_rebuild_under_continuous_load_fails_no_request(private):
             thread.start()
         time.sleep(3)
         _change_corpus(private)
-        indexed = subprocess.run([sys.executable, "-m", "assistant", "index"], cwd=ROOT, env=env, capture_output=True,
-                                 text=True, timeout=600)
+        indexed = run_cli("index", env=env, timeout=600)
         assert indexed.returncode == 0, indexed.stderr
         new_build = read_manifest(private.resolved("index_dir"))["build_id"]
         switched = time.monotonic()
