@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -78,6 +79,23 @@ def test_a_command_past_its_timeout_is_killed_and_the_next_one_runs(warm, forked
         holder.release()
     after = warm.run(["config"], env=_env(tmp_path), cwd=ROOT, timeout=120, stdin=None)
     assert after.returncode == 0 and "top_k" in after.stdout and forked() == 2
+
+
+def test_a_command_started_while_another_runs_gets_a_process_of_its_own(warm, forked, tmp_path):
+    (tmp_path / "corpus" / "documents").mkdir(parents=True)
+    holder = CorpusLock(tmp_path / "corpus", "add").held()
+    waiting = threading.Thread(target=lambda: warm.run(["remove", "anything", "--wait", "60"], env=_env(tmp_path),
+                                                       cwd=ROOT, timeout=120, stdin=None))
+    try:
+        waiting.start()
+        deadline = time.monotonic() + 30
+        while forked() == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        result = warm.run(["config"], env=_env(tmp_path), cwd=ROOT, timeout=120, stdin=None)  # not queued behind it
+        assert result.returncode == 0 and "top_k" in result.stdout and forked() == 1
+    finally:
+        holder.release()
+        waiting.join(120)
 
 
 def test_a_variable_python_reads_at_start_gets_a_new_interpreter(warm, forked, tmp_path):

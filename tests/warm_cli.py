@@ -10,6 +10,8 @@ reach the next. A module that starts threads of its own when imported (onnxrunti
 preloaded: a fork copies no threads. A command runs in a plain new process instead when:
 - its environment changes a variable that Python or a preloaded library reads only at start
   (`PYTHON*`, locale, thread counts), or
+- another command is running through the warm process at that moment (a test's thread), since the
+  warm process runs one at a time, or
 - `PPA_TEST_WARM_CLI=off`, or the warm process could not start (the reason is printed once).
 
 Run as a script, this module is the warm process: `python tests/warm_cli.py SOCKET`.
@@ -28,6 +30,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -110,15 +113,25 @@ class WarmCli:
         self._started_with: dict[str, str] = dict(os.environ)  # the warm process's environment, once started
         self.unavailable: str | None = None if os.environ.get("PPA_TEST_WARM_CLI", "on") != "off" else "switched off"
         self.forked = 0
+        self._busy = threading.Lock()
 
     def run(self, args: list[str | bytes], env: dict[str, str], cwd: Path, timeout: float,
             stdin: str | None) -> subprocess.CompletedProcess:
         command = [sys.executable, "-m", "assistant", *args]
-        if self._needs_new_interpreter(env) or not self._started():
-            return subprocess.run(command, capture_output=True, text=True, env=env, timeout=timeout, cwd=cwd,
-                                  input=stdin)
-        self.forked += 1
-        return self._forked(command, env, cwd, timeout, stdin)
+        if not self._busy.acquire(blocking=False):  # commands run at once, as a test's threads expect
+            return self._plain(command, env, cwd, timeout, stdin)
+        try:
+            if self._needs_new_interpreter(env) or not self._started():
+                return self._plain(command, env, cwd, timeout, stdin)
+            self.forked += 1
+            return self._forked(command, env, cwd, timeout, stdin)
+        finally:
+            self._busy.release()
+
+    @staticmethod
+    def _plain(command: list, env: dict[str, str], cwd: Path, timeout: float,
+               stdin: str | None) -> subprocess.CompletedProcess:
+        return subprocess.run(command, capture_output=True, text=True, env=env, timeout=timeout, cwd=cwd, input=stdin)
 
     def close(self) -> None:
         if self._process is not None:
