@@ -6,8 +6,10 @@ working directory, standard input, output and error, and exit status. What a com
 Python's start and the import of `PRELOADED` (about 1 s of CPU each; the suite runs about 100).
 
 The warm process only imports modules. It never calls the package, so nothing one command does can
-reach the next. A module that starts threads of its own when imported (onnxruntime) is not
-preloaded: a fork copies no threads. A command runs in a plain new process instead when:
+reach the next. A fork copies no threads, so a module that starts threads when imported is not
+preloaded (onnxruntime: its children aborted). numpy's OpenBLAS, which chromadb brings, is the
+exception: it stops its threads before a fork and starts them again when next used.
+A command runs in a plain new process instead when:
 - its environment changes a variable that Python or a preloaded library reads only at start
   (`PYTHON*`, locale, thread counts), or
 - another command is running through the warm process at that moment (a test's thread), since the
