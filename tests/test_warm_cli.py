@@ -19,7 +19,9 @@ pytestmark = pytest.mark.slow  # each test starts a warm process and commands
 
 @pytest.fixture(scope="module")
 def warm():
-    runner = WarmCli()
+    with pytest.MonkeyPatch.context() as patch:  # tested even where the suite runs with it off
+        patch.delenv("PPA_TEST_WARM_CLI", raising=False)
+        runner = WarmCli()
     yield runner
     runner.close()
 
