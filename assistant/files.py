@@ -10,8 +10,9 @@ import os
 import shutil
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, BinaryIO, Callable, Iterator
 
 
 def model_cache() -> Path | None:
@@ -25,11 +26,23 @@ def model_cache() -> Path | None:
     return Path(base) / "probation-practice-assistant" / "models"
 
 
-def write_text_atomic(path: Path, text: str) -> None:
-    """Replace `path` with `text` in one step (a temporary file beside it, then a rename)."""
+@contextmanager
+def atomic_file(path: Path) -> Iterator[BinaryIO]:
+    """A binary file to fill, which replaces `path` in one step when the block ends (a temporary file beside
+    it, then a rename). If the block fails, `path` is left as it was and the temporary file is removed."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:6]}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as out:
+            yield out
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Replace `path` with `text` in one step."""
+    with atomic_file(path) as out:
+        out.write(text.encode("utf-8"))
 
 
 def copy_folder(source: Path, target: Path) -> Path:

@@ -33,10 +33,11 @@ def build(folder: Path):
     from assistant.config import load_settings
     from assistant.index import build_index
 
+    from assistant.files import atomic_file
+
     report = build_index(load_settings(corpus_dir=copy_corpus(folder / "corpus"), index_dir=folder / "index"))
-    temp = folder / f".{DONE}.tmp"
-    temp.write_bytes(pickle.dumps(report))
-    temp.replace(folder / DONE)
+    with atomic_file(folder / DONE) as out:
+        pickle.dump(report, out)
     return report
 
 

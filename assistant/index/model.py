@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import errno
 import json
-import os
 import shutil
 from pathlib import Path
 from typing import Any
 
 from assistant.config import Settings
 from assistant.errors import CorpusError, storage_error
-from assistant.files import model_cache, write_json_atomic
+from assistant.files import atomic_file, model_cache, write_json_atomic
 from assistant.index import embed
 from assistant.ingest import document_paths
 from assistant.types import Progress
@@ -77,12 +76,9 @@ def _from_cache(folder: Path, precision: str, report: Progress) -> dict[str, Any
         return None
     report("copy query model", 0, 1)
     folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f".{info['file']}.{os.getpid()}.tmp"
     try:
-        shutil.copyfile(cached / info["file"], tmp)
-        os.replace(tmp, folder / info["file"])
+        _copy_atomic(cached / info["file"], folder / info["file"])
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):  # exporting instead would fail the same way
             raise storage_error(OSError(exc.errno, exc.strerror, str(folder)), "copy the query model into") from None
         return None
@@ -97,12 +93,15 @@ def _to_cache(folder: Path, info: dict[str, Any]) -> None:
         return
     try:
         cached.mkdir(parents=True, exist_ok=True)
-        tmp = cached / f".{info['file']}.{os.getpid()}.tmp"
-        shutil.copyfile(folder / info["file"], tmp)
-        os.replace(tmp, cached / info["file"])
+        _copy_atomic(folder / info["file"], cached / info["file"])
         write_json_atomic(cached / "model.json", info)
     except OSError:
         return
+
+
+def _copy_atomic(source: Path, target: Path) -> None:
+    with open(source, "rb") as original, atomic_file(target) as copy:
+        shutil.copyfileobj(original, copy, length=1 << 20)
 
 
 def _sample_texts(corpus_dir: Path, limit: int = 16) -> list[str]:

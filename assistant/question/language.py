@@ -9,13 +9,12 @@ English questions full of acronyms ("ADHD", "DA perp?") must never get the note.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 from functools import lru_cache
 from pathlib import Path
 
-from assistant.files import model_cache
+from assistant.files import atomic_file, model_cache
 
 MIN_WORDS = 3
 MIN_CONFIDENCE = 0.8
@@ -63,13 +62,8 @@ def _unpacked(packed: Path) -> tuple | None:
     try:
         if not copy.exists():
             cache.mkdir(parents=True, exist_ok=True)
-            temp = copy.with_name(f".{copy.name}.{os.getpid()}.tmp")
-            try:
-                with lzma.open(packed) as source, open(temp, "wb") as target:
-                    shutil.copyfileobj(source, target, length=1 << 20)
-                os.replace(temp, copy)
-            finally:
-                temp.unlink(missing_ok=True)
+            with lzma.open(packed) as source, atomic_file(copy) as target:
+                shutil.copyfileobj(source, target, length=1 << 20)
         with np.load(copy, allow_pickle=False) as data:
             return (np.asarray(data["ptc"]), np.asarray(data["pc"]), data["classes"].tolist(),
                     _to_array(data["nextmove"]), _to_array(data["nextmove_row"]), data["out_feat"].tolist())
