@@ -79,12 +79,11 @@ def serve(path: str) -> None:
         connection.close()
 
 
-def _send(connection: socket.socket, number: int) -> bool:
+def _send(connection: socket.socket, number: int) -> None:
     try:
         connection.sendall(_INT.pack(number))
-        return True
     except OSError:  # the test gave up on this command (a timeout): it is reaped all the same
-        return False
+        pass
 
 
 def _run_command(request: dict, fds: list[int]) -> None:
@@ -112,7 +111,7 @@ class WarmCli:
     def __init__(self) -> None:
         self._folder: str | None = None
         self._process: subprocess.Popen | None = None
-        self._started_with: dict[str, str] = dict(os.environ)  # the warm process's environment, once started
+        self._started_with: dict[str, str] = {}  # the warm process's environment
         self.unavailable: str | None = None if os.environ.get("PPA_TEST_WARM_CLI", "on") != "off" else "switched off"
         self.forked = 0
         self._busy = threading.Lock()
@@ -123,7 +122,7 @@ class WarmCli:
         if not self._busy.acquire(blocking=False):  # commands run at once, as a test's threads expect
             return self._plain(command, env, cwd, timeout, stdin)
         try:
-            if self._needs_new_interpreter(env) or not self._started():
+            if not self._started() or self._needs_new_interpreter(env):
                 return self._plain(command, env, cwd, timeout, stdin)
             self.forked += 1
             return self._forked(command, env, cwd, timeout, stdin)
